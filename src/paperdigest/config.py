@@ -1,0 +1,293 @@
+"""Settings and where each value came from.
+
+Precedence, for every setting (DESIGN §4)::
+
+    defaults < user config file < ./paperdigest.toml < environment < flags
+
+The user config file is ``$PAPERDIGEST_HOME/config.toml`` (default home:
+``~/.paperdigest``). Unknown keys are errors (pydantic ``extra="forbid"``); a broken file
+raises :class:`ConfigError` naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+DEFAULT_HF_URL = "https://huggingface.co"
+DEFAULT_ARXIV_URL = "https://arxiv.org"
+DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class LLMSettings(_Strict):
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    api_key: str | None = None
+    """The key itself; prefer ``api_key_env`` so keys stay out of files."""
+    api_key_env: str = "OPENAI_API_KEY"
+    context_tokens: int = Field(16000, ge=500)
+    max_output_tokens: int = Field(4096, ge=64)
+    timeout: float = Field(120.0, gt=0)
+    temperature: float = Field(0.2, ge=0, le=2)
+    fallback: list[str] = Field(default_factory=list)
+    """Backends tried in order when the main one fails for a paper, e.g. ``["extractive"]``."""
+
+
+class LimitSettings(_Strict):
+    """Requests per second per endpoint role (DESIGN §5)."""
+
+    hf: float = Field(1.5, gt=0)
+    """Anonymous HF clients get ~500 calls / 5 min (1.67/s); stay under it."""
+    arxiv: float = Field(1.0, gt=0)
+    """arxiv.org HTML/PDF pages: 1 request/s."""
+    arxiv_api: float = Field(1 / 3, gt=0)
+    """export.arxiv.org API terms: at most one request every 3 seconds."""
+    llm: float = Field(50.0, gt=0)
+
+
+class EndpointSettings(_Strict):
+    hf_url: str = DEFAULT_HF_URL
+    arxiv_url: str = DEFAULT_ARXIV_URL
+    arxiv_api_url: str = DEFAULT_ARXIV_API_URL
+
+
+class HTTPSettings(_Strict):
+    timeout: float = Field(30.0, gt=0)
+    retries: int = Field(4, ge=0, le=20)
+    backoff_base: float = Field(1.0, ge=0)
+    backoff_max: float = Field(60.0, ge=0)
+    max_body_mb: float = Field(30.0, gt=0)
+    cache: bool = True
+
+
+class Settings(_Strict):
+    backend: Literal["extractive", "openai"] = "extractive"
+    lang: Literal["zh", "en"] = "zh"
+    concurrency: int = Field(8, ge=1, le=256)
+    out: str = "paperdigest-out"
+    home: str = "~/.paperdigest"
+    lookback_days: int = Field(7, ge=0, le=31)
+    pdf_timeout: float = Field(60.0, gt=0)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
+    http: HTTPSettings = Field(default_factory=HTTPSettings)
+    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    """USD per million tokens (input, output) per model name."""
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).expanduser()
+
+    @property
+    def db_path(self) -> Path:
+        return self.home_path / "paperdigest.sqlite3"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home_path / "cache"
+
+    def api_key(self) -> str | None:
+        """The LLM key: explicit setting, else the variable named by ``llm.api_key_env``."""
+        return self.llm.api_key or os.environ.get(self.llm.api_key_env) or None
+
+
+# Environment variables → dotted setting names (DESIGN §4). Earlier names lose to later ones
+# in this list when both are set, so PAPERDIGEST_HF_URL beats HF_ENDPOINT.
+ENV_VARS: list[tuple[str, str]] = [
+    ("HF_ENDPOINT", "endpoints.hf_url"),
+    ("PAPERDIGEST_HF_URL", "endpoints.hf_url"),
+    ("PAPERDIGEST_ARXIV_URL", "endpoints.arxiv_url"),
+    ("PAPERDIGEST_ARXIV_API_URL", "endpoints.arxiv_api_url"),
+    ("OPENAI_BASE_URL", "llm.base_url"),
+    ("PAPERDIGEST_MODEL", "llm.model"),
+    ("PAPERDIGEST_BACKEND", "backend"),
+    ("PAPERDIGEST_LANG", "lang"),
+    ("PAPERDIGEST_CONCURRENCY", "concurrency"),
+    ("PAPERDIGEST_OUT", "out"),
+    ("PAPERDIGEST_HOME", "home"),
+    ("PAPERDIGEST_API_KEY", "llm.api_key"),
+]
+
+SECRET_KEYS = {"llm.api_key"}
+
+
+@dataclass
+class LoadedSettings:
+    settings: Settings
+    sources: dict[str, str] = field(default_factory=dict)
+    """Dotted key → where its value came from (``default``, a file path, ``env NAME``, ``flag``)."""
+
+    def show(self) -> list[tuple[str, str, str]]:
+        """Rows of (key, value, source) with secrets masked."""
+        rows = []
+        flat = _flatten(self.settings.model_dump())
+        if "llm.api_key" not in flat or flat["llm.api_key"] is None:
+            key = self.settings.api_key()
+            flat["llm.api_key"] = key
+            if key:
+                self.sources.setdefault("llm.api_key", f"env {self.settings.llm.api_key_env}")
+        for key, value in sorted(flat.items()):
+            if key in SECRET_KEYS and value:
+                text = mask_secret(str(value))
+            else:
+                text = "" if value is None else str(value)
+            rows.append((key, text, self.sources.get(key, "default")))
+        return rows
+
+
+def mask_secret(value: str) -> str:
+    """``sk-abcdef123456`` → ``sk-…3456``."""
+    if len(value) <= 8:
+        return "****"
+    return f"{value[:3]}…{value[-4:]}"
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and key != "prices":
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = target
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict) and key != "prices":
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    leaf = key.split(".")[-1]
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith(f"{leaf} ") or stripped.startswith(f"{leaf}="):
+            return number
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse one TOML file and validate its keys.
+
+    Raises:
+        ConfigError: the file is not valid TOML or has an unknown key or bad value.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    try:
+        Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        line = _line_of_key(text, key)
+        where = f"{path}:{line}" if line else str(path)
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"{where}: unknown key '{key}'") from None
+        raise ConfigError(f"{where}: key '{key}': {err['msg']}") from None
+    return data
+
+
+def default_home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("PAPERDIGEST_HOME") or "~/.paperdigest").expanduser()
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    config_file: Path | None = None,
+) -> LoadedSettings:
+    """Build the effective settings.
+
+    Args:
+        flags: dotted key → value from the command line (``None`` values are ignored).
+        env: environment (default ``os.environ``).
+        cwd: directory searched for ``paperdigest.toml`` (default: current directory).
+        config_file: explicit user config file instead of ``$PAPERDIGEST_HOME/config.toml``.
+
+    Raises:
+        ConfigError: a config file, environment variable or flag is invalid.
+    """
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    files = [config_file or default_home(env) / "config.toml", cwd / "paperdigest.toml"]
+    for path in files:
+        if path.is_file():
+            data = read_config_file(path)
+            _merge(merged, data)
+            for key in _flatten(data):
+                sources[key] = str(path)
+
+    for var, dotted in ENV_VARS:
+        value = env.get(var)
+        if value:
+            _set_dotted(merged, dotted, value)
+            sources[dotted] = f"env {var}"
+
+    for dotted, value in (flags or {}).items():
+        if value is not None:
+            _set_dotted(merged, dotted, value)
+            sources[dotted] = "flag"
+
+    try:
+        settings = Settings.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        origin = sources.get(key, "configuration")
+        raise ConfigError(f"{origin}: key '{key}': {err['msg']}") from None
+    return LoadedSettings(settings=settings, sources=sources)
+
+
+DEFAULT_CONFIG_TOML = """\
+# paperdigest configuration. Precedence: defaults < this file < ./paperdigest.toml
+# < environment < flags. Unknown keys are errors.
+backend = "extractive"        # or "openai" (any OpenAI-compatible server)
+lang = "zh"                   # report language: zh or en
+concurrency = 8
+
+[llm]
+base_url = "https://api.openai.com/v1"   # DeepSeek: https://api.deepseek.com/v1, Ollama: http://localhost:11434/v1
+model = "gpt-4o-mini"
+api_key_env = "OPENAI_API_KEY"           # the key itself stays in the environment
+context_tokens = 16000
+
+[limits]                      # requests per second, per endpoint role
+hf = 1.5
+arxiv = 1.0
+arxiv_api = 0.33
+"""

@@ -1,0 +1,356 @@
+"""Plain records passed between the pipeline stages.
+
+Records are dataclasses (pydantic lives only at trust boundaries: config, LLM JSON).
+Every record converts to and from plain dicts (``to_dict``/``from_dict``) so it can be
+stored as JSON in SQLite and written to the day's JSON report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["HTML", "PDF", "ArXiv Abs"]
+#: The three source labels, in the order the fetch chain tries them.
+SOURCE_KINDS: tuple[SourceKind, ...] = ("HTML", "PDF", "ArXiv Abs")
+
+#: Value for a summary field the paper does not cover (DESIGN §3).
+NOT_MENTIONED = "论文未提及"
+
+#: New-style arXiv ids (2007+): YYMM.NNNN(N) with an optional vN suffix.
+ARXIV_ID_RE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?$")
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Split ``"2601.21872v2"`` into ``("2601.21872", 2)``; the version may be ``None``.
+
+    Raises:
+        ValueError: ``text`` is not a new-style arXiv id.
+    """
+    match = ARXIV_ID_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"not an arXiv id: {text!r} (expected e.g. 2601.21872 or 2601.21872v2)")
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+def _asdict(obj: Any) -> dict[str, Any]:
+    return dataclasses.asdict(obj)
+
+
+@dataclass
+class PaperRef:
+    """One paper as listed by a source (Hugging Face Daily Papers or arXiv)."""
+
+    arxiv_id: str
+    """New-style arXiv id without version, e.g. ``2601.21872``."""
+    title: str
+    version: int | None = None
+    """arXiv version if known; HF ids carry none."""
+    authors: list[str] = field(default_factory=list)
+    abstract: str = ""
+    upvotes: int = 0
+    published_at: str | None = None
+    submitted_on_daily_at: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] = field(default_factory=list)
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    organization: str | None = None
+    categories: list[str] = field(default_factory=list)
+    """arXiv categories when known (from the Atom API)."""
+    listed_date: str | None = None
+    """The HF day (YYYY-MM-DD) whose list contained this paper."""
+
+    @property
+    def hf_url(self) -> str:
+        return f"https://huggingface.co/papers/{self.arxiv_id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PaperRef:
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
+
+
+@dataclass
+class FetchAttempt:
+    """One step of the HTML → PDF → abstract chain and why it was (not) used."""
+
+    kind: SourceKind
+    url: str
+    ok: bool
+    reason: str = ""
+    """Why this step failed or was skipped (e.g. ``404 No HTML``); empty when used."""
+
+
+@dataclass
+class Fetched:
+    """The raw text source chosen for one paper."""
+
+    arxiv_id: str
+    kind: SourceKind
+    url: str
+    body: bytes
+    """Raw HTML/PDF bytes; for ``ArXiv Abs`` the abstract as UTF-8 text."""
+    fetched_at: str
+    """ISO-8601 UTC timestamp."""
+    version: int | None = None
+    content_type: str = ""
+    attempts: list[FetchAttempt] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+
+@dataclass
+class Section:
+    heading: str
+    level: int = 1
+    """1 = section, 2 = subsection, 3 = subsubsection/paragraph."""
+    number: str = ""
+    """Printed number, e.g. ``"2.1"``; empty when unnumbered."""
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    caption: str
+    markdown: str
+    """GitHub-style Markdown table; the header row is kept."""
+    label: str = ""
+    """Printed label, e.g. ``"Table 2"``."""
+    section: str = ""
+    """Heading of the section that holds the table."""
+
+
+@dataclass
+class Document:
+    """A paper's full text in a structured form, whatever it was read from."""
+
+    arxiv_id: str
+    title: str
+    source_kind: SourceKind
+    authors: list[str] = field(default_factory=list)
+    abstract: str = ""
+    sections: list[Section] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    """Figure captions."""
+    footnotes: list[str] = field(default_factory=list)
+    equations: list[str] = field(default_factory=list)
+    """Display equations as TeX."""
+    references: list[str] = field(default_factory=list)
+    appendix: list[Section] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    """Quality flags, e.g. ``ltx_error:3``, ``missing_abstract``, ``too_short``."""
+    version: int | None = None
+    source_url: str = ""
+
+    def full_text(self) -> str:
+        """Everything a claim could be traced to: title, abstract, body, tables, captions."""
+        parts: list[str] = [self.title, self.abstract]
+        for sec in [*self.sections, *self.appendix]:
+            parts.append(sec.heading)
+            parts.extend(sec.paragraphs)
+        for tab in self.tables:
+            parts.extend([tab.caption, tab.markdown])
+        parts.extend(self.figures)
+        parts.extend(self.footnotes)
+        parts.extend(self.equations)
+        return "\n".join(p for p in parts if p)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        data = dict(data)
+        data["sections"] = [Section(**s) for s in data.get("sections", [])]
+        data["appendix"] = [Section(**s) for s in data.get("appendix", [])]
+        data["tables"] = [Table(**t) for t in data.get("tables", [])]
+        return cls(**data)
+
+
+@dataclass
+class PackedContext:
+    """What the LLM reads for one paper, chosen under a token budget."""
+
+    text: str
+    tokens: int
+    """Estimated tokens of ``text`` (see ``paperdigest.context.estimate_tokens``)."""
+    budget: int
+    included: list[str] = field(default_factory=list)
+    """Names of the parts included, e.g. ``abstract``, ``section:1 Introduction``, ``table:Table 2``."""
+    dropped: list[str] = field(default_factory=list)
+    coverage: float = 1.0
+    """Share (0..1) of the document's estimated tokens that was included."""
+    document_tokens: int = 0
+
+
+@dataclass
+class Usage:
+    input: str = NOT_MENTIONED
+    output: str = NOT_MENTIONED
+    workflow: str = NOT_MENTIONED
+    hardware: str = NOT_MENTIONED
+    code_and_resources: str = NOT_MENTIONED
+
+
+@dataclass
+class Innovation:
+    title: str
+    detail: str
+
+
+@dataclass
+class Result:
+    setting: str
+    finding: str
+
+
+@dataclass
+class PaperSummary:
+    """The five-part summary of DESIGN §3."""
+
+    domain: str
+    contribution: str
+    usage: Usage = field(default_factory=Usage)
+    innovations: list[Innovation] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    language: Literal["zh", "en"] = "zh"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PaperSummary:
+        return cls(
+            domain=data["domain"],
+            contribution=data["contribution"],
+            usage=Usage(**data.get("usage", {})),
+            innovations=[Innovation(**i) for i in data.get("innovations", [])],
+            results=[Result(**r) for r in data.get("results", [])],
+            language=data.get("language", "zh"),
+        )
+
+
+@dataclass
+class Claim:
+    """One checkable statement in a summary: a number or a name."""
+
+    text: str
+    """The claim as written in the summary, e.g. ``12.5%`` or ``WebPRMBench``."""
+    kind: Literal["number", "name"]
+    found: bool = False
+    field: str = ""
+    """Summary field it came from, e.g. ``results[0].finding``."""
+
+
+@dataclass
+class Verification:
+    claims: list[Claim] = field(default_factory=list)
+
+    @property
+    def untraced(self) -> list[Claim]:
+        return [c for c in self.claims if not c.found]
+
+    @property
+    def traced_ratio(self) -> float:
+        """Share of claims found in the source; 1.0 when there are no claims."""
+        if not self.claims:
+            return 1.0
+        return sum(c.found for c in self.claims) / len(self.claims)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "claims": [_asdict(c) for c in self.claims],
+            "untraced": [c.text for c in self.untraced],
+            "traced_ratio": self.traced_ratio,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verification:
+        return cls(claims=[Claim(**c) for c in data.get("claims", [])])
+
+
+@dataclass
+class Failure:
+    """Why a paper has no summary: the stage that failed and the reason."""
+
+    stage: Literal["list", "fetch", "extract", "summarize", "verify", "store"]
+    reason: str
+
+
+@dataclass
+class PaperReport:
+    """Everything the renderer needs for one paper's block."""
+
+    ref: PaperRef
+    source_kind: SourceKind | None = None
+    summary: PaperSummary | None = None
+    verification: Verification | None = None
+    failure: Failure | None = None
+    coverage: float | None = None
+    context_tokens: int | None = None
+    backend: str = ""
+    model: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "paper": self.ref.to_dict(),
+            "link": self.ref.hf_url,
+            "source": self.source_kind,
+            "summary": self.summary.to_dict() if self.summary else None,
+            "verification": self.verification.to_dict() if self.verification else None,
+            "failure": _asdict(self.failure) if self.failure else None,
+            "coverage": self.coverage,
+            "context_tokens": self.context_tokens,
+            "backend": self.backend,
+            "model": self.model,
+        }
+
+
+@dataclass
+class RunStats:
+    backend: str = ""
+    model: str = ""
+    papers: int = 0
+    done: int = 0
+    failed: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    seconds: float = 0.0
+    llm_calls: int = 0
+    http_requests: int = 0
+
+
+@dataclass
+class DayReport:
+    """One requested day's report."""
+
+    date: str
+    """The requested date (report file name and ``**Date**``)."""
+    listed_date: str
+    """The date whose list was used (earlier than ``date`` on empty days)."""
+    papers: list[PaperReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Extra ``> `` lines under the header (e.g. the empty-day note)."""
+    stats: RunStats | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "listed_date": self.listed_date,
+            "source_url": f"https://huggingface.co/papers/date/{self.date}",
+            "notes": list(self.notes),
+            "papers": [p.to_dict() for p in self.papers],
+            "stats": _asdict(self.stats) if self.stats else None,
+        }
