@@ -1,0 +1,264 @@
+"""Read-only commands: papers, extract, show, status, config."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ..config import DEFAULT_CONFIG_TOML
+from ..dates import parse_day
+from ..errors import InputError
+from ..models import PaperRef, split_arxiv_id
+from ..runtime import open_http, open_store
+from .common import State, cli, err, now_utc, out, print_json
+
+
+@cli.command()
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD", help="The day to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+def papers(state: State, day: str, as_json: bool) -> None:
+    """List a day's Hugging Face Daily Papers (id, title, upvotes, GitHub repo).
+
+    On a day without a list (weekends) it shows the latest earlier day and says so.
+
+    \b
+    Examples:
+      paperdigest papers --date 2026-01-30
+      paperdigest papers --date 2026-01-30 --json | jq '.papers[].arxiv_id'
+    """
+    from ..sources.hf import HFSource
+
+    settings = state.settings().settings
+    requested = parse_day(day, now_utc().date())
+    with open_http(settings) as http:
+        listed, refs = HFSource(http, settings).find_day(requested, settings.lookback_days)
+    refs = sorted(refs, key=lambda r: (-r.upvotes, r.arxiv_id))
+    if as_json:
+        print_json({"date": requested.isoformat(), "listed_date": listed.isoformat(),
+                    "count": len(refs), "papers": [r.to_dict() for r in refs]})
+        return
+    if listed != requested:
+        err.print(f"{requested} has no list; showing {listed}.", markup=False, highlight=False)
+    table = Table(title=f"Hugging Face Daily Papers {listed} ({len(refs)} papers)")
+    table.add_column("arXiv id", no_wrap=True)
+    table.add_column("title")
+    table.add_column("upvotes", justify="right")
+    table.add_column("GitHub")
+    for ref in refs:
+        table.add_row(ref.arxiv_id, ref.title, str(ref.upvotes), ref.github_repo or "")
+    out.print(table)
+
+
+@cli.command(name="extract")
+@click.argument("target", metavar="FILE_OR_ID")
+@click.option("--json", "as_json", is_flag=True, help="The whole Document as JSON.")
+@click.option("--markdown", "as_markdown", is_flag=True,
+              help="The packed context the LLM would read (default).")
+@click.option("--budget", type=click.IntRange(50), help="Token budget for the packed context.")
+@click.pass_obj
+def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
+                budget: int | None) -> None:
+    """Show what the model will read: a local HTML/PDF file or an arXiv id.
+
+    \b
+    Examples:
+      paperdigest extract paper.html --json
+      paperdigest extract 2601.13621 --markdown --budget 8000
+    """
+    from ..context import pack
+    from ..extract import extract
+    from ..fetch.chain import fetch_paper
+    from ..models import Fetched
+
+    settings = state.settings().settings
+    path = Path(target)
+    if path.exists():
+        body = path.read_bytes()
+        kind = "PDF" if body[:5] == b"%PDF-" else "HTML"
+        stem = path.stem
+        try:
+            arxiv_id, version = split_arxiv_id(stem.split("-")[0])
+        except ValueError:
+            arxiv_id, version = stem, None
+        ref = PaperRef(arxiv_id=arxiv_id, title="")
+        fetched = Fetched(arxiv_id=arxiv_id, kind=kind, url=str(path), body=body,  # type: ignore[arg-type]
+                          fetched_at=now_utc().isoformat(), version=version)
+    else:
+        try:
+            arxiv_id, version = split_arxiv_id(target)
+        except ValueError:
+            raise InputError(f"{target!r} is neither a file nor an arXiv id") from None
+        with open_http(settings) as http:
+            ref = PaperRef(arxiv_id=arxiv_id, title="", version=version)
+            fetched = fetch_paper(http, settings, ref)
+    doc = extract(fetched, ref, pdf_timeout=settings.pdf_timeout,
+                  max_bytes=int(settings.http.max_body_mb * 1_000_000))
+    if as_json:
+        print_json(doc.to_dict())
+        return
+    packed = pack(doc, budget or settings.llm.context_tokens, ref=ref)
+    click.echo(packed.text)
+    err.print(
+        f"source {doc.source_kind}; {len(doc.sections)} sections, {len(doc.tables)} tables, "
+        f"{len(doc.equations)} equations; packed {packed.tokens:,}/{packed.budget:,} tokens, "
+        f"{packed.coverage:.0%} of the paper; dropped: {', '.join(packed.dropped) or 'nothing'}; "
+        f"flags: {', '.join(doc.flags) or 'none'}",
+        markup=False, highlight=False)
+
+
+@cli.command()
+@click.argument("paper_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def show(state: State, paper_id: str, as_json: bool) -> None:
+    """Show one paper's stored summary, source and verification.
+
+    \b
+    Example:
+      paperdigest show 2601.21872
+    """
+    from ..models import PaperReport
+    from ..render.markdown import render_paper
+
+    try:
+        arxiv_id, _ = split_arxiv_id(paper_id)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    settings = state.settings().settings
+    store = open_store(settings)
+    ref = store.get_paper(arxiv_id)
+    stored = store.latest_summary(arxiv_id)
+    fetch = store.latest_fetch(arxiv_id)
+    failures = [f for f in store.open_failures() if f.arxiv_id == arxiv_id]
+    if ref is None and stored is None:
+        raise InputError(f"{arxiv_id} is not in the store; run `paperdigest run --ids {arxiv_id}`")
+    ref = ref or PaperRef(arxiv_id=arxiv_id, title=arxiv_id)
+    if as_json:
+        print_json({
+            "paper": ref.to_dict(),
+            "fetch": _plain(fetch),
+            "summary": stored.summary.to_dict() if stored else None,
+            "verification": stored.verification.to_dict()
+            if stored and stored.verification else None,
+            "failures": [_plain(f) for f in failures],
+        })
+        return
+    report = PaperReport(ref=ref, source_kind=stored.key.source_kind if stored else None,
+                         summary=stored.summary if stored else None,
+                         verification=stored.verification if stored else None,
+                         coverage=stored.coverage if stored else None,
+                         context_tokens=stored.context_tokens if stored else None,
+                         backend=stored.key.backend if stored else "",
+                         model=stored.key.model if stored else "")
+    if stored is None and failures:
+        from ..models import Failure
+
+        report.failure = Failure(failures[-1].stage, failures[-1].reason)  # type: ignore[arg-type]
+    click.echo(render_paper(report))
+    if fetch:
+        err.print(f"source: {fetch.kind} {fetch.url}", markup=False, highlight=False)
+
+
+def _plain(obj: Any) -> Any:
+    if obj is None:
+        return None
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return json.loads(json.dumps(dataclasses.asdict(obj), default=str))
+    return obj
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def status(state: State, as_json: bool) -> None:
+    """What is stored: papers, days, summaries, open failures, token and cost totals.
+
+    \b
+    Example:
+      paperdigest status --json
+    """
+    settings = state.settings().settings
+    store = open_store(settings)
+    totals = store.totals()
+    failures = store.open_failures()
+    runs = store.runs(limit=5)
+    if as_json:
+        print_json({"database": str(settings.db_path), "totals": totals,
+                    "failures": [_plain(f) for f in failures],
+                    "runs": [_plain(r) for r in runs]})
+        return
+    out.print(f"database: {settings.db_path}", markup=False, highlight=False)
+    table = Table(title="stored")
+    table.add_column("item")
+    table.add_column("value", justify="right")
+    for key, value in totals.items():
+        table.add_row(str(key), f"{value:,.4f}" if isinstance(value, float) else str(value))
+    out.print(table)
+    if runs:
+        table = Table(title="recent runs")
+        for col in ("id", "started", "dates", "backend", "model", "done", "failed", "tokens",
+                    "cost", "seconds", "status"):
+            table.add_column(col)
+        for r in runs:
+            table.add_row(str(r.id), str(r.started_at)[:19], ",".join(r.dates), r.backend,
+                          r.model, str(r.done), str(r.failed),
+                          f"{r.tokens_in + r.tokens_out:,}", f"${r.cost:.4f}",
+                          f"{r.seconds:.1f}", r.status)
+        out.print(table)
+    if failures:
+        table = Table(title=f"open failures ({len(failures)})")
+        for col in ("paper", "date", "stage", "reason"):
+            table.add_column(col)
+        for f in failures:
+            table.add_row(f.arxiv_id, f.date or "", f.stage, f.reason)
+        out.print(table)
+
+
+@cli.group()
+def config() -> None:
+    """Show or create the configuration.
+
+    Precedence: defaults < user config file ($PAPERDIGEST_HOME/config.toml)
+    < ./paperdigest.toml < environment < flags.
+    """
+
+
+@config.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def config_show(state: State, as_json: bool) -> None:
+    """Print the effective configuration and where each value came from (secrets masked)."""
+    rows = state.settings().show()
+    if as_json:
+        print_json({key: {"value": value, "source": source} for key, value, source in rows})
+        return
+    table = Table(title="paperdigest configuration")
+    table.add_column("key")
+    table.add_column("value")
+    table.add_column("source")
+    for key, value, source in rows:
+        table.add_row(key, value, source)
+    out.print(table)
+
+
+@config.command(name="init")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def config_init(state: State, force: bool) -> None:
+    """Write a commented config file to $PAPERDIGEST_HOME/config.toml."""
+    from ..config import default_home
+
+    import os
+
+    path = state.config_file or default_home(os.environ) / "config.toml"
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEFAULT_CONFIG_TOML, encoding="utf-8")
+    click.echo(f"wrote {path}")
