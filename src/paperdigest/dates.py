@@ -1,0 +1,128 @@
+"""Dates the user asks for: days, ISO weeks, months and ranges.
+
+Every parser raises :class:`~paperdigest.errors.InputError` with a one-line message that
+names the bad input and says which form is expected, so the CLI can print it as is.
+"Today" is always passed in (UTC, see :func:`utc_today`) so that tests can pin it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from .errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: Longest range accepted by :func:`date_range` and :func:`check_range` (one leap year).
+#: Longer backfills belong to the batch path (DESIGN §1, Ray Data), not to one run.
+MAX_RANGE_DAYS = 366
+
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WEEK_RE = re.compile(r"^(?P<year>\d{4})-?W(?P<week>\d{1,2})$", re.IGNORECASE)
+_MONTH_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")
+
+
+def utc_today() -> date:
+    """Today's date in UTC (the Daily Papers lists are keyed by UTC days)."""
+    return datetime.now(UTC).date()
+
+
+def parse_day(text: str, today: date) -> date:
+    """Parse ``YYYY-MM-DD`` into a date that is not after ``today``.
+
+    Args:
+        text: the user's input, e.g. ``"2026-01-31"``.
+        today: the current UTC date (see :func:`utc_today`).
+
+    Raises:
+        InputError: the text is not a real calendar date in that form, or lies in the future.
+    """
+    raw = text.strip()
+    if not _DAY_RE.match(raw):
+        raise InputError(f"invalid date {text!r}: use YYYY-MM-DD (e.g. 2026-01-31)")
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise InputError(f"invalid date {text!r}: {exc}; use YYYY-MM-DD") from None
+    if day > today:
+        raise InputError(
+            f"invalid date {text!r}: it is after today ({today.isoformat()} UTC); "
+            "no papers are listed for future days"
+        )
+    return day
+
+
+def parse_week(text: str, today: date | None = None) -> tuple[date, date]:
+    """Parse an ISO week ``YYYY-Www`` (e.g. ``2026-W05``) into its (Monday, Sunday).
+
+    Raises:
+        InputError: malformed, week number out of range for that year, or starting after today.
+    """
+    match = _WEEK_RE.match(text.strip())
+    if not match:
+        raise InputError(f"invalid week {text!r}: use YYYY-Www (e.g. 2026-W05)")
+    year, week = int(match.group("year")), int(match.group("week"))
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError as exc:
+        raise InputError(f"invalid week {text!r}: {exc}; use YYYY-Www (e.g. 2026-W05)") from None
+    if today is not None and monday > today:
+        raise InputError(f"invalid week {text!r}: it starts after today ({today.isoformat()} UTC)")
+    return monday, monday + timedelta(days=6)
+
+
+def format_week(monday: date) -> str:
+    """``date(2026, 1, 26)`` → ``"2026-W05"`` (the form the HF API takes)."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_month(text: str, today: date | None = None) -> tuple[date, date]:
+    """Parse ``YYYY-MM`` into the month's (first day, last day).
+
+    Raises:
+        InputError: malformed, month out of range, or starting after today.
+    """
+    match = _MONTH_RE.match(text.strip())
+    if not match:
+        raise InputError(f"invalid month {text!r}: use YYYY-MM (e.g. 2026-01)")
+    year, month = int(match.group("year")), int(match.group("month"))
+    try:
+        first = date(year, month, 1)
+    except ValueError as exc:
+        raise InputError(f"invalid month {text!r}: {exc}; use YYYY-MM (e.g. 2026-01)") from None
+    if today is not None and first > today:
+        raise InputError(f"invalid month {text!r}: it starts after today ({today.isoformat()} UTC)")
+    next_first = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first, next_first - timedelta(days=1)
+
+
+def check_range(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> None:
+    """Validate an inclusive range of days.
+
+    Raises:
+        InputError: ``start`` is after ``end``, or the range holds more than ``max_days`` days.
+    """
+    if start > end:
+        raise InputError(
+            f"invalid range: --from {start.isoformat()} is after --to {end.isoformat()}; "
+            "swap them"
+        )
+    days = (end - start).days + 1
+    if days > max_days:
+        raise InputError(
+            f"invalid range {start.isoformat()}..{end.isoformat()}: {days} days is more than "
+            f"the {max_days} allowed in one run; split it into smaller ranges"
+        )
+
+
+def date_range(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> list[date]:
+    """Every day from ``start`` to ``end``, both included, in order.
+
+    Raises:
+        InputError: see :func:`check_range`.
+    """
+    check_range(start, end, max_days)
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
