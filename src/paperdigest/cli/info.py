@@ -123,13 +123,13 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
     Example:
       paperdigest show 2601.21872
     """
-    from ..models import PaperReport
-    from ..render.markdown import render_paper
-
     try:
         arxiv_id, _ = split_arxiv_id(paper_id)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    from ..models import PaperReport
+    from ..render.markdown import render_paper
+
     settings = state.settings().settings
     store = open_store(settings)
     ref = store.get_paper(arxiv_id)

@@ -6,17 +6,19 @@ import time
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..dates import date_range, parse_day, parse_week
 from ..errors import InputError, NoPapersError, SourceError
 from ..models import DayReport, Failure, PaperRef, PaperReport, RunStats, split_arxiv_id
-from ..pipeline import Pipeline, RunOptions, order_reports, write_outputs
 from ..runtime import open_http, open_store, run_lock
 from .common import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, State, cli, err, now_utc, print_json
 from .progress import make_progress
+
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
 
 FORMATS = ("md", "json")
 
@@ -100,6 +102,7 @@ def run(state: State, day: str | None, week: str | None, start: str | None, end:
     days = [] if ids else _requested_days(today, day, week, start, end)
     id_list = _parse_ids(ids) if ids else []
 
+    from ..pipeline import Pipeline, RunOptions
     from ..summarize import make_summarizer
 
     lock = run_lock(settings.home_path, wait=wait)
@@ -181,6 +184,8 @@ def _parse_ids(text: str) -> list[str]:
 
 def _finish_day(pipeline: Pipeline, report: DayReport, out: Path,
                 formats: list[str]) -> dict[str, Any]:
+    from ..pipeline import order_reports, write_outputs
+
     report.papers = order_reports(report.papers)
     stats = pipeline.stats
     stats.papers = len(report.papers)
