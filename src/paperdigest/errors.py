@@ -63,6 +63,9 @@ class NoPapersError(SourceError):
 class HTTPError(PaperdigestError):
     """An HTTP request failed after all retries."""
 
+    #: Start of the error response body, when there was one (e.g. arXiv's "No HTML for …").
+    body: str = ""
+
     def __init__(self, message: str, url: str = "", status: int | None = None) -> None:
         super().__init__(message)
         self.url = url
