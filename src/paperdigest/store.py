@@ -1,0 +1,1142 @@
+"""The SQLite store: papers, days, fetches, documents, summaries, failures and runs.
+
+One file (``Settings.db_path``) holds everything a rerun needs to recompute nothing: a
+settled day's list, each paper's extracted Document, and summaries keyed by the cache key
+of DESIGN §5 (:class:`SummaryKey`). Every record goes in and comes out as a dataclass; the
+rich records (PaperRef, Document, PaperSummary, Verification) are stored as JSON text
+(``json.dumps(ensure_ascii=False)``) next to the columns that queries need.
+
+Schema changes are ordered, named, append-only migrations (the simonw/llm pattern,
+``llm/migrations.py``)::
+
+    @migration
+    def m002_something(db: sqlite3.Connection) -> None: ...
+
+The applied names are recorded in ``_migrations``; ``PRAGMA user_version`` holds their
+count and ``PRAGMA application_id`` marks the file as ours. Never edit a shipped migration.
+
+Opening a file is careful never to damage what is there:
+
+* a file that does not start with the SQLite header → :class:`StoreCorruptError`;
+* a SQLite database of another application (tables, but not our ``application_id``)
+  → :class:`StoreCorruptError` ("foreign"); WAL mode is switched on only *after* this check,
+  because switching it rewrites the file header;
+* a database whose pages cannot be read → :class:`StoreCorruptError`;
+* a database written by a newer paperdigest (more migrations than this code knows)
+  → :class:`StoreError`.
+
+The file is never overwritten, moved or deleted. ``PRAGMA quick_check`` is not run on every
+open (it reads every page, O(file size)); the header/schema checks above catch foreign and
+truncated files cheaply, and :meth:`Store.check` runs ``quick_check`` on demand.
+
+Threads: the pipeline writes from a thread pool as each paper completes. The store keeps one
+connection (``check_same_thread=False``) guarded by a re-entrant lock, and each write is one
+``BEGIN IMMEDIATE`` transaction. Other processes may open the same file at the same time
+(WAL mode, ``busy_timeout``); a writer blocked past the timeout raises
+:class:`StoreLockedError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from .errors import StoreCorruptError, StoreError, StoreLockedError
+from .models import (
+    SOURCE_KINDS,
+    Document,
+    Failure,
+    FetchAttempt,
+    Fetched,
+    PaperRef,
+    PaperSummary,
+    RunStats,
+    Verification,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "DayRecord",
+    "FailureRecord",
+    "FetchRecord",
+    "RunRecord",
+    "Store",
+    "StoredSummary",
+    "SummaryKey",
+    "context_hash",
+    "migration",
+]
+
+#: ``PRAGMA application_id`` of a paperdigest store: ASCII "PDgs". SQLite reserves this
+#: 32-bit header field for exactly this purpose (https://www.sqlite.org/fileformat.html §1.3.12).
+APPLICATION_ID = 0x50446773
+
+#: First 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html §1.3).
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+#: Stored in place of an unknown arXiv version (DESIGN §5: "version or 'unknown'").
+UNKNOWN_VERSION = "unknown"
+
+#: Seconds a writer waits for another connection's lock before StoreLockedError.
+DEFAULT_TIMEOUT = 10.0
+
+Migration = Callable[[sqlite3.Connection], None]
+
+#: Ordered, append-only schema migrations; never edit one that has shipped.
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration.
+
+    llm uses ``migration = MIGRATIONS.append``, which leaves the module-level names bound
+    to ``None``; returning ``fn`` keeps them callable and typed for mypy.
+    """
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    # executescript() would COMMIT the surrounding transaction, so one execute per statement.
+    statements = [
+        """CREATE TABLE papers (
+            arxiv_id TEXT PRIMARY KEY,
+            version INTEGER,
+            title TEXT NOT NULL,
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE days (
+            date TEXT PRIMARY KEY,
+            listed_date TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            settled INTEGER NOT NULL DEFAULT 0,
+            paper_ids TEXT NOT NULL,
+            count INTEGER NOT NULL
+        )""",
+        # Reverse index of days.paper_ids: which days listed a paper (for `show`).
+        """CREATE TABLE day_papers (
+            date TEXT NOT NULL REFERENCES days(date) ON DELETE CASCADE,
+            arxiv_id TEXT NOT NULL REFERENCES papers(arxiv_id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (date, arxiv_id)
+        )""",
+        "CREATE INDEX day_papers_arxiv_id ON day_papers(arxiv_id)",
+        """CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            arxiv_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            url TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            version INTEGER,
+            content_type TEXT NOT NULL DEFAULT '',
+            fetched_at TEXT NOT NULL,
+            seconds REAL NOT NULL DEFAULT 0,
+            attempts TEXT NOT NULL
+        )""",
+        "CREATE INDEX fetches_arxiv_id ON fetches(arxiv_id, fetched_at)",
+        """CREATE TABLE documents (
+            arxiv_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            source_kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (arxiv_id, version, source_kind)
+        )""",
+        """CREATE TABLE summaries (
+            id INTEGER PRIMARY KEY,
+            arxiv_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            source_kind TEXT NOT NULL,
+            context_hash TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            model TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            data TEXT NOT NULL,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            mode TEXT NOT NULL DEFAULT '',
+            coverage REAL,
+            context_tokens INTEGER,
+            created_at TEXT NOT NULL,
+            UNIQUE (arxiv_id, version, source_kind, context_hash, prompt_version,
+                    backend, model, lang)
+        )""",
+        "CREATE INDEX summaries_arxiv_id ON summaries(arxiv_id, created_at)",
+        """CREATE TABLE verifications (
+            summary_id INTEGER PRIMARY KEY REFERENCES summaries(id) ON DELETE CASCADE,
+            data TEXT NOT NULL,
+            traced_ratio REAL NOT NULL
+        )""",
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            command TEXT NOT NULL,
+            dates TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            model TEXT NOT NULL,
+            papers INTEGER NOT NULL DEFAULT 0,
+            done INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost REAL NOT NULL DEFAULT 0,
+            seconds REAL NOT NULL DEFAULT 0,
+            llm_calls INTEGER NOT NULL DEFAULT 0,
+            http_requests INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'running'
+        )""",
+        """CREATE TABLE failures (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+            arxiv_id TEXT NOT NULL,
+            date TEXT,
+            stage TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            resolved INTEGER NOT NULL DEFAULT 0,
+            resolved_at TEXT
+        )""",
+        "CREATE INDEX failures_open ON failures(resolved, arxiv_id)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
+# ------------------------------------------------------------------------------ records
+
+
+def context_hash(text: str) -> str:
+    """SHA-256 (hex) of a packed context's text: the ``context_hash`` of a SummaryKey."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _version_key(version: int | str | None) -> str:
+    if version is None or version == "" or version == "None":
+        return UNKNOWN_VERSION
+    return str(version)
+
+
+@dataclass
+class SummaryKey:
+    """The summary cache key of DESIGN §5; equal keys mean the same summary.
+
+    ``version`` is the arXiv version as text, or ``"unknown"``; ints and ``None`` are
+    normalised by :meth:`as_tuple`, so ``version=2`` and ``version="2"`` are one key.
+    """
+
+    arxiv_id: str
+    version: str
+    source_kind: str
+    context_hash: str
+    prompt_version: str
+    backend: str
+    model: str
+    lang: str
+
+    def as_tuple(self) -> tuple[str, str, str, str, str, str, str, str]:
+        """The eight key columns, in the order of the ``summaries`` UNIQUE constraint."""
+        return (
+            self.arxiv_id,
+            _version_key(self.version),
+            self.source_kind,
+            self.context_hash,
+            self.prompt_version,
+            self.backend,
+            self.model,
+            self.lang,
+        )
+
+
+@dataclass
+class DayRecord:
+    """A stored day list: the ids in list order (merged across re-listings)."""
+
+    date: str
+    """The requested day (YYYY-MM-DD)."""
+    listed_date: str
+    """The day whose list was used (earlier than ``date`` on empty days)."""
+    fetched_at: datetime
+    """When the list was last fetched (UTC)."""
+    settled: bool
+    """True once the list was fetched late enough that it will not change (DESIGN §5)."""
+    paper_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FetchRecord:
+    """Metadata of the latest fetch of a paper's source (the body is not stored)."""
+
+    id: int
+    arxiv_id: str
+    kind: str
+    url: str
+    size: int
+    version: int | None
+    fetched_at: str
+    seconds: float = 0.0
+    content_type: str = ""
+    attempts: list[FetchAttempt] = field(default_factory=list)
+
+
+@dataclass
+class StoredSummary:
+    """A summary as stored, with its key, verification and cost."""
+
+    id: int
+    key: SummaryKey
+    summary: PaperSummary
+    verification: Verification | None
+    tokens_in: int
+    tokens_out: int
+    mode: str
+    coverage: float | None
+    context_tokens: int | None
+    created_at: str
+
+
+@dataclass
+class FailureRecord:
+    """One row of the failure ledger."""
+
+    id: int
+    run_id: int | None
+    arxiv_id: str
+    """Empty for failures that concern a whole day (stage ``list``)."""
+    date: str | None
+    stage: str
+    reason: str
+    created_at: str
+    resolved: bool = False
+
+    @property
+    def failure(self) -> Failure:
+        return Failure(stage=self.stage, reason=self.reason)  # type: ignore[arg-type]
+
+
+@dataclass
+class RunRecord:
+    """One ``paperdigest run`` (or other command) and its totals."""
+
+    id: int
+    command: str
+    dates: list[str]
+    started_at: str
+    finished_at: str | None
+    status: str
+    """``running`` until :meth:`Store.finish_run`; then what the caller passed."""
+    stats: RunStats
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    # Naive datetimes are taken as UTC: every timestamp in the store is UTC.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _merge_ref(old: PaperRef, new: PaperRef) -> PaperRef:
+    """``new`` with the gaps filled from ``old``, keeping the highest known version.
+
+    A source that knows less (an arXiv id list has no upvotes or HF summary) must not erase
+    what another source stored, so empty values in ``new`` keep the old ones; upvotes 0 counts
+    as empty for the same reason. An unknown version never counts as newer (DESIGN §5).
+    """
+    merged = dataclasses.replace(new)
+    for f in dataclasses.fields(PaperRef):
+        value = getattr(new, f.name)
+        if _is_empty(value) or (f.name == "upvotes" and value == 0):
+            setattr(merged, f.name, getattr(old, f.name))
+    versions = [v for v in (old.version, new.version) if v is not None]
+    merged.version = max(versions) if versions else None
+    return merged
+
+
+def _source_rank(kind: str) -> int:
+    try:
+        return SOURCE_KINDS.index(kind)
+    except ValueError:
+        return len(SOURCE_KINDS)
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _corrupt(path: str) -> StoreCorruptError:
+    return StoreCorruptError(
+        f"the store file is not a paperdigest database (or is corrupt): {path}; "
+        "move it away or set PAPERDIGEST_HOME"
+    )
+
+
+# --------------------------------------------------------------------------------- store
+
+
+class Store:
+    """The paperdigest SQLite store; migrates on construction.
+
+    Usable as a context manager (closes on exit). Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        """Open (creating if needed) the store at ``path`` (``":memory:"`` for a private one).
+
+        Parent directories are created. ``clock`` gives "now" (UTC) for timestamps.
+
+        Raises:
+            StoreCorruptError: the file is not a SQLite database, belongs to another
+                application, or cannot be read; it is left untouched.
+            StoreLockedError: another process held the database past ``timeout`` seconds.
+            StoreError: the database comes from a newer paperdigest, or cannot be opened.
+        """
+        self.path = str(path)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._closed = False
+        memory = self.path == ":memory:"
+        if not memory:
+            file = Path(self.path)
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the directory of the store {self.path}: {exc}; "
+                    "set PAPERDIGEST_HOME to a writable directory"
+                ) from exc
+            self._check_header(file)
+        try:
+            self.conn = sqlite3.connect(
+                self.path, timeout=timeout, check_same_thread=False, isolation_level=None
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open the store {self.path}: {exc}; "
+                "check permissions or set PAPERDIGEST_HOME"
+            ) from exc
+        try:
+            self._open(memory, timeout)
+        except BaseException:
+            self.conn.close()
+            self._closed = True
+            raise
+
+    # -------------------------------------------------------------- opening
+
+    def _check_header(self, file: Path) -> None:
+        """Refuse a non-empty file without the SQLite header, before sqlite3 touches it."""
+        if file.is_dir():
+            raise StoreError(f"the store path {self.path} is a directory; set PAPERDIGEST_HOME")
+        try:
+            with file.open("rb") as handle:
+                head = handle.read(len(SQLITE_HEADER))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreError(f"cannot read the store {self.path}: {exc}") from exc
+        if head and head != SQLITE_HEADER:
+            raise _corrupt(self.path)
+
+    def _open(self, memory: bool, timeout: float) -> None:
+        conn = self.conn
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            # Read-only inspection first: nothing below writes until the file is known ours.
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        except sqlite3.DatabaseError as exc:
+            if _is_locked(exc):
+                raise self._locked(exc) from exc
+            raise _corrupt(self.path) from exc
+        if app_id != APPLICATION_ID and (tables or app_id != 0):
+            raise StoreCorruptError(
+                "the store file is a foreign SQLite database (application_id "
+                f"{app_id:#x}, tables: {', '.join(sorted(tables)) or 'none'}), "
+                f"not a paperdigest database (or is corrupt): {self.path}; "
+                "move it away or set PAPERDIGEST_HOME"
+            )
+        self._refuse_newer(user_version, tables)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            if not memory:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    # E.g. some network file systems; still correct, only less concurrent.
+                    logger.warning("%s: WAL mode unavailable (journal_mode=%s)", self.path, mode)
+                # NORMAL is durable in WAL mode except for the last commits on power loss
+                # (https://www.sqlite.org/pragma.html#pragma_synchronous); a rerun redoes them.
+                conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            if _is_locked(exc):
+                raise self._locked(exc) from exc
+            raise _corrupt(self.path) from exc
+        self._migrate()
+
+    def _refuse_newer(self, user_version: int, tables: set[str]) -> None:
+        known = [fn.__name__ for fn in MIGRATIONS]
+        unknown: list[str] = []
+        if "_migrations" in tables:
+            try:
+                applied = [r[0] for r in self.conn.execute("SELECT name FROM _migrations")]
+            except sqlite3.DatabaseError as exc:
+                raise _corrupt(self.path) from exc
+            unknown = [name for name in applied if name not in known]
+        if user_version > len(known) or unknown:
+            raise StoreError(
+                f"{self.path} was written by a newer paperdigest (schema version "
+                f"{user_version}{', migrations ' + ', '.join(unknown) if unknown else ''}; "
+                f"this version knows {len(known)}); upgrade paperdigest "
+                "(pip install -U paperdigest) or set PAPERDIGEST_HOME to use another store"
+            )
+
+    def _migrate(self) -> None:
+        """Apply the migrations not yet recorded, each in its own transaction."""
+        for index, fn in enumerate(MIGRATIONS, start=1):
+            with self._tx() as db:
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS _migrations "
+                    "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
+                done = db.execute(
+                    "SELECT 1 FROM _migrations WHERE name = ?", (fn.__name__,)
+                ).fetchone()
+                if done:
+                    continue
+                logger.info("%s: applying migration %s", self.path, fn.__name__)
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                    (fn.__name__, self._now()),
+                )
+                # PRAGMAs take no parameters; both values are ints from this module.
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {index}")
+
+    # ---------------------------------------------------------- transactions
+
+    def _locked(self, exc: BaseException) -> StoreLockedError:
+        return StoreLockedError(
+            f"the store {self.path} is locked by another process ({exc}); "
+            "wait for the other paperdigest run to finish, or set PAPERDIGEST_HOME"
+        )
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"the store {self.path} is closed")
+        return self.conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); nested calls join the outer one."""
+        with self._lock:
+            conn = self._connection()
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield conn
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                # IMMEDIATE takes the write lock up front, so two processes never deadlock
+                # upgrading read locks; busy_timeout makes the wait polite.
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                if _is_locked(exc):
+                    raise self._locked(exc) from exc
+                raise StoreError(f"cannot write to the store {self.path}: {exc}") from exc
+            self._depth = 1
+            try:
+                yield conn
+            except BaseException as exc:
+                self._depth = 0
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    if _is_locked(exc):
+                        raise self._locked(exc) from exc
+                    raise StoreError(f"store write failed ({self.path}): {exc}") from exc
+                raise
+            self._depth = 0
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if _is_locked(exc):
+                    raise self._locked(exc) from exc
+                raise StoreError(f"store commit failed ({self.path}): {exc}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._connection()
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                if _is_locked(exc):
+                    raise self._locked(exc) from exc
+                raise StoreError(f"store read failed ({self.path}): {exc}") from exc
+
+    def _now(self) -> str:
+        return _iso(self._clock())
+
+    # ------------------------------------------------------------- lifecycle
+
+    def close(self) -> None:
+        """Close the connection; further calls raise StoreError. Idempotent."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def check(self) -> None:
+        """Run ``PRAGMA quick_check`` (reads every page).
+
+        Raises:
+            StoreCorruptError: SQLite reports damage; the message lists the first problems.
+        """
+        try:
+            with self._read() as db:
+                rows = [r[0] for r in db.execute("PRAGMA quick_check(10)")]
+        except StoreError as exc:
+            raise _corrupt(self.path) from exc
+        if rows != ["ok"]:
+            raise StoreCorruptError(
+                f"the store file is not a paperdigest database (or is corrupt: "
+                f"{'; '.join(rows)}): {self.path}; move it away or set PAPERDIGEST_HOME"
+            )
+
+    def migrations(self) -> list[str]:
+        """Names of the applied migrations, in the order they were applied."""
+        with self._read() as db:
+            return [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    # ---------------------------------------------------------------- papers
+
+    def upsert_paper(self, ref: PaperRef) -> None:
+        """Insert or refresh a paper, keeping the highest known version.
+
+        Fields empty in ``ref`` keep their stored values (see :func:`_merge_ref`).
+        """
+        with self._tx() as db:
+            self._upsert_paper(db, ref)
+
+    def _upsert_paper(self, db: sqlite3.Connection, ref: PaperRef) -> None:
+        row = db.execute("SELECT data FROM papers WHERE arxiv_id = ?", (ref.arxiv_id,)).fetchone()
+        if row is not None:
+            ref = _merge_ref(PaperRef.from_dict(json.loads(row[0])), ref)
+        db.execute(
+            "INSERT INTO papers (arxiv_id, version, title, data, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (arxiv_id) DO UPDATE SET "
+            "version = excluded.version, title = excluded.title, data = excluded.data, "
+            "updated_at = excluded.updated_at",
+            (ref.arxiv_id, ref.version, ref.title, _dumps(ref.to_dict()), self._now()),
+        )
+
+    def get_paper(self, arxiv_id: str) -> PaperRef | None:
+        """The stored paper, or ``None``."""
+        with self._read() as db:
+            row = db.execute("SELECT data FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
+        return PaperRef.from_dict(json.loads(row[0])) if row else None
+
+    # ------------------------------------------------------------------ days
+
+    def save_day(
+        self,
+        date: str,
+        listed_date: str,
+        refs: list[PaperRef],
+        fetched_at: datetime,
+        settled: bool,
+    ) -> None:
+        """Store (or merge into) the list of ``date``; also upserts every paper.
+
+        Merging: the ids come in this listing's order, followed by ids stored earlier that
+        this listing lacks, so a later, fuller listing adds papers and never drops any.
+        Upvotes and other fields are refreshed from ``refs``. A day once settled stays
+        settled. A paper without ``listed_date`` is stored with ``listed_date``.
+        """
+        with self._tx() as db:
+            ids: list[str] = []
+            for ref in refs:
+                if ref.listed_date is None:
+                    ref = dataclasses.replace(ref, listed_date=listed_date)
+                self._upsert_paper(db, ref)
+                if ref.arxiv_id not in ids:
+                    ids.append(ref.arxiv_id)
+            row = db.execute(
+                "SELECT paper_ids, settled FROM days WHERE date = ?", (date,)
+            ).fetchone()
+            if row is not None:
+                ids.extend(i for i in json.loads(row[0]) if i not in ids)
+                settled = settled or bool(row[1])
+            db.execute(
+                "INSERT INTO days (date, listed_date, fetched_at, settled, paper_ids, count) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (date) DO UPDATE SET "
+                "listed_date = excluded.listed_date, fetched_at = excluded.fetched_at, "
+                "settled = excluded.settled, paper_ids = excluded.paper_ids, "
+                "count = excluded.count",
+                (date, listed_date, _iso(fetched_at), int(settled), _dumps(ids), len(ids)),
+            )
+            db.execute("DELETE FROM day_papers WHERE date = ?", (date,))
+            db.executemany(
+                "INSERT INTO day_papers (date, arxiv_id, position) VALUES (?, ?, ?)",
+                [(date, arxiv_id, pos) for pos, arxiv_id in enumerate(ids)],
+            )
+
+    def get_day(self, date: str) -> DayRecord | None:
+        """The stored list of ``date``, or ``None`` if it was never listed."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT date, listed_date, fetched_at, settled, paper_ids FROM days WHERE date = ?",
+                (date,),
+            ).fetchone()
+        if row is None:
+            return None
+        return DayRecord(
+            date=row[0],
+            listed_date=row[1],
+            fetched_at=datetime.fromisoformat(row[2]),
+            settled=bool(row[3]),
+            paper_ids=json.loads(row[4]),
+        )
+
+    def day_papers(self, date: str) -> list[PaperRef]:
+        """The stored papers of ``date`` in list order (empty if the day is unknown)."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT p.data FROM day_papers d JOIN papers p USING (arxiv_id) "
+                "WHERE d.date = ? ORDER BY d.position",
+                (date,),
+            ).fetchall()
+        return [PaperRef.from_dict(json.loads(r[0])) for r in rows]
+
+    def days_for_paper(self, arxiv_id: str) -> list[str]:
+        """The stored dates whose list holds ``arxiv_id``, oldest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT date FROM day_papers WHERE arxiv_id = ? ORDER BY date", (arxiv_id,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    # --------------------------------------------------------------- fetches
+
+    def save_fetch(self, fetched: Fetched) -> None:
+        """Record a fetch's metadata (kind, url, size, version, attempts), not its body."""
+        attempts = [dataclasses.asdict(a) for a in fetched.attempts]
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO fetches (arxiv_id, kind, url, size, version, content_type, "
+                "fetched_at, seconds, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    fetched.arxiv_id,
+                    fetched.kind,
+                    fetched.url,
+                    fetched.size,
+                    fetched.version,
+                    fetched.content_type,
+                    fetched.fetched_at,
+                    fetched.seconds,
+                    _dumps(attempts),
+                ),
+            )
+
+    def latest_fetch(self, arxiv_id: str) -> FetchRecord | None:
+        """The most recent fetch of ``arxiv_id`` (by ``fetched_at``, then insertion)."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT id, arxiv_id, kind, url, size, version, fetched_at, seconds, "
+                "content_type, attempts FROM fetches WHERE arxiv_id = ? "
+                "ORDER BY fetched_at DESC, id DESC LIMIT 1",
+                (arxiv_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return FetchRecord(
+            id=row[0],
+            arxiv_id=row[1],
+            kind=row[2],
+            url=row[3],
+            size=row[4],
+            version=row[5],
+            fetched_at=row[6],
+            seconds=row[7],
+            content_type=row[8],
+            attempts=[FetchAttempt(**a) for a in json.loads(row[9])],
+        )
+
+    # ------------------------------------------------------------- documents
+
+    def save_document(self, doc: Document) -> None:
+        """Store ``doc``, replacing the one with the same (id, version, source kind)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO documents (arxiv_id, version, source_kind, data, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (arxiv_id, version, source_kind) "
+                "DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
+                (
+                    doc.arxiv_id,
+                    _version_key(doc.version),
+                    doc.source_kind,
+                    _dumps(doc.to_dict()),
+                    self._now(),
+                ),
+            )
+
+    def get_document(
+        self,
+        arxiv_id: str,
+        version: int | str | None = None,
+        source_kind: str | None = None,
+    ) -> Document | None:
+        """The best stored Document of ``arxiv_id``, or ``None``.
+
+        Best = highest known version (an unknown version ranks below every known one), then
+        HTML over PDF over ArXiv Abs, then the most recently stored. ``version`` and
+        ``source_kind`` restrict the choice (``version="unknown"`` selects unknown ones).
+        """
+        sql = "SELECT version, source_kind, data, created_at FROM documents WHERE arxiv_id = ?"
+        params: list[Any] = [arxiv_id]
+        if version is not None:
+            sql += " AND version = ?"
+            params.append(_version_key(version))
+        if source_kind is not None:
+            sql += " AND source_kind = ?"
+            params.append(source_kind)
+        with self._read() as db:
+            rows = db.execute(sql, params).fetchall()
+        if not rows:
+            return None
+
+        def rank(row: tuple[str, str, str, str]) -> tuple[int, int, str]:
+            known = -1 if row[0] == UNKNOWN_VERSION else int(row[0])
+            return (known, -_source_rank(row[1]), row[3])
+
+        best = max(rows, key=rank)
+        return Document.from_dict(json.loads(best[2]))
+
+    # ------------------------------------------------------------- summaries
+
+    _SUMMARY_COLUMNS = (
+        "id, arxiv_id, version, source_kind, context_hash, prompt_version, backend, model, "
+        "lang, data, tokens_in, tokens_out, mode, coverage, context_tokens, created_at"
+    )
+    _KEY_WHERE = (
+        "arxiv_id = ? AND version = ? AND source_kind = ? AND context_hash = ? AND "
+        "prompt_version = ? AND backend = ? AND model = ? AND lang = ?"
+    )
+
+    def _summary_from_row(self, db: sqlite3.Connection, row: tuple[Any, ...]) -> StoredSummary:
+        vrow = db.execute(
+            "SELECT data FROM verifications WHERE summary_id = ?", (row[0],)
+        ).fetchone()
+        return StoredSummary(
+            id=row[0],
+            key=SummaryKey(*row[1:9]),
+            summary=PaperSummary.from_dict(json.loads(row[9])),
+            verification=Verification.from_dict(json.loads(vrow[0])) if vrow else None,
+            tokens_in=row[10],
+            tokens_out=row[11],
+            mode=row[12],
+            coverage=row[13],
+            context_tokens=row[14],
+            created_at=row[15],
+        )
+
+    def find_summary(self, key: SummaryKey) -> StoredSummary | None:
+        """The summary stored under exactly ``key``, or ``None`` (a cache miss)."""
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {self._SUMMARY_COLUMNS} FROM summaries WHERE {self._KEY_WHERE}",
+                key.as_tuple(),
+            ).fetchone()
+            return self._summary_from_row(db, row) if row else None
+
+    def latest_summary(
+        self,
+        arxiv_id: str,
+        *,
+        lang: str | None = None,
+        backend: str | None = None,
+        model: str | None = None,
+    ) -> StoredSummary | None:
+        """The most recently stored summary of ``arxiv_id`` matching the given filters."""
+        sql = f"SELECT {self._SUMMARY_COLUMNS} FROM summaries WHERE arxiv_id = ?"
+        params: list[Any] = [arxiv_id]
+        for column, value in (("lang", lang), ("backend", backend), ("model", model)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        sql += " ORDER BY created_at DESC, id DESC LIMIT 1"
+        with self._read() as db:
+            row = db.execute(sql, params).fetchone()
+            return self._summary_from_row(db, row) if row else None
+
+    def save_summary(
+        self,
+        key: SummaryKey,
+        summary: PaperSummary,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        mode: str = "",
+        coverage: float | None = None,
+        context_tokens: int | None = None,
+        verification: Verification | None = None,
+    ) -> int:
+        """Store ``summary`` under ``key`` and return its row id.
+
+        Idempotent: an existing row with the same key is replaced in place (same id), and
+        its verification is replaced too (deleted when ``verification`` is ``None``).
+        """
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO summaries (arxiv_id, version, source_kind, context_hash, "
+                "prompt_version, backend, model, lang, data, tokens_in, tokens_out, mode, "
+                "coverage, context_tokens, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (arxiv_id, version, source_kind, context_hash, prompt_version, "
+                "backend, model, lang) DO UPDATE SET data = excluded.data, "
+                "tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out, "
+                "mode = excluded.mode, coverage = excluded.coverage, "
+                "context_tokens = excluded.context_tokens, created_at = excluded.created_at",
+                (
+                    *key.as_tuple(),
+                    _dumps(summary.to_dict()),
+                    tokens_in,
+                    tokens_out,
+                    mode,
+                    coverage,
+                    context_tokens,
+                    self._now(),
+                ),
+            )
+            summary_id: int = db.execute(
+                f"SELECT id FROM summaries WHERE {self._KEY_WHERE}", key.as_tuple()
+            ).fetchone()[0]
+            db.execute("DELETE FROM verifications WHERE summary_id = ?", (summary_id,))
+            if verification is not None:
+                db.execute(
+                    "INSERT INTO verifications (summary_id, data, traced_ratio) VALUES (?, ?, ?)",
+                    (summary_id, _dumps(verification.to_dict()), verification.traced_ratio),
+                )
+        return summary_id
+
+    # -------------------------------------------------------------- failures
+
+    def record_failure(
+        self, run_id: int | None, arxiv_id: str, date: str | None, stage: str, reason: str
+    ) -> None:
+        """Append a failure to the ledger (``arxiv_id`` may be empty for a day's list).
+
+        Raises:
+            StoreError: ``run_id`` is not a stored run.
+        """
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO failures (run_id, arxiv_id, date, stage, reason, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, arxiv_id, date, stage, reason, self._now()),
+            )
+
+    def resolve_failures(self, arxiv_id: str) -> None:
+        """Mark every open failure of ``arxiv_id`` resolved (a later run succeeded)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE failures SET resolved = 1, resolved_at = ? "
+                "WHERE arxiv_id = ? AND resolved = 0",
+                (self._now(), arxiv_id),
+            )
+
+    def open_failures(self, date: str | None = None) -> list[FailureRecord]:
+        """Unresolved failures, the latest one per (paper, date), oldest first.
+
+        A paper that failed in three runs is one open problem, not three; its latest
+        reason is the one that matters. ``date`` restricts to failures recorded for it.
+        """
+        sql = (
+            "SELECT id, run_id, arxiv_id, date, stage, reason, created_at, resolved "
+            "FROM failures WHERE id IN (SELECT MAX(id) FROM failures WHERE resolved = 0 "
+            "GROUP BY arxiv_id, date)"
+        )
+        params: list[Any] = []
+        if date is not None:
+            sql += " AND date = ?"
+            params.append(date)
+        sql += " ORDER BY id"
+        with self._read() as db:
+            rows = db.execute(sql, params).fetchall()
+        return [
+            FailureRecord(
+                id=r[0],
+                run_id=r[1],
+                arxiv_id=r[2],
+                date=r[3],
+                stage=r[4],
+                reason=r[5],
+                created_at=r[6],
+                resolved=bool(r[7]),
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, command: str, dates: list[str], backend: str, model: str) -> int:
+        """Record the start of a run (status ``running``) and return its id."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, command, dates, backend, model) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (self._now(), command, _dumps(list(dates)), backend, model),
+            )
+            run_id = cursor.lastrowid
+        assert run_id is not None
+        return run_id
+
+    def finish_run(self, run_id: int, stats: RunStats, status: str) -> None:
+        """Store a run's totals and final ``status`` (e.g. ``ok``, ``partial``, ``failed``).
+
+        Raises:
+            StoreError: no run has id ``run_id``.
+        """
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE runs SET finished_at = ?, backend = ?, model = ?, papers = ?, "
+                "done = ?, failed = ?, tokens_in = ?, tokens_out = ?, cost = ?, seconds = ?, "
+                "llm_calls = ?, http_requests = ?, status = ? WHERE id = ?",
+                (
+                    self._now(),
+                    stats.backend,
+                    stats.model,
+                    stats.papers,
+                    stats.done,
+                    stats.failed,
+                    stats.tokens_in,
+                    stats.tokens_out,
+                    stats.cost,
+                    stats.seconds,
+                    stats.llm_calls,
+                    stats.http_requests,
+                    status,
+                    run_id,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise StoreError(f"no run with id {run_id} in {self.path}")
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The latest ``limit`` runs, newest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT id, command, dates, started_at, finished_at, status, backend, model, "
+                "papers, done, failed, tokens_in, tokens_out, cost, seconds, llm_calls, "
+                "http_requests FROM runs ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            RunRecord(
+                id=r[0],
+                command=r[1],
+                dates=json.loads(r[2]),
+                started_at=r[3],
+                finished_at=r[4],
+                status=r[5],
+                stats=RunStats(*r[6:17]),
+            )
+            for r in rows
+        ]
+
+    # ---------------------------------------------------------------- totals
+
+    def totals(self) -> dict[str, Any]:
+        """Counts and sums for ``paperdigest status``.
+
+        Keys: ``papers``, ``days``, ``documents``, ``fetches``, ``summaries``,
+        ``verifications``, ``failures_open`` (as :meth:`open_failures` counts them), ``runs``,
+        ``tokens_in``, ``tokens_out``, ``cost`` (sums over finished runs), ``llm_calls``,
+        ``http_requests``, ``path``.
+        """
+        with self._read() as db:
+            counts = {
+                name: db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+                for name in (
+                    "papers",
+                    "days",
+                    "documents",
+                    "fetches",
+                    "summaries",
+                    "verifications",
+                    "runs",
+                )
+            }
+            failures_open = db.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM failures WHERE resolved = 0 "
+                "GROUP BY arxiv_id, date)"
+            ).fetchone()[0]
+            sums = db.execute(
+                "SELECT COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), "
+                "COALESCE(SUM(cost), 0.0), COALESCE(SUM(llm_calls), 0), "
+                "COALESCE(SUM(http_requests), 0) FROM runs"
+            ).fetchone()
+        return {
+            "path": self.path,
+            **counts,
+            "failures_open": failures_open,
+            "tokens_in": sums[0],
+            "tokens_out": sums[1],
+            "cost": float(sums[2]),
+            "llm_calls": sums[3],
+            "http_requests": sums[4],
+        }
