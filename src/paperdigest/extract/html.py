@@ -1,0 +1,809 @@
+"""arXiv HTML (LaTeXML) → :class:`~paperdigest.models.Document`.
+
+One lxml parse, then one walk over ``article.ltx_document``; everything outside it (site
+header and footer, TOC, "Report Issue" dialog, reading-mode buttons, bootstrap navbars,
+``.ltx_page_logo``) is chrome and never read. In the walk:
+
+* inline math becomes ``$TeX$`` from ``math/@alttext``; display equations
+  (``table.ltx_equation``/``ltx_equationgroup``) go to ``Document.equations`` and stay in
+  the text as ``$$TeX$$ (n)`` where they occur;
+* citations (``cite.ltx_cite``) become compact markers, ``[12]`` or
+  ``[Smith et al., 2020]``;
+* footnotes (``.ltx_note``) move out of the text into ``Document.footnotes``;
+* ``span.ltx_ERROR`` (undefined macros such as ``\\orcidlink``) is stripped and counted;
+* tables become GitHub Markdown with their header row; figures keep their captions;
+* the bibliography and the appendix are kept apart from the body.
+
+:func:`unusable_reason` judges whether the conversion is too broken to read (error density,
+empty sections, no text), against thresholds pinned in ``eval_baseline.json``.
+
+Selectors and thresholds live in :mod:`paperdigest.extract.selectors`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from paperdigest.errors import ExtractionError
+from paperdigest.extract import selectors as S
+from paperdigest.models import Document, Section, Table
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_MAX_BYTES", "extract_html", "unusable_reason"]
+
+#: Default body-size cap (DESIGN §5: refuse bodies over 30 MB before parsing).
+DEFAULT_MAX_BYTES = 30_000_000
+
+_TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_XP_ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+_XP_HEAD_ROWS = etree.XPath("./thead/tr")
+_XP_FALLBACKS = [etree.XPath(x) for x in S.XPATH_DOCUMENT_FALLBACKS]
+_TEX_COMMENT_RE = re.compile(r"%[ \t]*\n")
+_ORCID_RE = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
+_AUTHOR_SPLIT_RE = re.compile(r"\n|,|;|&|\s{2,}|\band\b")
+#: Words that mark an affiliation line rather than a person in ``ltx_personname``.
+_AFFILIATION_WORDS = frozenset(
+    {"university", "institute", "college", "department", "dept", "lab", "laboratory",
+     "center", "centre", "school", "corporation", "inc", "ltd", "observatory", "academy",
+     "faculty", "group", "research", "technology", "sciences", "science", "foundation",
+     "company", "hospital", "street", "road", "usa", "china", "uk", "email", "e-mail"}
+)
+
+
+@dataclass
+class _Stats:
+    """What the walk saw, for flags and the usability judgement."""
+
+    errors: int = 0
+    paragraphs: int = 0
+    error_paragraphs: int = 0
+    body_chars: int = 0
+    empty_sections: int = 0
+    total_sections: int = 0
+    truncated: bool = False
+    package_alert: bool = False
+    latexml: bool = True
+
+
+@dataclass
+class _SectionInfo:
+    section: Section
+    items: int = 0
+    children: int = 0
+
+
+@dataclass
+class _Walker:
+    """Collects a Document's parts during one walk of the LaTeXML tree."""
+
+    footnotes: list[str] = field(default_factory=list)
+    equations: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    appendix: list[Section] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    infos: list[_SectionInfo] = field(default_factory=list)
+    current: _SectionInfo | None = None
+    in_appendix: bool = False
+    table_depth: int = 0
+    errors: int = 0
+    paragraphs: int = 0
+    error_paragraphs: int = 0
+    count_paragraphs: bool = False
+
+    # ---- inline text ---------------------------------------------------------------
+    def inline(self, el: etree._Element, parts: list[str]) -> None:
+        """Append the inline text of ``el`` (math as TeX, no notes/errors) to ``parts``."""
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str):
+                self._inline_child(child, tag, parts)
+            if child.tail:
+                parts.append(child.tail)
+
+    def _inline_child(self, child: etree._Element, tag: str, parts: list[str]) -> None:
+        if tag == "math":
+            parts.append(_math_tex(child))
+            return
+        if tag in S.SKIP_TAGS:
+            return
+        if tag == "br":
+            parts.append("\n")
+            return
+        cls = child.get("class")
+        if cls:
+            if S.ERROR in cls:
+                self.errors += 1
+                return
+            if S.NOTE in cls and _has_class(cls, S.NOTE):
+                self.note(child, cls)
+                return
+            if tag == "cite" and S.CITE in cls:
+                parts.append(self.cite(child, cls))
+                return
+            if tag == "table":
+                if S.EQUATION in cls:
+                    parts.append("\n" + self.equation(child) + "\n")
+                    return
+                if S.TABULAR in cls and self.table_depth == 0:
+                    parts.append("\n" + self.markdown_table(child) + "\n")
+                    return
+        elif tag == "table" and self.table_depth == 0:
+            parts.append("\n" + self.markdown_table(child) + "\n")
+            return
+        self.inline(child, parts)
+
+    def text(self, el: etree._Element) -> str:
+        """Inline text of ``el`` with whitespace collapsed."""
+        parts: list[str] = []
+        self.inline(el, parts)
+        return " ".join("".join(parts).split())
+
+    def cite(self, el: etree._Element, cls: str) -> str:
+        text = self.text(el).replace(" ;", ";").replace(" ,", ",")
+        if S.CITEP in cls and text.startswith("(") and text.endswith(")"):
+            text = "[" + text[1:-1].strip() + "]"
+        return text
+
+    def note(self, el: etree._Element, cls: str) -> None:
+        if S.NOTE_FRONTMATTER in cls:
+            return
+        content = _first_with_class(el, S.NOTE_CONTENT)
+        if content is None:
+            return
+        parts: list[str] = []
+        # The content repeats the mark (<sup class="ltx_note_mark">) and a tag: both dropped.
+        if content.text:
+            parts.append(content.text)
+        for child in content:
+            tag = child.tag
+            if isinstance(tag, str):
+                ccls = child.get("class") or ""
+                if not (S.NOTE_MARK in ccls or S.TAG in ccls):
+                    self._inline_child(child, tag, parts)
+            if child.tail:
+                parts.append(child.tail)
+        text = " ".join("".join(parts).split())
+        if text:
+            self.footnotes.append(text)
+
+    # ---- display math -------------------------------------------------------------
+    def equation(self, table: etree._Element) -> str:
+        """Record a display equation (or an aligned group) and return it as ``$$TeX$$``."""
+        rows: list[str] = []
+        number = ""
+        for tr in _XP_ROWS(table):
+            cells: list[str] = []
+            for td in tr:
+                if not isinstance(td.tag, str):
+                    continue
+                if S.EQUATION_NUMBER in (td.get("class") or ""):
+                    number = " ".join("".join(td.itertext()).split())
+                    continue
+                for math in _iter_math(td):
+                    tex = math.get("alttext") or ""
+                    cells.append(_clean_tex(tex).removeprefix("\\displaystyle").strip())
+            line = " ".join(c for c in cells if c)
+            if line:
+                rows.append(line)
+        tex = " \\\\ ".join(rows)
+        if not tex:
+            return ""
+        self.equations.append(tex)
+        if self.current is not None:
+            self.current.items += 1
+        return f"$${tex}$$" + (f" {number}" if number else "")
+
+    # ---- tables ---------------------------------------------------------------------
+    def markdown_table(self, table: etree._Element) -> str:
+        """GitHub Markdown for a ``table.ltx_tabular``; rowspans repeat, colspans pad."""
+        self.table_depth += 1
+        try:
+            grid, header_rows = self._grid(table)
+        finally:
+            self.table_depth -= 1
+        return _grid_to_markdown(grid, header_rows)
+
+    def _grid(self, table: etree._Element) -> tuple[list[list[str]], int]:
+        grid: list[list[str]] = []
+        pending: dict[int, tuple[str, int]] = {}
+        head = _XP_HEAD_ROWS(table)
+        for tr in _XP_ROWS(table):
+            row: list[str] = []
+            col = 0
+            for cell in tr:
+                if cell.tag not in ("td", "th"):
+                    continue
+                while col in pending:
+                    col = _take_pending(pending, col, row)
+                text = self.text(cell).replace("|", "\\|")
+                colspan = _span(cell.get("colspan"))
+                rowspan = _span(cell.get("rowspan"))
+                for k in range(colspan):
+                    value = text if k == 0 else ""
+                    row.append(value)
+                    if rowspan > 1:
+                        pending[col] = (value, rowspan - 1)
+                    col += 1
+            while pending and col <= max(pending):
+                if col in pending:
+                    col = _take_pending(pending, col, row)
+                else:
+                    row.append("")
+                    col += 1
+            grid.append(row)
+        return grid, len(head)
+
+    def table_figure(self, fig: etree._Element) -> None:
+        caption, label = self.caption(fig, S.TABLE_FIGURE)
+        markdowns = [self.markdown_table(t) for t in _iter_tabulars(fig)]
+        self._add_table(caption, "\n\n".join(m for m in markdowns if m), label)
+
+    def _add_table(self, caption: str, markdown: str, label: str) -> None:
+        heading = self.current.section.heading if self.current else ""
+        self.tables.append(Table(caption=caption, markdown=markdown, label=label,
+                                 section=heading))
+        if self.current is not None:
+            self.current.items += 1
+
+    def figure(self, fig: etree._Element) -> None:
+        """Figure captions (sub-figure captions too); tabulars inside become Tables."""
+        tabulars = list(_iter_tabulars(fig))
+        if tabulars:
+            caption, label = self.caption(fig, S.FIGURE)
+            md = "\n\n".join(m for m in (self.markdown_table(t) for t in tabulars) if m)
+            self._add_table(caption, md, label)
+            return
+        for cap in fig.iter("figcaption"):
+            text = self.text(cap)
+            if text:
+                self.figures.append(text)
+                if self.current is not None:
+                    self.current.items += 1
+
+    def caption(self, fig: etree._Element, kind: str) -> tuple[str, str]:
+        """(caption without its tag, tag such as ``Table 2``) of a figure/table float."""
+        cap = None
+        for child in fig:
+            if child.tag == "figcaption":
+                cap = child
+                break
+        if cap is None:
+            cap = next(fig.iter("figcaption"), None)
+        if cap is None:
+            return "", ""
+        label = ""
+        tag_el = _first_with_class(cap, S.TAG)
+        text = self.text(cap)
+        if tag_el is not None:
+            label = " ".join("".join(tag_el.itertext()).split()).rstrip(":.").strip()
+            if label and text.startswith(label):
+                text = text[len(label):].lstrip(":. ")
+        return text, label
+
+    # ---- blocks -------------------------------------------------------------------------
+    def blocks(self, container: etree._Element, out: list[str]) -> None:
+        """Append the paragraphs of a block container to ``out``; route floats and sections."""
+        buf: list[str] = []
+        errors_before = self.errors
+        if container.text and container.text.strip():
+            buf.append(container.text)
+        for child in container:
+            tag = child.tag
+            if not isinstance(tag, str):
+                if child.tail and child.tail.strip():
+                    buf.append(child.tail)
+                continue
+            if tag in S.BLOCK_TAGS or tag == "section":
+                if buf:
+                    self._flush(buf, out, errors_before)
+                    buf = []
+                self.block(child, tag, out)
+                errors_before = self.errors
+            else:
+                self._inline_child(child, tag, buf)
+            if child.tail and child.tail.strip():
+                buf.append(child.tail)
+        if buf:
+            self._flush(buf, out, errors_before)
+
+    def _flush(self, buf: list[str], out: list[str], errors_before: int) -> None:
+        self._paragraph(" ".join("".join(buf).split()), out, errors_before)
+
+    def _paragraph(self, text: str, out: list[str], errors_before: int) -> None:
+        if self.count_paragraphs and (text or self.errors > errors_before):
+            self.paragraphs += 1
+            if self.errors > errors_before:
+                self.error_paragraphs += 1
+        if text:
+            out.append(text)
+            if self.current is not None:
+                self.current.items += 1
+
+    def block(self, el: etree._Element, tag: str, out: list[str]) -> None:
+        cls = el.get("class") or ""
+        if tag == "section":
+            self.section(el, cls)
+            return
+        if cls:
+            if S.ERROR in cls:
+                self.errors += 1
+                return
+            if S.NOTE in cls and _has_class(cls, S.NOTE):
+                self.note(el, cls)
+                return
+            if any(c in cls for c in S.FRONTMATTER_SKIP) and (
+                _has_class(cls, *S.FRONTMATTER_SKIP)
+            ):
+                return
+        if tag in _TITLE_TAGS:
+            return
+        if tag == "figure":
+            if _has_class(cls, S.TABLE_FIGURE):
+                self.table_figure(el)
+            else:
+                self.figure(el)
+            return
+        if tag == "table":
+            if S.EQUATION in cls:
+                tex = self.equation(el)
+                if tex:
+                    out.append(tex)
+            else:
+                self._add_table("", self.markdown_table(el), "")
+            return
+        if tag in ("ul", "ol", "dl"):
+            self.list_items(el, out)
+            return
+        if tag == "p" or tag == "pre" or tag == "figcaption" or S.LISTING in cls:
+            errors_before = self.errors
+            if tag == "pre" or S.LISTING in cls:
+                text = "\n".join(" ".join(line.split()) for line in el.itertext() if line.strip())
+            else:
+                text = self.text(el)
+            self._paragraph(text, out, errors_before)
+            return
+        self.blocks(el, out)
+
+    def list_items(self, el: etree._Element, out: list[str]) -> None:
+        for li in el:
+            if li.tag not in ("li", "dd", "dt"):
+                continue
+            marker = ""
+            tag_el = _first_with_class(li, S.ITEM_TAG)
+            if tag_el is not None:
+                marker = " ".join("".join(tag_el.itertext()).split())
+            inner: list[str] = []
+            self._without_tag(li, inner)
+            text = " ".join(inner)
+            if not text:
+                continue
+            prefix = "-" if marker in ("", "•", "–", "-", "∙", "◦", "▪") else marker
+            out.append(f"{prefix} {text}")
+
+    def _without_tag(self, li: etree._Element, inner: list[str]) -> None:
+        """Blocks of a list item, skipping its ``ltx_tag_item`` bullet/number."""
+        buf: list[str] = []
+        if li.text and li.text.strip():
+            buf.append(li.text)
+        errors_before = self.errors
+        for child in li:
+            tag = child.tag
+            if isinstance(tag, str):
+                if S.ITEM_TAG in (child.get("class") or ""):
+                    pass
+                elif tag in S.BLOCK_TAGS:
+                    if buf:
+                        self._flush(buf, inner, errors_before)
+                        buf = []
+                    self.block(child, tag, inner)
+                    errors_before = self.errors
+                else:
+                    self._inline_child(child, tag, buf)
+            if child.tail and child.tail.strip():
+                buf.append(child.tail)
+        if buf:
+            self._flush(buf, inner, errors_before)
+
+    # ---- sections -----------------------------------------------------------------------
+    def section(self, el: etree._Element, cls: str) -> None:
+        if _has_class(cls, S.BIBLIOGRAPHY):
+            self.bibliography(el)
+            return
+        level = 1
+        for name in cls.split():
+            if name in S.SECTION_LEVELS:
+                level = S.SECTION_LEVELS[name]
+                break
+        appendix = self.in_appendix or _has_class(cls, S.APPENDIX)
+        number, heading = self.heading(el)
+        sec = Section(heading=heading, level=level, number=number)
+        info = _SectionInfo(sec)
+        if self.current is not None:
+            self.current.children += 1
+        (self.appendix if appendix else self.sections).append(sec)
+        self.infos.append(info)
+        saved = (self.current, self.in_appendix)
+        self.current, self.in_appendix = info, appendix
+        try:
+            self.blocks(el, sec.paragraphs)
+        finally:
+            self.current, self.in_appendix = saved
+
+    def heading(self, el: etree._Element) -> tuple[str, str]:
+        """(number, heading) of a section from its ``ltx_title`` child."""
+        for child in el:
+            if child.tag in _TITLE_TAGS and S.TITLE in (child.get("class") or ""):
+                number = ""
+                tag_el = _first_with_class(child, S.TAG)
+                text = self.text(child)
+                if tag_el is not None:
+                    number = " ".join("".join(tag_el.itertext()).split())
+                    if number and text.startswith(number):
+                        text = text[len(number):].strip()
+                    number = number.removeprefix("Appendix").strip().rstrip(".:")
+                return number, text
+        return "", ""
+
+    def bibliography(self, el: etree._Element) -> None:
+        for item in el.iter("li"):
+            if S.BIBITEM not in (item.get("class") or ""):
+                continue
+            parts: list[str] = []
+            for child in item:
+                ccls = child.get("class") or ""
+                if not isinstance(child.tag, str) or S.BIB_CITED in ccls:
+                    continue
+                text = self.text(child)
+                if S.TAG in ccls and not S.NUMERIC_BIBTAG_RE.match(text):
+                    continue  # author-year tags repeat the entry's own authors and year
+                if text:
+                    parts.append(text)
+            if parts:
+                self.references.append(" ".join(parts))
+
+
+# ---- helpers --------------------------------------------------------------------------------
+def _has_class(cls: str, *names: str) -> bool:
+    classes = cls.split()
+    return any(n in classes for n in names)
+
+
+def _first_with_class(el: etree._Element, name: str) -> etree._Element | None:
+    for node in el.iter():
+        if isinstance(node.tag, str) and name in (node.get("class") or "").split():
+            return node
+    return None
+
+
+def _clean_tex(tex: str) -> str:
+    if "%" in tex:
+        tex = _TEX_COMMENT_RE.sub("", tex)
+    return " ".join(tex.split())
+
+
+def _math_tex(math: etree._Element) -> str:
+    tex = _clean_tex(math.get("alttext") or "")
+    if not tex:
+        return ""
+    if math.get("display") == "block":
+        return f" $${tex}$$ "
+    return f"${tex}$"
+
+
+def _iter_math(el: etree._Element) -> list[etree._Element]:
+    """``math`` descendants of ``el`` without walking into MathML subtrees."""
+    found: list[etree._Element] = []
+
+    def visit(node: etree._Element) -> None:
+        for child in node:
+            if child.tag == "math":
+                found.append(child)
+            elif isinstance(child.tag, str):
+                visit(child)
+
+    visit(el)
+    return found
+
+
+def _iter_tabulars(el: etree._Element) -> list[etree._Element]:
+    """Outermost ``table.ltx_tabular`` (or bare ``table``) inside a float, in order."""
+    found: list[etree._Element] = []
+
+    def visit(node: etree._Element) -> None:
+        for child in node:
+            tag = child.tag
+            if tag == "table":
+                if S.EQUATION not in (child.get("class") or ""):
+                    found.append(child)
+            elif tag == "math" or tag == "figcaption" or not isinstance(tag, str):
+                continue
+            else:
+                visit(child)
+
+    visit(el)
+    return found
+
+
+def _span(value: str | None) -> int:
+    if not value:
+        return 1
+    try:
+        return max(1, min(int(value), 100))
+    except ValueError:
+        return 1
+
+
+def _take_pending(pending: dict[int, tuple[str, int]], col: int, row: list[str]) -> int:
+    text, left = pending[col]
+    row.append(text)
+    if left <= 1:
+        del pending[col]
+    else:
+        pending[col] = (text, left - 1)
+    return col + 1
+
+
+def _grid_to_markdown(grid: list[list[str]], header_rows: int) -> str:
+    rows = [r for r in grid if any(r)]
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    for r in rows:
+        r.extend([""] * (width - len(r)))
+    keep = [c for c in range(width) if any(r[c] for r in rows)]
+    rows = [[r[c] for c in keep] for r in rows]
+    # A multi-row <thead> is merged column-wise into the one header row Markdown allows.
+    n_head = max(1, min(header_rows, len(rows) - 1)) if len(rows) > 1 else 1
+    header = [" ".join(x for x in col if x) for col in zip(*rows[:n_head], strict=True)]
+    body = rows[n_head:]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines.extend("| " + " | ".join(r) + " |" for r in body)
+    return "\n".join(lines)
+
+
+def _authors(walker: _Walker, block: etree._Element) -> list[str]:
+    names: list[str] = []
+    for person in block.iter():
+        if not isinstance(person.tag, str) or S.PERSONNAME not in (person.get("class") or ""):
+            continue
+        parts: list[str] = []
+        _author_text(person, parts)
+        text = _ORCID_RE.sub(" ", "".join(parts))
+        for token in _AUTHOR_SPLIT_RE.split(text):
+            name = " ".join(token.split()).strip(" .*†‡")
+            if _looks_like_name(name) and name not in names:
+                names.append(name)
+    return names
+
+
+def _author_text(el: etree._Element, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str):
+            cls = child.get("class") or ""
+            if tag == "br":
+                parts.append("\n")
+            elif tag in ("math", "sup") or tag in S.SKIP_TAGS or S.ERROR in cls or (
+                S.NOTE in cls
+            ):
+                pass
+            else:
+                _author_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _looks_like_name(name: str) -> bool:
+    words = name.split()
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() or ch == "@" for ch in name):
+        return False
+    for w in words:
+        if w.lower().strip(".,") in _AFFILIATION_WORDS:
+            return False
+        # All-caps words longer than an initial ("AI", "UC", "UK") are organisations.
+        if len(w) > 1 and w.isupper() and not w.endswith("."):
+            return False
+    return words[0][:1].isupper()
+
+
+def _find_document(root: etree._Element) -> etree._Element | None:
+    # iter(tag) runs in C; the XPath fallbacks only serve pages without <article>.
+    for el in root.iter("article"):
+        if _has_class(el.get("class") or "", S.DOCUMENT):
+            return el
+    for xp in _XP_FALLBACKS:
+        found = xp(root)
+        if found:
+            return found[0]
+    return None
+
+
+def _has_latexml_para(article: etree._Element) -> bool:
+    for el in article.iter("div", "p"):
+        cls = el.get("class")
+        if cls and (S.PARA in cls or S.P in cls.split()):
+            return True
+    return False
+
+
+def _page_id(body: bytes) -> tuple[str, int | None]:
+    for rx in S.PAGE_ID_RES:
+        m = rx.search(body)
+        if m:
+            version = m.group(2)
+            return m.group(1).decode(), int(version) if version else None
+    return "", None
+
+
+def _parse(body: bytes, max_bytes: int) -> etree._Element:
+    if not body or not body.strip():
+        raise ExtractionError("the HTML body is empty (0 bytes); fetch it again", "empty")
+    if len(body) > max_bytes:
+        raise ExtractionError(
+            f"the HTML body is {len(body):,} bytes, over the {max_bytes:,}-byte cap; "
+            "raise the size limit in the configuration if this page is genuine",
+            "too_large",
+        )
+    # arXiv serves UTF-8; forcing it makes libxml2 replace a stray bad byte with U+FFFD
+    # instead of guessing another charset (and is a third faster than decoding first).
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                              collect_ids=False, encoding="utf-8")
+    try:
+        root = etree.fromstring(body, parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ExtractionError(f"the HTML could not be parsed: {exc}", "unparseable") from exc
+    if root is None:
+        raise ExtractionError("the HTML could not be parsed (no elements found)", "unparseable")
+    return root
+
+
+def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Document, _Stats]:
+    root = _parse(body, max_bytes)
+    article = _find_document(root)
+    if article is None or not _has_latexml_para(article):
+        title = root.findtext(".//title") or ""
+        raise ExtractionError(
+            "not an arXiv LaTeXML page (no ltx_document/ltx_para content)"
+            + (f": page title {' '.join(title.split())[:80]!r}" if title.strip() else "")
+            + "; read the PDF or the abstract instead",
+            "not_latexml",
+        )
+    page_id, version = _page_id(body)
+    walker = _Walker()
+    title = ""
+    authors: list[str] = []
+    abstract_parts: list[str] = []
+    front: list[str] = []  # paragraphs before the first section (unsectioned papers)
+    for child in article:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        cls = child.get("class") or ""
+        if tag in _TITLE_TAGS and S.TITLE_DOCUMENT in cls:
+            title = walker.text(child)
+        elif S.AUTHORS in cls and _has_class(cls, S.AUTHORS):
+            errors = walker.errors
+            authors = _authors(walker, child)
+            walker.errors = errors + len(child.xpath(S.XPATH_ERRORS))
+        elif S.ABSTRACT in cls and _has_class(cls, S.ABSTRACT):
+            walker.count_paragraphs = True
+            walker.blocks(child, abstract_parts)
+            walker.count_paragraphs = False
+        elif tag in _TITLE_TAGS:
+            continue
+        else:
+            walker.count_paragraphs = True
+            walker.block(child, tag, front)
+            walker.count_paragraphs = False
+    if front:
+        walker.sections.insert(0, Section(heading="", level=1, number="", paragraphs=front))
+    if not title:
+        title = " ".join((root.findtext(".//title") or "").split())
+
+    stats = _Stats(errors=walker.errors, paragraphs=walker.paragraphs,
+                   error_paragraphs=walker.error_paragraphs)
+    stats.body_chars = sum(len(p) for s in walker.sections for p in s.paragraphs)
+    stats.total_sections = len(walker.infos)
+    stats.empty_sections = sum(1 for i in walker.infos if not i.items and not i.children)
+    tail = body[-65536:]
+    stats.truncated = not (S.END_OF_HTML_RE.search(tail) and S.END_OF_BODY_RE.search(tail))
+    stats.package_alert = S.MISSING.encode() in body
+
+    abstract = "\n".join(abstract_parts)
+    flags: list[str] = []
+    if stats.errors:
+        flags.append(f"ltx_error:{stats.errors}")
+    if stats.package_alert:
+        flags.append("package_alert")
+    if not abstract:
+        flags.append("missing_abstract")
+    if stats.empty_sections:
+        flags.append(f"empty_sections:{stats.empty_sections}")
+    if stats.body_chars < S.MIN_BODY_CHARS:
+        flags.append("too_short")
+    if stats.truncated:
+        flags.append("truncated")
+
+    doc = Document(
+        arxiv_id=arxiv_id or page_id,
+        title=title,
+        source_kind="HTML",
+        authors=authors,
+        abstract=abstract,
+        sections=walker.sections,
+        tables=walker.tables,
+        figures=walker.figures,
+        footnotes=walker.footnotes,
+        equations=walker.equations,
+        references=walker.references,
+        appendix=walker.appendix,
+        flags=flags,
+        version=version if (not arxiv_id or page_id == arxiv_id) else None,
+        source_url=url,
+    )
+    return doc, stats
+
+
+def extract_html(
+    body: bytes, arxiv_id: str = "", *, url: str = "", max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
+    """Turn an arXiv HTML (LaTeXML) page into a :class:`Document`.
+
+    ``arxiv_id`` defaults to the id printed in the page (``<base href>``/watermark); the
+    version is read from the page when it shows one. Truncated HTML still yields a Document
+    with what is there, flagged ``truncated``.
+
+    Raises:
+        ExtractionError: with ``reason`` ``"empty"`` (0-byte body), ``"too_large"`` (over
+            ``max_bytes``, checked before parsing), ``"not_latexml"`` (an arXiv error page or
+            any page without LaTeXML content) or ``"unparseable"``.
+    """
+    doc, stats = _extract(body, arxiv_id, url, max_bytes)
+    logger.debug("extracted %s: %d sections, %d tables, %d errors in %d/%d paragraphs",
+                 doc.arxiv_id, len(doc.sections), len(doc.tables), stats.errors,
+                 stats.error_paragraphs, stats.paragraphs)
+    return doc
+
+
+def _judge(stats: _Stats) -> str | None:
+    if stats.paragraphs:
+        ratio = stats.error_paragraphs / stats.paragraphs
+        if ratio > S.MAX_ERROR_PARAGRAPH_RATIO:
+            return (f"conversion broken: {ratio:.0%} of paragraphs have ltx_ERROR "
+                    f"({stats.error_paragraphs}/{stats.paragraphs})")
+    if stats.total_sections:
+        ratio = stats.empty_sections / stats.total_sections
+        if ratio > S.MAX_EMPTY_SECTION_RATIO:
+            return (f"conversion broken: {stats.empty_sections} of {stats.total_sections} "
+                    "sections are empty")
+    if stats.body_chars < S.MIN_USABLE_BODY_CHARS:
+        return f"conversion broken: only {stats.body_chars} characters of body text"
+    if stats.truncated:
+        return "truncated: the page ends before </body></html>"
+    return None
+
+
+def unusable_reason(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
+    """Why this HTML should not be read (the fetch chain then falls back to the PDF).
+
+    Returns ``None`` when the page is usable, otherwise a short reason such as
+    ``"conversion broken: 41% of paragraphs have ltx_ERROR (23/56)"``. Thresholds are in
+    :mod:`paperdigest.extract.selectors`, pinned by ``eval_baseline.json``. Never raises
+    for bad input: an empty, oversized, unparseable or non-LaTeXML body gives its reason.
+    """
+    try:
+        _, stats = _extract(body, "", "", max_bytes)
+    except ExtractionError as exc:
+        return f"{exc.reason}: {exc}"
+    return _judge(stats)
