@@ -1,0 +1,26 @@
+"""OpenAI-compatible chat access: the client with structured-output fallback, and the
+schema that validates the model's JSON answer."""
+
+from __future__ import annotations
+
+from .client import MODE_MEMORY, MODES, ChatAnswer, ChatClient, forget_modes
+from .schema import (
+    SUMMARY_JSON_SCHEMA,
+    SUMMARY_SCHEMA_NAME,
+    extract_json,
+    parse_summary_json,
+    summary_from_data,
+)
+
+__all__ = [
+    "MODES",
+    "MODE_MEMORY",
+    "SUMMARY_JSON_SCHEMA",
+    "SUMMARY_SCHEMA_NAME",
+    "ChatAnswer",
+    "ChatClient",
+    "extract_json",
+    "forget_modes",
+    "parse_summary_json",
+    "summary_from_data",
+]

@@ -1,0 +1,30 @@
+"""Summarizers: the extractive default and the OpenAI-compatible LLM backend."""
+
+from __future__ import annotations
+
+from .base import (
+    BACKENDS,
+    NOT_MENTIONED_EN,
+    FallbackSummarizer,
+    Summarizer,
+    SummaryResult,
+    make_summarizer,
+    not_mentioned,
+)
+from .extractive import ExtractiveSummarizer, split_sentences, summarize_document
+from .openai import OpenAISummarizer, load_prompt
+
+__all__ = [
+    "BACKENDS",
+    "NOT_MENTIONED_EN",
+    "ExtractiveSummarizer",
+    "FallbackSummarizer",
+    "OpenAISummarizer",
+    "Summarizer",
+    "SummaryResult",
+    "load_prompt",
+    "make_summarizer",
+    "not_mentioned",
+    "split_sentences",
+    "summarize_document",
+]
