@@ -1,0 +1,580 @@
+"""Trace a summary's numbers and names back to the text it was written from.
+
+Owns claim extraction (:func:`extract_claims`), the normalised source index
+(:class:`SourceIndex`, :func:`index_source`, :func:`normalize_source`) and the lookup
+(:func:`verify`, :func:`is_traced`, :func:`check_claim`).
+
+What counts as a claim (decisions, see DESIGN §1 "verify"):
+
+* **Numbers**: decimals, thousands separators (``1,150``), percentages (``12.5%``),
+  folds (``3.5×``, ``3.5x``, ``3.5 倍``), magnitudes (``1.5B``, ``200K``, ``180 万`` =
+  1.8M, ``12.3万`` = 123K, ``5 亿`` = 500M, ``1.8 million``), ranges (``7–13B`` is
+  7B and 13B; both ends must be found), counts before a name (``8×A100`` is 8) and
+  numbers with an attached unit (``88Hz``, ``80GB``). The claim text keeps the number
+  and its sign-less suffix; a Chinese classifier is not part of it (``4 个`` → ``4``).
+  A number is *found* when its value is a number token of the source: ``7.2`` never
+  matches inside ``17.25``; a claim written with decimals also matches a more precise
+  source value that rounds to it (``9.1`` ← ``9.13``); an integer claim marked as
+  approximate (``约``, ``~``, ``超过``…) also matches a decimal that rounds to it.
+  Signs are ignored (``+9.1`` = ``9.1``; summaries add signs to gains).
+* **Not numbers**: list numbering (``1.`` at line start, ``(2)``, ``2)``, ``第1``),
+  references to the paper's own structure (``Table 2``, ``图 3``, ``Step 1``),
+  exponents/subscripts (``m/s^2``), dates (``2026-01-31``), versions (``1.2.3``),
+  arXiv ids, digits inside a name (``Qwen2.5-7B`` is one name claim) and English number
+  words written in the summary (``two-stage`` is wording, not a measurement).
+  Years are kept as numbers: a wrong year is the kind of error the verifier exists to
+  catch, and the reference report (45 entries) contains no year that would be noise.
+* **Names**: single tokens that look like a proper name of a model, benchmark, dataset
+  or method: CamelCase (``WebArbiter``, ``mHC``), acronyms (``GRPO``), words with
+  digits and a capital (``GPT-5``, ``A100``, ``Mind2Web``), hyphenated capitalised
+  compounds (``WebArena-Lite``, ``Flash-Lite``) and URLs. A capitalised ordinary word
+  (``Transformer``) is not a name; generic acronyms are dropped via
+  :data:`GENERIC_TERMS`. The ``domain`` field is not checked: it is the summarizer's
+  classification, not a statement taken from the paper.
+  A name is *found* when all its parts appear in order in the lower-cased source with at
+  most one separator (space, ``-``, ``_``) between parts, on token boundaries:
+  ``WebArena-Lite`` = ``WebArena Lite`` = ``WebArenaLite``; ``GPT-5`` is not found in
+  ``GPT-5.1`` and ``WebArena`` not in ``VisualWebArena``; a trailing plural ``s`` and
+  a hyphenated continuation are allowed (``WebPRM`` ← ``WebPRMs``, ``Qwen2.5-7B`` ←
+  ``Qwen2.5-7B-Instruct``).
+
+Source text is normalised once per document (NFKC, dashes, TeX such as ``12.5\\%``,
+``$9.1$``, ``\\times``, ``1{,}024``; English number words ``four`` = 4 up to
+ninety-nine, ``hundred``, ``twice``) into a set of number values and a lower-cased
+text, so that checking a summary is a handful of set and regex lookups.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Literal
+
+from .models import NOT_MENTIONED, Claim, Document, PaperSummary, Verification
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "GENERIC_TERMS",
+    "SourceIndex",
+    "check_claim",
+    "claims_in_text",
+    "extract_claims",
+    "index_source",
+    "is_traced",
+    "normalize_source",
+    "verify",
+]
+
+#: Acronyms and tokens that look like names but are generic vocabulary, platforms or
+#: units, compared upper-cased with a plural ``s`` removed. Kept small on purpose: every
+#: entry is a claim the verifier will never check. Chosen from the reference report,
+#: where summaries add field labels ("NLP", "LLM", "RL") and hardware/platform words
+#: ("GPU", "CUDA", "GitHub") that the paper text often spells out or omits.
+GENERIC_TERMS: frozenset[str] = frozenset(
+    {
+        # field / task labels
+        "AI", "AGI", "LLM", "MLLM", "VLM", "LM", "NLP", "CV", "RL", "ML", "DL", "NN",
+        "SOTA",
+        # computing and formats
+        "GPU", "CPU", "TPU", "NPU", "API", "SDK", "CUDA", "URL", "HTTP", "HTTPS", "JSON",
+        "PDF", "HTML", "ID", "IO", "OK", "PHD", "FAQ", "TODO",
+        # platforms where code/weights live, not statements about the paper
+        "GITHUB", "HUGGINGFACE", "ARXIV",
+        # units and dimensions
+        "GB", "MB", "KB", "TB", "HZ", "KHZ", "MHZ", "GHZ", "FPS", "FLOP", "TFLOP", "PFLOP",
+        "1D", "2D", "3D", "4D",
+        # roman numerals (Phase II, Table III)
+        "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII",
+    }
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------
+# Shared normalisation
+
+_DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d]")
+# Circled/parenthesised digits are list markers; NFKC would turn them into plain digits.
+_CIRCLED = re.compile(r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
+
+
+def _unicode(text: str) -> str:
+    text = _CIRCLED.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    return _DASHES.sub("-", text)
+
+
+_TEX_SYMBOLS = (
+    (re.compile(r"\\(?:times|cdot)(?![A-Za-z])"), "×"),
+    (re.compile(r"\\(?:approx|sim)(?![A-Za-z])"), "~"),
+    (re.compile(r"\\pm(?![A-Za-z])"), "±"),
+    (re.compile(r"(\d)\{,\}(\d)"), r"\1,\2"),  # 1{,}024
+    (re.compile(r"(\d)\\,(\d{3})"), r"\1\2"),  # 1\,024 (thin space)
+    (re.compile(r"\\([%$&#_{}~,;:! ])"), r"\1"),  # \% \$ \~ …
+    (re.compile(r"\\[A-Za-z]+\*?"), " "),  # remaining commands: \mathbf, \text, …
+    (re.compile(r"[{}$]"), ""),
+)
+
+
+def _detex(text: str) -> str:
+    if "\\" not in text and "$" not in text and "{" not in text:
+        return text
+    for pattern, repl in _TEX_SYMBOLS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _normalize(text: str) -> str:
+    return _detex(_unicode(text))
+
+
+_SCALES: dict[str, Decimal] = {
+    "k": Decimal(10) ** 3,
+    "K": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "B": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "thousand": Decimal(10) ** 3,
+    "million": Decimal(10) ** 6,
+    "billion": Decimal(10) ** 9,
+    "trillion": Decimal(10) ** 12,
+    "万": Decimal(10) ** 4,
+    "十万": Decimal(10) ** 5,
+    "百万": Decimal(10) ** 6,
+    "千万": Decimal(10) ** 7,
+    "亿": Decimal(10) ** 8,
+    "万亿": Decimal(10) ** 12,
+}
+
+
+def _scale(word: str | None) -> Decimal:
+    if not word:
+        return Decimal(1)
+    return _SCALES.get(word) or _SCALES.get(word.lower(), Decimal(1))
+
+
+def _decimal(text: str) -> tuple[Decimal, int]:
+    """``"1,150.5"`` → (Decimal('1150.5'), 1): the value and its written decimal places."""
+    clean = text.replace(",", "")
+    value = Decimal(clean)
+    places = len(clean.split(".", 1)[1]) if "." in clean else 0
+    return value, places
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------
+# Source index
+
+_SRC_NUMBER = re.compile(
+    r"(?<![0-9])(?<![0-9]\.)"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![0-9])|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<cjk>万亿|十万|百万|千万|万|亿)"
+    r"|[\s-]?(?P<word>(?i:thousand|million|billion|trillion))(?![A-Za-z])"
+    r"|(?P<mag>[kKMBT])(?![A-Za-z]))?"
+)
+# "7-13B", "0.5 to 9.8 billion": the first end shares the second end's magnitude.
+_SRC_RANGE = re.compile(
+    r"(?<![0-9.])(?P<a>\d+(?:\.\d+)?)\s?(?:-|~|to)\s?(?P<b>\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<cjk>万亿|百万|千万|万|亿)|[\s-]?(?P<word>(?i:thousand|million|billion|trillion))"
+    r"(?![A-Za-z])|(?P<mag>[kKMBT])(?![A-Za-z]))"
+)
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_WORD_SCALES = {
+    "hundred": Decimal(100),
+    "thousand": Decimal(10) ** 3,
+    "million": Decimal(10) ** 6,
+    "billion": Decimal(10) ** 9,
+}
+_SPECIAL_WORDS = {"twice": 2, "double": 2, "thrice": 3, "triple": 3, "dozen": 12, "hundred": 100}
+_TENS_ALT = "|".join(_TENS)
+_DIGIT_ALT = "|".join(u for u, v in _UNITS.items() if 0 < v < 10)
+_UNIT_ALT = "|".join(sorted(_UNITS, key=len, reverse=True))  # "seventeen" before "seven"
+_SPECIAL_ALT = "|".join(_SPECIAL_WORDS)
+_NUMBER_WORD = re.compile(
+    rf"(?<![A-Za-z])(?:(?P<tens>{_TENS_ALT})(?:[-\s](?P<unit1>{_DIGIT_ALT}))?"
+    rf"|(?P<unit>{_UNIT_ALT})|(?P<special>{_SPECIAL_ALT}))"
+    r"(?:-?fold)?(?:[\s-](?P<scale>hundred|thousand|million|billion))?(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SourceIndex:
+    """A source text prepared for repeated claim lookups (build with :func:`index_source`)."""
+
+    text: str
+    """The normalised, lower-cased source text that names are searched in."""
+    numbers: frozenset[Decimal]
+    """Every number value in the source, raw and with its magnitude applied."""
+    rounded: frozenset[Decimal]
+    """Source values rounded to fewer (≥ 1) decimal places than written."""
+    rounded_int: frozenset[Decimal]
+    """Source decimals rounded to integers (for claims marked as approximate)."""
+    compact: str
+    """The text with everything but letters and digits removed (fast name pre-check)."""
+
+
+def _add_value(
+    mantissa: str,
+    scale: Decimal,
+    numbers: set[Decimal],
+    rounded: set[Decimal],
+    rounded_int: set[Decimal],
+) -> None:
+    try:
+        value, places = _decimal(mantissa)
+    except InvalidOperation:  # pragma: no cover - the regexes only admit digits
+        return
+    for factor in {Decimal(1), scale}:
+        numbers.add(value * factor)
+        for p in range(1, places):
+            rounded.add(_round(value, p) * factor)
+        if places:
+            rounded_int.add(_round(value, 0) * factor)
+
+
+def _build_index(text: str) -> SourceIndex:
+    norm = _normalize(text)
+    numbers: set[Decimal] = set()
+    rounded: set[Decimal] = set()
+    rounded_int: set[Decimal] = set()
+    for m in _SRC_NUMBER.finditer(norm):
+        scale = _scale(m.group("cjk") or m.group("word") or m.group("mag"))
+        _add_value(m.group("num"), scale, numbers, rounded, rounded_int)
+    for m in _SRC_RANGE.finditer(norm):
+        scale = _scale(m.group("cjk") or m.group("word") or m.group("mag"))
+        _add_value(m.group("a"), scale, numbers, rounded, rounded_int)
+    for m in _NUMBER_WORD.finditer(norm):
+        if m.group("tens"):
+            value = _TENS[m.group("tens").lower()]
+            if m.group("unit1"):
+                value += _UNITS[m.group("unit1").lower()]
+        elif m.group("unit"):
+            value = _UNITS[m.group("unit").lower()]
+        else:
+            value = _SPECIAL_WORDS[m.group("special").lower()]
+        numbers.add(Decimal(value))
+        if m.group("scale"):
+            numbers.add(Decimal(value) * _WORD_SCALES[m.group("scale").lower()])
+    lower = norm.lower()
+    return SourceIndex(
+        text=lower,
+        numbers=frozenset(numbers),
+        rounded=frozenset(rounded),
+        rounded_int=frozenset(rounded_int),
+        compact=re.sub(r"[^a-z0-9]+", "", lower),
+    )
+
+
+@lru_cache(maxsize=64)
+def index_source(text: str) -> SourceIndex:
+    """Normalise ``text`` once and return its :class:`SourceIndex` (cached per text)."""
+    return _build_index(text)
+
+
+def normalize_source(text: str) -> str:
+    """The normalised, lower-cased form of a source text that names are matched in.
+
+    NFKC (full-width digits, ``％``), all dashes as ``-``, TeX commands and ``$`` removed
+    (``12.5\\%`` → ``12.5%``, ``$9.1$`` → ``9.1``, ``\\times`` → ``×``). Cached.
+    """
+    return index_source(text).text
+
+
+# ---------------------------------------------------------------------------------------
+# Claim extraction
+
+_URL = re.compile(
+    r"https?://[^\s<>()\[\]\"'`，。；、）]+|(?:www\.)?github\.com/[\w.\-/]+", re.IGNORECASE
+)
+_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![0-9])"
+    r"|[A-Za-z0-9]+(?:[.\-_][A-Za-z0-9]+)*)"
+)
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number with letters attached: a magnitude (1.5B), fold (3.5x) or unit (88Hz), or a
+# range of those (3B-4.5B, 7-13B).
+_NUM_UNIT = r"(?:[kKMBT]|[xX]|[kMG]?Hz|[KMGT]i?B|ms|s|h|min|fps|FPS|px|pp|dB)"
+_NUMBER_TOKEN = re.compile(
+    rf"^(?P<a>{_NUM})(?P<ua>{_NUM_UNIT})?(?:-(?P<b>{_NUM})(?P<ub>{_NUM_UNIT})?)?$"
+)
+_DATE_OR_VERSION = re.compile(r"^\d+(?:[.\-]\d+){2,}$|^\d{4}\.\d{4,5}$")
+# What may follow a number and belongs to it.
+_SUFFIX = re.compile(
+    r"\s?(?P<pct>%|个百分点|百分点)"
+    r"|\s?(?P<fold>×|倍)(?P<times_name>[A-Za-z][A-Za-z0-9\-]*)?"
+    r"|\s?(?P<cjk>万亿|十万|百万|千万|万|亿)"
+    r"|[\s-](?P<word>(?i:thousand|million|billion|trillion))(?![A-Za-z])"
+)
+# Words before a number that make it a pointer into the paper's structure.
+_STRUCTURE_BEFORE = re.compile(
+    r"(?:(?i:table|tab\.|figure|fig\.|figs\.|section|sec\.|eq\.|equation|appendix|step|"
+    r"stage|phase|chapter|line|algorithm|alg\.|theorem|lemma|definition)"
+    r"|表|图|公式|章节|阶段|步骤|附录|算法|定理|第)\s?$"
+)
+_LINE_START = re.compile(r"(?:^|\n)[\s*\->#]*$")
+_APPROX_BEFORE = re.compile(
+    r"(?:[~≈约近逾]|大约|超过|接近|将近|(?i:about|around|approximately|nearly|over|roughly))\s?$"
+)
+_CAMEL_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+(?:\.\d+)*")
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A claim with what is needed to look it up."""
+
+    text: str
+    kind: Literal["number", "name"]
+    values: tuple[Decimal, ...] = ()
+    places: int = 0
+    approx: bool = False
+    pattern: re.Pattern[str] | None = None
+    compact: str = ""
+
+
+def _is_name(token: str) -> bool:
+    if len(token) < 2 or not any(c.isalpha() for c in token):
+        return False
+    has_digit = any(c.isdigit() for c in token)
+    has_upper = any(c.isupper() for c in token)
+    inner_upper = any(c.isupper() for c in token[1:])
+    if not (inner_upper or (has_digit and has_upper)):
+        return False
+    key = token.upper()
+    if key.endswith("S") and token[-1] == "s" and len(key) > 2:
+        key = key[:-1]
+    return key not in GENERIC_TERMS and token.upper() not in GENERIC_TERMS
+
+
+def _name_pattern(token: str) -> tuple[re.Pattern[str], str]:
+    plural = len(token) > 2 and token[-1] == "s" and token[-2].isupper()
+    base = token[:-1] if plural else token
+    parts: list[str] = []
+    for chunk in re.split(r"[\s\-_/]+", base):
+        parts.extend(_CAMEL_PARTS.findall(chunk) or [chunk])
+    parts = [p.lower() for p in parts if p]
+    body = r"[\s\-_]?".join(re.escape(p) for p in parts)
+    pattern = re.compile(rf"(?<![a-z0-9]){body}(?:e?s)?(?![a-z0-9])(?!\.\d)")
+    return pattern, "".join(re.sub(r"[^a-z0-9]", "", p) for p in parts)
+
+
+def _url_claim(url: str) -> _Parsed:
+    url = url.rstrip(".,;:!?")
+    key = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower()).rstrip("/")
+    pattern = re.compile(re.escape(key) + r"/?(?![a-z0-9\-_])")
+    return _Parsed(text=url, kind="name", pattern=pattern, compact="")
+
+
+def _is_structural(text: str, start: int, end: int, token: str) -> bool:
+    before = text[max(0, start - 16) : start]
+    after = text[end : end + 2]
+    if before.endswith(("^", "_", "@")):
+        return True
+    if _STRUCTURE_BEFORE.search(before):
+        return True
+    small_int = token.isdigit() and len(token) <= 2
+    if small_int:
+        if before.endswith("(") and after.startswith(")"):
+            return True  # (2)
+        if after.startswith((")", "、")):
+            return True  # 2) / 2、
+        if _LINE_START.search(before) and re.match(r"\.(?:\s|\*|$)", text[end : end + 2]):
+            return True  # "1. " at the start of a line
+    return False
+
+
+def _number_claim(text: str, m: re.Match[str], token: str) -> _Parsed | None:
+    nm = _NUMBER_TOKEN.match(token)
+    if nm is None:
+        return None
+    a, ua, b, ub = nm.group("a"), nm.group("ua"), nm.group("b"), nm.group("ub")
+    end = m.end()
+    display = token
+    scale_word: str | None = None
+    suffix = _SUFFIX.match(text, end)
+    if suffix:
+        if suffix.group("pct"):
+            if suffix.group("pct") == "%":
+                display += "%"
+        elif suffix.group("fold"):
+            display += suffix.group("fold")
+            if suffix.group("times_name"):
+                display += suffix.group("times_name")
+        else:
+            scale_word = suffix.group("cjk") or suffix.group("word")
+            display += suffix.group(0)
+    mag_a = ua if ua in _SCALES else None
+    mag_b = ub if ub in _SCALES else None
+    # "7-13B": the first end shares the last end's magnitude; "7-13 万" both ends.
+    scale_b = _scale(mag_b or scale_word)
+    scale_a = _scale(mag_a or (mag_b if b else None) or scale_word)
+    value_a, places_a = _decimal(a)
+    values = [value_a * scale_a]
+    places = places_a
+    if b:
+        value_b, places_b = _decimal(b)
+        values.append(value_b * scale_b)
+        places = min(places, places_b)
+    approx = bool(_APPROX_BEFORE.search(text[max(0, m.start() - 14) : m.start()]))
+    return _Parsed(
+        text=display.strip(),
+        kind="number",
+        values=tuple(values),
+        places=places,
+        approx=approx,
+    )
+
+
+def _parse_text(text: str) -> list[_Parsed]:
+    norm = _normalize(text).replace("`", " ")
+    out: list[_Parsed] = []
+    spans: list[tuple[int, int]] = []
+    for um in _URL.finditer(norm):
+        out.append(_url_claim(um.group(0)))
+        spans.append(um.span())
+    for m in _TOKEN.finditer(norm):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        token = m.group(0)
+        if token[0].isdigit():
+            if _DATE_OR_VERSION.match(token) or _is_structural(norm, m.start(), m.end(), token):
+                continue
+            parsed = _number_claim(norm, m, token)
+            if parsed is not None:
+                out.append(parsed)
+                continue
+        if _is_name(token):
+            pattern, compact = _name_pattern(token)
+            out.append(_Parsed(text=token, kind="name", pattern=pattern, compact=compact))
+    return out
+
+
+def claims_in_text(text: str, field: str = "") -> list[Claim]:
+    """The claims (numbers and names) written in one piece of summary text, in order."""
+    return [Claim(text=p.text, kind=p.kind, field=field) for p in _parse_text(text)]
+
+
+def _summary_fields(summary: PaperSummary) -> list[tuple[str, str]]:
+    # ``domain`` is left out on purpose: it is the summarizer's label for the paper.
+    fields = [("contribution", summary.contribution)]
+    usage = summary.usage
+    fields += [
+        ("usage.input", usage.input),
+        ("usage.output", usage.output),
+        ("usage.workflow", usage.workflow),
+        ("usage.hardware", usage.hardware),
+        ("usage.code_and_resources", usage.code_and_resources),
+    ]
+    for i, inn in enumerate(summary.innovations):
+        fields += [(f"innovations[{i}].title", inn.title), (f"innovations[{i}].detail", inn.detail)]
+    for i, res in enumerate(summary.results):
+        fields += [(f"results[{i}].setting", res.setting), (f"results[{i}].finding", res.finding)]
+    return [(name, text) for name, text in fields if text and text.strip() != NOT_MENTIONED]
+
+
+def _parsed_claims(summary: PaperSummary) -> list[tuple[_Parsed, str]]:
+    seen: set[str] = set()
+    out: list[tuple[_Parsed, str]] = []
+    for field_name, text in _summary_fields(summary):
+        for parsed in _parse_text(text):
+            if parsed.text in seen:
+                continue
+            seen.add(parsed.text)
+            out.append((parsed, field_name))
+    return out
+
+
+def extract_claims(summary: PaperSummary) -> list[Claim]:
+    """Every checkable number and name in ``summary``, once per claim text.
+
+    Claims come in field order (contribution, usage, innovations, results); ``field``
+    names the first field a claim appears in, e.g. ``results[0].finding``. ``found`` is
+    ``False`` until :func:`verify` looks the claims up.
+    """
+    return [Claim(text=p.text, kind=p.kind, field=f) for p, f in _parsed_claims(summary)]
+
+
+# ---------------------------------------------------------------------------------------
+# Lookup
+
+
+def _lookup(parsed: _Parsed, index: SourceIndex) -> bool:
+    if parsed.kind == "name":
+        if parsed.pattern is None:
+            return False
+        if parsed.compact and parsed.compact not in index.compact:
+            return False
+        return parsed.pattern.search(index.text) is not None
+    for value in parsed.values:
+        if value in index.numbers:
+            continue
+        if parsed.places >= 1 and value in index.rounded:
+            continue
+        if parsed.approx and parsed.places == 0 and value in index.rounded_int:
+            continue
+        return False
+    return True
+
+
+def _as_index(source: str | Document | SourceIndex) -> SourceIndex:
+    if isinstance(source, SourceIndex):
+        return source
+    if isinstance(source, Document):
+        return index_source(source.full_text())
+    return index_source(source)
+
+
+def is_traced(claim: Claim, source: str | Document | SourceIndex) -> bool:
+    """Whether ``claim`` (as returned by :func:`extract_claims`) appears in ``source``."""
+    parsed = [p for p in _parse_text(claim.text) if p.kind == claim.kind]
+    if not parsed:
+        return False
+    index = _as_index(source)
+    return all(_lookup(p, index) for p in parsed)
+
+
+def check_claim(text: str, source: str | Document | SourceIndex) -> bool:
+    """Whether every claim written in ``text`` (e.g. ``"4 个"``, ``"WebArena-Lite"``) is found.
+
+    Raises:
+        ValueError: ``text`` contains no number or name claim.
+    """
+    parsed = _parse_text(text)
+    if not parsed:
+        raise ValueError(f"no checkable number or name in {text!r}")
+    index = _as_index(source)
+    return all(_lookup(p, index) for p in parsed)
+
+
+def verify(summary: PaperSummary, source: str | Document | SourceIndex) -> Verification:
+    """Look every claim of ``summary`` up in ``source`` (text, Document or prepared index).
+
+    Returns a :class:`Verification` whose ``untraced`` lists the claims that the source
+    does not support, in field order.
+    """
+    index = _as_index(source)
+    claims: list[Claim] = []
+    for parsed, field_name in _parsed_claims(summary):
+        claims.append(
+            Claim(
+                text=parsed.text, kind=parsed.kind, found=_lookup(parsed, index), field=field_name
+            )
+        )
+    logger.debug("verified %d claims, %d untraced", len(claims), sum(not c.found for c in claims))
+    return Verification(claims=claims)
