@@ -196,6 +196,23 @@ def test_damaged_database_is_refused_and_untouched(tmp_path: Path) -> None:
     assert path.read_bytes() == bytes(raw)
 
 
+def test_check_finds_a_damaged_data_page(tmp_path: Path) -> None:
+    # Open does not read every page (no quick_check on open); Store.check() does.
+    path = tmp_path / "pd.sqlite3"
+    with Store(path) as st:
+        for i in range(300):
+            st.upsert_paper(PaperRef(f"2601.{i:05d}", "W" * 200))
+        st.check()
+        page = st.conn.execute("PRAGMA page_size").fetchone()[0]
+        st.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = bytearray(path.read_bytes())
+    last = len(raw) // page - 1
+    raw[last * page : (last + 1) * page] = bytes((i * 31 + 7) % 256 for i in range(page))
+    path.write_bytes(bytes(raw))
+    with Store(path) as st, pytest.raises(StoreCorruptError, match="PAPERDIGEST_HOME"):
+        st.check()
+
+
 def test_newer_schema_is_refused_with_upgrade_hint(tmp_path: Path) -> None:
     path = tmp_path / "pd.sqlite3"
     Store(path).close()
@@ -228,8 +245,11 @@ def test_writer_blocked_by_another_connection_gets_store_locked(tmp_path: Path) 
     try:
         with pytest.raises(StoreLockedError, match="locked"):
             st.upsert_paper(PaperRef("2601.21872", "WebArbiter"))
-        # Reads still work in WAL mode while another connection writes.
+        # Reads still work in WAL mode while another connection writes, and an
+        # up-to-date store opens without the write lock (`status` during a `run`).
         assert st.get_paper("2601.21872") is None
+        with Store(path, timeout=0.05) as reader:
+            assert reader.totals()["papers"] == 0
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -481,7 +501,7 @@ def test_failures_recorded_and_resolved(store: Store) -> None:
 def test_runs_and_totals(store: Store) -> None:
     first = store.start_run("run", ["2026-01-30"], "extractive", "extractive")
     second = store.start_run("run", ["2026-01-31", "2026-02-01"], "openai", "deepseek-chat")
-    store.finish_run(first, RunStats("extractive", "extractive", 45, 45, 0), "ok")
+    store.finish_run(first, RunStats(papers=45, done=45), "ok")
     store.finish_run(
         second,
         RunStats("openai", "deepseek-chat", 45, 43, 2, 1000, 200, 0.25, 12.5, 47, 90),
@@ -492,6 +512,12 @@ def test_runs_and_totals(store: Store) -> None:
     assert runs[0].dates == ["2026-01-31", "2026-02-01"]
     assert runs[0].status == "partial" and runs[0].finished_at is not None
     assert runs[0].stats.tokens_in == 1000 and runs[0].stats.http_requests == 90
+    assert (runs[0].done, runs[0].failed, runs[0].llm_calls) == (43, 2, 47)
+    assert runs[0].stats == RunStats(
+        "openai", "deepseek-chat", 45, 43, 2, 1000, 200, 0.25, 12.5, 47, 90
+    )
+    # Empty backend/model in the stats keep what start_run recorded.
+    assert (runs[1].backend, runs[1].model, runs[1].status) == ("extractive", "extractive", "ok")
     assert [r.id for r in store.runs(limit=1)] == [second]
     store.upsert_paper(PaperRef("2601.21872", "WebArbiter"))
     store.save_summary(key(), summary())

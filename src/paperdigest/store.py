@@ -341,10 +341,40 @@ class RunRecord:
     finished_at: str | None
     status: str
     """``running`` until :meth:`Store.finish_run`; then what the caller passed."""
-    stats: RunStats
+    backend: str = ""
+    model: str = ""
+    papers: int = 0
+    done: int = 0
+    failed: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    seconds: float = 0.0
+    llm_calls: int = 0
+    http_requests: int = 0
+
+    @property
+    def stats(self) -> RunStats:
+        """The totals as the RunStats that :meth:`Store.finish_run` stored."""
+        return RunStats(**{name: getattr(self, name) for name in _RUN_STATS})
 
 
 # ------------------------------------------------------------------------------- helpers
+
+#: The ``runs`` columns that hold RunStats fields (a new RunStats field needs a migration).
+_RUN_STATS = (
+    "backend",
+    "model",
+    "papers",
+    "done",
+    "failed",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+    "seconds",
+    "llm_calls",
+    "http_requests",
+)
 
 
 def _utcnow() -> datetime:
@@ -409,6 +439,11 @@ class Store:
     """The paperdigest SQLite store; migrates on construction.
 
     Usable as a context manager (closes on exit). Safe to share between threads.
+
+    Attributes:
+        path: the database path as given (``":memory:"`` for a private in-memory store).
+        conn: the one ``sqlite3.Connection`` (autocommit mode; the store issues its own
+            ``BEGIN IMMEDIATE``). For read-only inspection; write through the methods.
     """
 
     def __init__(
@@ -498,7 +533,7 @@ class Store:
                 f"not a paperdigest database (or is corrupt): {self.path}; "
                 "move it away or set PAPERDIGEST_HOME"
             )
-        self._refuse_newer(user_version, tables)
+        applied = self._refuse_newer(user_version, tables)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             if not memory:
@@ -513,11 +548,13 @@ class Store:
             if _is_locked(exc):
                 raise self._locked(exc) from exc
             raise _corrupt(self.path) from exc
-        self._migrate()
+        self._migrate(applied)
 
-    def _refuse_newer(self, user_version: int, tables: set[str]) -> None:
+    def _refuse_newer(self, user_version: int, tables: set[str]) -> set[str]:
+        """The applied migration names; refuses a store from a newer paperdigest."""
         known = [fn.__name__ for fn in MIGRATIONS]
         unknown: list[str] = []
+        applied: list[str] = []
         if "_migrations" in tables:
             try:
                 applied = [r[0] for r in self.conn.execute("SELECT name FROM _migrations")]
@@ -531,9 +568,16 @@ class Store:
                 f"this version knows {len(known)}); upgrade paperdigest "
                 "(pip install -U paperdigest) or set PAPERDIGEST_HOME to use another store"
             )
+        return set(applied)
 
-    def _migrate(self) -> None:
-        """Apply the migrations not yet recorded, each in its own transaction."""
+    def _migrate(self, applied: set[str]) -> None:
+        """Apply the migrations not yet recorded, each in its own transaction.
+
+        An up-to-date store is opened without taking the write lock, so ``status`` or
+        ``show`` never wait for a running ``run``.
+        """
+        if all(fn.__name__ in applied for fn in MIGRATIONS):
+            return
         for index, fn in enumerate(MIGRATIONS, start=1):
             with self._tx() as db:
                 # Re-read inside the write lock: another process may have migrated meanwhile.
@@ -1048,12 +1092,15 @@ class Store:
     def finish_run(self, run_id: int, stats: RunStats, status: str) -> None:
         """Store a run's totals and final ``status`` (e.g. ``ok``, ``partial``, ``failed``).
 
+        Empty ``stats.backend``/``stats.model`` keep the values given to :meth:`start_run`.
+
         Raises:
             StoreError: no run has id ``run_id``.
         """
         with self._tx() as db:
             cursor = db.execute(
-                "UPDATE runs SET finished_at = ?, backend = ?, model = ?, papers = ?, "
+                "UPDATE runs SET finished_at = ?, backend = COALESCE(NULLIF(?, ''), backend), "
+                "model = COALESCE(NULLIF(?, ''), model), papers = ?, "
                 "done = ?, failed = ?, tokens_in = ?, tokens_out = ?, cost = ?, seconds = ?, "
                 "llm_calls = ?, http_requests = ?, status = ? WHERE id = ?",
                 (
@@ -1080,9 +1127,8 @@ class Store:
         """The latest ``limit`` runs, newest first."""
         with self._read() as db:
             rows = db.execute(
-                "SELECT id, command, dates, started_at, finished_at, status, backend, model, "
-                "papers, done, failed, tokens_in, tokens_out, cost, seconds, llm_calls, "
-                "http_requests FROM runs ORDER BY id DESC LIMIT ?",
+                "SELECT id, command, dates, started_at, finished_at, status, "
+                f"{', '.join(_RUN_STATS)} FROM runs ORDER BY id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [
@@ -1093,7 +1139,7 @@ class Store:
                 started_at=r[3],
                 finished_at=r[4],
                 status=r[5],
-                stats=RunStats(*r[6:17]),
+                **dict(zip(_RUN_STATS, r[6:], strict=True)),
             )
             for r in rows
         ]
