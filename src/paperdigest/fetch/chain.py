@@ -207,7 +207,9 @@ def fetch_paper(
             attempts.append(FetchAttempt(kind="ArXiv Abs", url=abs_url, ok=False, reason=reason))
             reasons = "; ".join(f"{a.kind}: {a.reason}" for a in attempts)
             raise FetchError(f"{arxiv_id}: no HTML, PDF or abstract could be fetched ({reasons})")
-    return done("ArXiv Abs", abs_url, abstract.encode("utf-8"), version, "text/plain; charset=utf-8")
+    return done(
+        "ArXiv Abs", abs_url, abstract.encode("utf-8"), version, "text/plain; charset=utf-8"
+    )
 
 
 def _check_html(check: HtmlCheck | None, body: bytes) -> str | None:

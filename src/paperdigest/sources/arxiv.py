@@ -127,9 +127,11 @@ def validate_ids(text: str) -> list[str]:
         try:
             base, version = split_arxiv_id(raw)
         except ValueError:
+            base, version = "", None
+        if not base or not _plausible(base):
             raise InputError(
                 f"malformed arXiv id {token!r}: expected e.g. 2601.21872 or 2601.21872v2"
-            ) from None
+            )
         norm = f"{base}v{version}" if version else base
         if norm not in ids:
             ids.append(norm)
@@ -181,12 +183,24 @@ class ArxivSource:
                 asked.setdefault(_bare(raw), []).append(raw)
             for ref in parse_atom(response.content):
                 if ref.arxiv_id not in asked:
-                    logger.debug("arXiv API returned an id that was not asked for: %s", ref.arxiv_id)
+                    logger.debug("arXiv API returned an unasked id: %s", ref.arxiv_id)
                     continue
                 found[ref.arxiv_id] = ref
                 for raw in asked[ref.arxiv_id]:
                     found[raw] = ref
         return found
+
+
+def _plausible(base: str) -> bool:
+    """Month 01-12, and the number length of its period: 4 digits until 1412, 5 from 1501.
+
+    arXiv identifier scheme (arxiv.org/help/arxiv_identifier): ``YYMM.NNNN`` from April 2007,
+    ``YYMM.NNNNN`` from January 2015.
+    """
+    yymm, number = base.split(".")
+    if not 1 <= int(yymm[2:]) <= 12:
+        return False
+    return len(number) == (5 if int(yymm) >= 1501 else 4)
 
 
 def _bare(arxiv_id: str) -> str:

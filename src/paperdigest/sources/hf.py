@@ -101,6 +101,8 @@ def _parse_item(item: Any, index: int, listed_date: str | None) -> PaperRef:
     abstract = _clean(paper.get("summary")) or _clean(item.get("summary"))
     submitted = _opt_str(paper.get("submittedOnDailyAt"))
     keywords = paper.get("ai_keywords")
+    if not isinstance(keywords, list):
+        keywords = []
     upvotes = _opt_int(paper.get("upvotes"))
     return PaperRef(
         arxiv_id=arxiv_id,
@@ -111,7 +113,7 @@ def _parse_item(item: Any, index: int, listed_date: str | None) -> PaperRef:
         published_at=_opt_str(paper.get("publishedAt")) or _opt_str(item.get("publishedAt")),
         submitted_on_daily_at=submitted,
         ai_summary=_clean(paper.get("ai_summary")) or None,
-        ai_keywords=[_clean(k) for k in keywords if _clean(k)] if isinstance(keywords, list) else [],
+        ai_keywords=[_clean(k) for k in keywords if _clean(k)],
         github_repo=_opt_str(paper.get("githubRepo")),
         github_stars=_opt_int(paper.get("githubStars")),
         project_page=_opt_str(paper.get("projectPage")),
