@@ -108,6 +108,20 @@ def test_pinned_version_is_requested(arxiv: FakeArxiv) -> None:
     assert fetched.arxiv_id == "2405.12282"
 
 
+def test_versioned_pages_come_from_the_cache(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    settings = fake_settings(arxiv=arxiv, home=str(tmp_path))  # cache under tmp_path
+    assert settings.http.cache
+    first = _fetch(arxiv, _ref("2405.12282", version=3), settings)
+    again = _fetch(arxiv, _ref("2405.12282", version=3), settings)
+    assert first.body == again.body and again.kind == "HTML"
+    # A versioned URL is immutable: the second fetch sends no request at all.
+    assert arxiv.count("/html/2405.12282v3") == 1
+    # An unversioned URL is revalidated (conditional request, 304 from the fake).
+    _fetch(arxiv, _ref("2510.11260"), settings)
+    _fetch(arxiv, _ref("2510.11260"), settings)
+    assert arxiv.count("/html/2510.11260") == 2
+
+
 def test_broken_html_falls_back_to_pdf(arxiv: FakeArxiv) -> None:
     seen: list[int] = []
 

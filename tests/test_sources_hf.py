@@ -252,10 +252,22 @@ def test_find_day_lookback_exhausted(fake_hf: FakeHF) -> None:
     source = _source(fake_hf)
     with pytest.raises(NoPapersError, match="2026-01-10") as info:
         source.find_day(date(2026, 1, 10), lookback=3)
-    assert "3 days" in str(info.value)
+    assert "3 day(s) before it (2026-01-07..2026-01-10)" in str(info.value)
     assert info.value.user_facing
     # The day itself and the 3 days before it were asked, nothing more.
     assert fake_hf.count("/api/daily_papers") == 4
+
+
+def test_find_day_without_lookback(fake_hf: FakeHF) -> None:
+    with pytest.raises(NoPapersError, match=r"listed for 2026-01-31; try another --date$"):
+        _source(fake_hf).find_day(date(2026, 1, 31), lookback=0)
+
+
+def test_package_exports() -> None:
+    from paperdigest import sources
+
+    assert sources.__all__ == sorted(sources.__all__)
+    assert all(hasattr(sources, name) for name in sources.__all__)
 
 
 def test_find_day_default_lookback_comes_from_settings(fake_hf: FakeHF) -> None:

@@ -111,6 +111,14 @@ def _reason(exc: HTTPError) -> str:
     return text or type(exc).__name__
 
 
+def _max_age(version: int | None) -> float | None:
+    """A versioned arXiv URL never changes: serve it from the cache without asking again.
+
+    Unversioned URLs follow the latest version, so they are revalidated (ETag / 304).
+    """
+    return float("inf") if version else None
+
+
 def _with_version(arxiv_id: str, version: int | None) -> str:
     return f"{arxiv_id}v{version}" if version else arxiv_id
 
@@ -170,7 +178,7 @@ def fetch_paper(
     # 1. HTML (LaTeXML conversion); 404 "No HTML for …" when arXiv has none.
     html_url = f"{base}/html/{_with_version(arxiv_id, version)}"
     try:
-        response = http.get(html_url, role="arxiv")
+        response = http.get(html_url, role="arxiv", max_age=_max_age(version))
     except HTTPError as exc:
         attempts.append(FetchAttempt(kind="HTML", url=html_url, ok=False, reason=_reason(exc)))
     else:
@@ -184,7 +192,7 @@ def fetch_paper(
     # 2. PDF.
     pdf_url = f"{base}/pdf/{_with_version(arxiv_id, version)}"
     try:
-        response = http.get(pdf_url, role="arxiv")
+        response = http.get(pdf_url, role="arxiv", max_age=_max_age(version))
     except HTTPError as exc:
         attempts.append(FetchAttempt(kind="PDF", url=pdf_url, ok=False, reason=_reason(exc)))
     else:

@@ -225,9 +225,14 @@ class HFSource:
                 return candidate, papers
             logger.debug("no papers listed for %s", candidate)
         first = day - timedelta(days=lookback)
+        window = (
+            f" nor the {lookback} day(s) before it ({first.isoformat()}..{day.isoformat()})"
+            if lookback
+            else ""
+        )
         raise NoPapersError(
-            f"no Hugging Face Daily Papers listed for {day.isoformat()} nor the {lookback} days "
-            f"before it ({first.isoformat()}..{day.isoformat()}); try another --date"
+            f"no Hugging Face Daily Papers listed for {day.isoformat()}{window}; "
+            "try another --date"
         )
 
     def _list(self, query: dict[str, str], listed_date: str | None) -> list[PaperRef]:
