@@ -35,9 +35,11 @@ import datetime as dt
 import email.utils
 import hashlib
 import json
+import os
 import re
 import socket
 import struct
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -153,6 +155,12 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     owner: FakeServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that time out or that we reset on purpose are normal here, not noise.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class FakeServer:
@@ -681,7 +689,11 @@ def fake_settings(
 
     ``overrides`` are top-level Settings fields (e.g. ``home=str(tmp_path)``).
     """
+    # Settings() itself reads no environment: take the per-test PAPERDIGEST_HOME (conftest)
+    # so that caches and stores never land in the real ~/.paperdigest.
     data: dict[str, Any] = {"endpoints": {}}
+    if os.environ.get("PAPERDIGEST_HOME"):
+        data["home"] = os.environ["PAPERDIGEST_HOME"]
     if hf is not None:
         data["endpoints"]["hf_url"] = hf.url
     if arxiv is not None:

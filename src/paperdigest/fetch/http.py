@@ -22,6 +22,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import random
 import re
 import threading
@@ -181,7 +182,9 @@ class HttpClient:
             HTTPError: any other failure (4xx, 5xx after retries, transport errors).
         """
         try:
-            full_url = str(httpx.URL(url, params=dict(params) if params else None))
+            parsed = httpx.URL(url)
+            # copy_merge_params keeps a query already in ``url`` (URL(url, params=…) drops it).
+            full_url = str(parsed.copy_merge_params(dict(params)) if params else parsed)
         except httpx.InvalidURL as exc:
             raise HTTPError(
                 f"invalid URL {url!r}: {exc}; check the endpoint settings", url
@@ -189,7 +192,8 @@ class HttpClient:
         caching = self.cache is not None and self.settings.http.cache and use_cache
         cached = self.cache.get(full_url) if caching and self.cache is not None else None
         if cached is not None and cached.status == 200 and max_age is not None:
-            age = self.now() - cached.stored_at
+            # The cache's own wall clock stamped the entry, so it also judges its age.
+            age = self.cache.now() - cached.stored_at if self.cache is not None else math.inf
             if age < max_age:
                 logger.debug("cache hit (age %.0f s): %s", age, full_url)
                 return _from_cached(cached)
