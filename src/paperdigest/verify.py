@@ -287,7 +287,7 @@ def _build_index(text: str) -> SourceIndex:
     )
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)  # a pipeline verifies each document once or twice in a row
 def index_source(text: str) -> SourceIndex:
     """Normalise ``text`` once and return its :class:`SourceIndex` (cached per text)."""
     return _build_index(text)
