@@ -160,14 +160,15 @@ class _Walker:
         if content is None:
             return
         parts: list[str] = []
-        # The content repeats the mark (<sup class="ltx_note_mark">) and a tag: both dropped.
+        # The content repeats the mark (<sup class="ltx_note_mark">), a tag and a type
+        # ("footnotetext: "): all dropped.
         if content.text:
             parts.append(content.text)
         for child in content:
             tag = child.tag
             if isinstance(tag, str):
                 ccls = child.get("class") or ""
-                if not (S.NOTE_MARK in ccls or S.TAG in ccls):
+                if not (S.NOTE_MARK in ccls or S.TAG in ccls or S.NOTE_TYPE in ccls):
                     self._inline_child(child, tag, parts)
             if child.tail:
                 parts.append(child.tail)
@@ -215,8 +216,11 @@ class _Walker:
     def _grid(self, table: etree._Element) -> tuple[list[list[str]], int]:
         grid: list[list[str]] = []
         pending: dict[int, tuple[str, int]] = {}
-        head = _XP_HEAD_ROWS(table)
-        for tr in _XP_ROWS(table):
+        n_head = len(_XP_HEAD_ROWS(table))
+        for index, tr in enumerate(_XP_ROWS(table)):
+            # Header cells repeat across their colspan ("Accuracy Top-1 | Accuracy Top-5");
+            # body cells pad it, so that a group label does not fill a whole row.
+            repeat = index < n_head
             row: list[str] = []
             col = 0
             for cell in tr:
@@ -228,7 +232,7 @@ class _Walker:
                 colspan = _span(cell.get("colspan"))
                 rowspan = _span(cell.get("rowspan"))
                 for k in range(colspan):
-                    value = text if k == 0 else ""
+                    value = text if k == 0 or repeat else ""
                     row.append(value)
                     if rowspan > 1:
                         pending[col] = (value, rowspan - 1)
@@ -240,7 +244,7 @@ class _Walker:
                     row.append("")
                     col += 1
             grid.append(row)
-        return grid, len(head)
+        return grid, n_head
 
     def table_figure(self, fig: etree._Element) -> None:
         caption, label = self.caption(fig, S.TABLE_FIGURE)
@@ -563,7 +567,8 @@ def _grid_to_markdown(grid: list[list[str]], header_rows: int) -> str:
     rows = [[r[c] for c in keep] for r in rows]
     # A multi-row <thead> is merged column-wise into the one header row Markdown allows.
     n_head = max(1, min(header_rows, len(rows) - 1)) if len(rows) > 1 else 1
-    header = [" ".join(x for x in col if x) for col in zip(*rows[:n_head], strict=True)]
+    header = [" ".join(dict.fromkeys(x for x in col if x)) for col in zip(*rows[:n_head],
+                                                                         strict=True)]
     body = rows[n_head:]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines.extend("| " + " | ".join(r) + " |" for r in body)

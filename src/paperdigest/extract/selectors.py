@@ -78,6 +78,7 @@ CITEP = "ltx_citemacro_citep"
 NOTE = "ltx_note"
 NOTE_CONTENT = "ltx_note_content"
 NOTE_MARK = "ltx_note_mark"
+NOTE_TYPE = "ltx_note_type"
 #: Journal front-matter notes (pubyear, pagerange) are not footnotes a reader wants.
 NOTE_FRONTMATTER = "ltx_note_frontmatter"
 ERROR = "ltx_ERROR"
