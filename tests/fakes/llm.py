@@ -166,6 +166,7 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -173,7 +174,11 @@ class FakeLLM:
         handler = _make_handler(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._port = int(self._server.server_address[1])
+        # A short poll interval keeps close() (and so each test) fast.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -199,9 +204,9 @@ class FakeLLM:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeLLM is not running: use it as a context manager")
-        return int(self._server.server_address[1])
+        if self._port is None:
+            raise RuntimeError("FakeLLM was never started: use it as a context manager")
+        return self._port
 
     @property
     def base_url(self) -> str:

@@ -68,7 +68,7 @@ def _check_text(value: str) -> str:
 def _single_line(value: str) -> str:
     # Titles/settings are printed inside '**…**' on one line: join lines, drop bold markers.
     value = " ".join(part.strip() for part in value.splitlines() if part.strip())
-    value = value.strip("*").strip()
+    value = value.replace("**", "").strip()
     return value.rstrip("：:").strip()
 
 

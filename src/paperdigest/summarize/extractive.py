@@ -108,7 +108,8 @@ _DOT = "\u2024"  # one-dot leader: stands in for protected abbreviation dots whi
 _CLAIM = re.compile(
     r"\b(we|this (paper|work|report|study)|in this (paper|work|report|study))\b[^.]*?\b("
     r"propose|present|introduce|develop|design|release|build|construct|study|explore|"
-    r"investigate|address|show|demonstrate|extend|formulate|curate)",
+    r"investigate|address|show|demonstrate|extend|formulate|curate|report|update|find|derive|"
+    r"analy[sz]e|measure|quantify|provide)",
     re.IGNORECASE,
 )
 # The strongest claim verbs; a sentence with one wins over "we address/study …".
@@ -265,10 +266,7 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     abstract = doc.abstract or ref.abstract
     abstract_sents = split_sentences(abstract)
     intro = [s for s in doc.sections if _INTRO.search(s.heading) or _CONTRIB.search(s.heading)]
-    methods = [
-        s for s in doc.sections
-        if _METHOD.search(s.heading) and not _NOT_METHOD.search(s.heading)
-    ]
+    methods = _method_sections(doc.sections)
     result_secs = [s for s in doc.sections if _RESULTS.search(s.heading)]
     intro_sents = _sentences_of(intro)
     method_sents = _sentences_of(methods)
@@ -311,6 +309,22 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
         results=results,
         language="en" if lang == "en" else "zh",
     )
+
+
+def _method_sections(sections: list[Section]) -> list[Section]:
+    """Sections whose heading names the method, each followed by its subsections (a
+    "Methods" heading often holds no paragraph of its own)."""
+    out: list[Section] = []
+    for index, sec in enumerate(sections):
+        if not _METHOD.search(sec.heading) or _NOT_METHOD.search(sec.heading):
+            continue
+        out.append(sec)
+        for sub in sections[index + 1:]:
+            if sub.level <= sec.level:
+                break
+            if sub not in out:
+                out.append(sub)
+    return out
 
 
 def _sentences_of(sections: Iterable[Section]) -> list[str]:
@@ -362,16 +376,13 @@ def _contribution(
     abstract_sents: list[str], intro_sents: list[str], doc: Document
 ) -> tuple[str, int]:
     """The claim sentence and its index in the abstract (-1 when not from the abstract)."""
-    for pattern in (_CLAIM_STRONG, _CLAIM):
+    for pattern in (_CLAIM_STRONG, _CLAIM, _WE):
         for index, sentence in enumerate(abstract_sents):
             if pattern.search(sentence):
                 return _claim_text(sentence), index
     for sentence in intro_sents:
         if _CLAIM.search(sentence):
             return _claim_text(sentence), -1
-    for index, sentence in enumerate(abstract_sents):
-        if _WE.search(sentence):
-            return _clip(sentence), index
     if abstract_sents:
         return _clip(abstract_sents[0]), 0
     for sec in doc.sections:
