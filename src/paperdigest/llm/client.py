@@ -165,7 +165,9 @@ class ChatClient:
             api_key=settings.api_key() or "EMPTY",
             timeout=settings.llm.timeout,
             max_retries=0,
-            http_client=http_client,
+            # openai>=3 types this as httpx2.Client but accepts a legacy httpx.Client at
+            # runtime (is_legacy_httpx_sync_client); the project's HTTP stack is httpx.
+            http_client=http_client,  # type: ignore[arg-type]
         )
 
     @property

@@ -52,7 +52,9 @@ def _clean(value: Any) -> str:
         return ""
     if isinstance(value, list):  # some models answer a list of lines for a text field
         value = "；".join(_clean(v) for v in value if _clean(v))
-    return str(value).strip()
+    # Report-safe whitespace: no tabs, no blank lines, no trailing spaces (DESIGN §3).
+    lines = str(value).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines if line.strip()).strip()
 
 
 def _check_text(value: str) -> str:
@@ -60,8 +62,11 @@ def _check_text(value: str) -> str:
         raise ValueError("must be a non-empty string")
     if SEPARATOR in value:
         raise ValueError("must not contain the 60-'=' separator line")
-    if value.startswith("#"):
-        raise ValueError("must not start with '#'")
+    for line in value.split("\n"):
+        if line.lstrip().startswith("#"):
+            raise ValueError("must not have a line starting with '#'")
+        if line.lstrip().startswith(">"):
+            raise ValueError("must not have a line starting with '>'")
     return value
 
 

@@ -260,10 +260,28 @@ class OpenAISummarizer:
         looks_json = text.startswith(("{", "```json"))
         try:
             if answer.mode != "text" or looks_json:
-                return parse_summary_json(text, lang)
-            return _parse_markdown(text, lang)
+                summary = parse_summary_json(text, lang)
+            else:
+                summary = _parse_markdown(text, lang)
         except LLMOutputError as exc:
             raise LLMOutputError(f"{exc}{cut}") from None
+        _check_report_safe(summary)
+        return summary
+
+
+def _check_report_safe(summary: PaperSummary) -> None:
+    """The renderer's own validity rules (round trip through Markdown).
+
+    Raises:
+        LLMOutputError: naming the problems.
+    """
+    try:
+        from ..render.parse import summary_problems
+    except ImportError:  # pragma: no cover - only while render/parse.py is missing
+        return
+    problems = summary_problems(summary)
+    if problems:
+        raise LLMOutputError("summary breaks the report format: " + "; ".join(problems[:6]))
 
 
 def _parse_markdown(text: str, lang: str) -> PaperSummary:
