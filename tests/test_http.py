@@ -478,3 +478,19 @@ def test_response_text_replaces_invalid_utf8() -> None:
     ) as client:
         response = client.get("http://127.0.0.1:9/x", role="arxiv")
     assert response.text() == "café \ufffd"
+
+
+def test_exhausted_quota_on_success_pauses_the_role() -> None:
+    answers = iter(['"api";r=1;t=40', '"api";r=0;t=40', '"api";r=499;t=300'])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[], headers={"RateLimit": next(answers)})
+
+    clock = FakeClock()
+    settings = fake_settings(http={"cache": False})
+    with HttpClient(settings, clock=clock, transport=httpx.MockTransport(handler)) as client:
+        for _ in range(3):
+            client.get("http://127.0.0.1:9/api/daily_papers", role="hf")
+    # Only the answer with r=0 makes the next request wait for the reset (t=40); the other
+    # sleeps are the 1 ms pacing of the fast test limits.
+    assert [s for s in clock.sleeps if s > 0.01] == [40.0]

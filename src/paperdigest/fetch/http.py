@@ -62,6 +62,7 @@ _EPOCH_THRESHOLD = 1_000_000_000
 """A reset value above this is a Unix timestamp (GitHub style), not a delta in seconds."""
 
 _IETF_RESET = re.compile(r"(?:^|[;,\s])(?:t|reset)\s*=\s*(\d+(?:\.\d+)?)")
+_IETF_REMAINING = re.compile(r"(?:^|[;,\s])(?:r|remaining)\s*=\s*(\d+)")
 
 
 @dataclass
@@ -288,6 +289,7 @@ class HttpClient:
                 self.clock.sleep(delay)
                 continue
             if isinstance(result, Response):
+                self._respect_quota(limiter, result.headers)
                 if store and result.status == 200 and self.cache is not None:
                     self.cache.put(url, result.status, result.headers, result.content)
                 elif result.from_cache and self.cache is not None:
@@ -408,6 +410,20 @@ class HttpClient:
             if match:
                 return float(match.group(1))
         return None
+
+    def _respect_quota(self, limiter: RateLimiter, headers: Mapping[str, str]) -> None:
+        """After a success that used up the quota (``RateLimit: …;r=0;t=N``), pause the role.
+
+        Hugging Face announces its quota in IETF ``RateLimit`` headers; waiting here avoids
+        the 429 that the next request would otherwise get.
+        """
+        value = headers.get("ratelimit")
+        if not value:
+            return
+        remaining = _IETF_REMAINING.search(value)
+        reset = _IETF_RESET.search(value)
+        if remaining and reset and int(remaining.group(1)) == 0:
+            limiter.penalize(min(float(reset.group(1)), MAX_SERVER_WAIT))
 
     def _send_once(
         self,
