@@ -214,8 +214,9 @@ def test_arxiv_pdf_override_and_no_pdf(corpus: Path, web: httpx.Client) -> None:
 # --------------------------------------------------------------------------- arXiv API
 
 
-def _entries(xml: bytes) -> list[str]:
-    return re.findall(rb"<id>https?://arxiv\.org/abs/([^<]+)</id>", xml)  # type: ignore[return-value]
+def _entries(xml: bytes) -> list[bytes]:
+    found: list[bytes] = re.findall(rb"<id>https?://arxiv\.org/abs/([^<]+)</id>", xml)
+    return found
 
 
 def test_arxiv_api_single_id_is_verbatim(arxiv: FakeArxiv, web: httpx.Client, corpus: Path) -> None:
