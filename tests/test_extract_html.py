@@ -290,7 +290,8 @@ def test_minimal_fixture() -> None:
         "Prior work [Smith et al., 2020; Lee, 2021] and [12] tried. Then it ended."
     )
     assert setup.paragraphs[1] == "$$a =b+c$$ (1)"
-    assert setup.paragraphs[2:] == ["- First item.", "2. Second item."]
+    assert setup.paragraphs[2] == "Theorem 1. Every bound holds."  # run-in title kept
+    assert setup.paragraphs[3:] == ["- First item.", "2. Second item."]
     assert doc.equations == ["a =b+c"]
     assert doc.footnotes == ["Work done at a lab.", "A footnote with $\\alpha$."]
     (table,) = doc.tables

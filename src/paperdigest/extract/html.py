@@ -96,6 +96,8 @@ class _Walker:
     paragraphs: int = 0
     error_paragraphs: int = 0
     count_paragraphs: bool = False
+    runin: str = ""
+    """A run-in title waiting for the paragraph it starts."""
 
     # ---- inline text ---------------------------------------------------------------
     def inline(self, el: etree._Element, parts: list[str]) -> None:
@@ -323,6 +325,8 @@ class _Walker:
         self._paragraph(" ".join("".join(buf).split()), out, errors_before)
 
     def _paragraph(self, text: str, out: list[str], errors_before: int) -> None:
+        if self.runin and text:
+            text, self.runin = f"{self.runin} {text}", ""
         if self.count_paragraphs and (text or self.errors > errors_before):
             self.paragraphs += 1
             if self.errors > errors_before:
@@ -349,6 +353,13 @@ class _Walker:
             ):
                 return
         if tag in _TITLE_TAGS:
+            if _has_class(cls, *S.SECTIONAL_TITLES):
+                return  # read by heading() or the front-matter loop
+            text = self.text(el)
+            if _has_class(cls, S.RUNIN):
+                self.runin = f"{self.runin} {text}".strip()
+            else:
+                self._paragraph(text, out, self.errors)
             return
         if tag == "figure":
             if _has_class(cls, S.TABLE_FIGURE):

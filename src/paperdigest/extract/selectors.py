@@ -32,6 +32,16 @@ KEYWORDS = "ltx_keywords"
 DATES = "ltx_dates"
 CLASSIFICATION = "ltx_classification"
 TITLE = "ltx_title"
+#: Titles read as a Section's heading (or the document's title/abstract label); any other
+#: ``ltx_title`` (theorem, proof, acknowledgements) stays in the text.
+SECTIONAL_TITLES = frozenset(
+    {"ltx_title_document", "ltx_title_abstract", "ltx_title_section", "ltx_title_subsection",
+     "ltx_title_subsubsection", "ltx_title_paragraph", "ltx_title_subparagraph",
+     "ltx_title_appendix", "ltx_title_bibliography", "ltx_title_chapter", "ltx_title_part",
+     "ltx_title_keywords", "ltx_title_classification"}
+)
+#: A run-in title ("Theorem 1.", "Proof.") starts the paragraph that follows it.
+RUNIN = "ltx_runin"
 #: Front-matter blocks that carry no paper content for a reader (dates, MSC codes).
 FRONTMATTER_SKIP = frozenset({KEYWORDS, DATES, CLASSIFICATION, "ltx_pagination"})
 
