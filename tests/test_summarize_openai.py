@@ -349,3 +349,28 @@ def test_concurrent_papers_share_one_client(corpus: Path) -> None:
     assert modes == ["json_schema"] * 6
     assert llm.max_concurrent >= 3
     assert sorted(arxiv_id_of(r) for r in llm.requests) == sorted(i["paper"]["id"] for i in items)
+
+
+@pytest.mark.parametrize("reject", [False, True], ids=["json_schema", "text"])
+def test_replayed_day_yields_the_reference_summaries(
+    corpus: Path, reference_report: Path, reject: bool
+) -> None:
+    # The replay fake answers each paper with the reference report's block (as JSON, or as
+    # its raw Markdown when response_format is rejected); the summaries must come back equal
+    # to what the report parser reads from the reference.
+    from tests.fakes.replay import load_reference_summaries, replay_answer
+
+    entries = load_reference_summaries(reference_report)
+
+    def responder(request: dict[str, Any]) -> str:
+        entry = entries[arxiv_id_of(request)]
+        return replay_answer(entry, as_json=mode_of(request) != "text")
+
+    with FakeLLM(responder, reject_response_format=reject) as llm:
+        summarizer = OpenAISummarizer(_settings(llm))
+        for item in _hf_items(corpus):
+            ref, doc = _paper(corpus, item["paper"]["id"])
+            result = summarizer.summarize(ref, doc, pack(doc, 4000, ref=ref), "zh")
+            assert result.summary == entries[ref.arxiv_id].summary, ref.arxiv_id
+            assert result.mode == ("text" if reject else "json_schema")
+    assert llm.calls == 45 + (2 if reject else 0)
