@@ -294,7 +294,10 @@ def test_minimal_fixture() -> None:
     assert setup.paragraphs[3:] == ["- First item.", "2. Second item."]
     assert doc.equations == ["a =b+c"]
     assert doc.footnotes == ["Work done at a lab.", "A footnote with $\\alpha$."]
-    (table,) = doc.tables
+    table, inline = doc.tables
+    # a tabular outside any float keeps its rows, as an uncaptioned table of its section
+    assert (inline.caption, inline.section) == ("", "Extra")
+    assert inline.markdown.splitlines() == ["| k | v |", "| --- | --- |", "| lr | 3e-4 |"]
     assert (table.label, table.caption, table.section) == ("Table 1", "Scores | by model.",
                                                            "Setup")
     assert table.markdown.splitlines() == [
@@ -305,7 +308,7 @@ def test_minimal_fixture() -> None:
     ]
     assert doc.references == ["[1] J. Smith. A paper. 2020."]
     assert [(s.number, s.heading, s.paragraphs) for s in doc.appendix] == [
-        ("A", "Extra", ["Appendix text."])
+        ("A", "Extra", ["Appendix text.", "Inline grid:"])
     ]
     assert set(doc.flags) == {"ltx_error:1", "empty_sections:1", "too_short"}
     assert "Generated on" not in doc.full_text()

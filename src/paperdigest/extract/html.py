@@ -136,12 +136,19 @@ class _Walker:
                     parts.append("\n" + self.equation(child) + "\n")
                     return
                 if S.TABULAR in cls and self.table_depth == 0:
-                    parts.append("\n" + self.markdown_table(child) + "\n")
+                    self._inline_table(child)
                     return
         elif tag == "table" and self.table_depth == 0:
-            parts.append("\n" + self.markdown_table(child) + "\n")
+            self._inline_table(child)
             return
         self.inline(child, parts)
+
+    def _inline_table(self, table: etree._Element) -> None:
+        # A tabular outside any float: whitespace folding would flatten its rows inside the
+        # paragraph, so it becomes an uncaptioned Table of the current section instead.
+        markdown = self.markdown_table(table)
+        if markdown:
+            self._add_table("", markdown, "")
 
     def text(self, el: etree._Element) -> str:
         """Inline text of ``el`` with whitespace collapsed."""
