@@ -237,6 +237,14 @@ def test_all_corpus_pages_usable(page: tuple[Page, str, Document]) -> None:
 
 
 # ---- details on single pages ----------------------------------------------------------------
+def test_versioned_id_argument(corpus: Path) -> None:
+    body = (corpus / "arxiv_html/2405.12282v3.html").read_bytes()
+    doc = extract_html(body, "2405.12282v2")
+    assert (doc.arxiv_id, doc.version) == ("2405.12282", 2)  # the caller's version wins
+    doc = extract_html(body, "2501.00001")
+    assert (doc.arxiv_id, doc.version) == ("2501.00001", None)  # page shows another id
+
+
 def test_2405_authors_without_orcid(corpus: Path) -> None:
     doc = extract_html((corpus / "arxiv_html/2405.12282v3.html").read_bytes())
     # <div class="ltx_authors">: seven authors, each followed by \orcidlink and an ORCID

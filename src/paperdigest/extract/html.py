@@ -30,7 +30,7 @@ from lxml import etree
 
 from paperdigest.errors import ExtractionError
 from paperdigest.extract import selectors as S
-from paperdigest.models import Document, Section, Table
+from paperdigest.models import Document, Section, Table, split_arxiv_id
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,6 @@ class _Stats:
     total_sections: int = 0
     truncated: bool = False
     package_alert: bool = False
-    latexml: bool = True
 
 
 @dataclass
@@ -703,6 +702,15 @@ def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Docu
             "not_latexml",
         )
     page_id, version = _page_id(body)
+    if arxiv_id:
+        try:
+            arxiv_id, given_version = split_arxiv_id(arxiv_id)
+        except ValueError:
+            given_version = None  # an old-style or odd id: kept as given
+        if given_version is not None:
+            version = given_version
+        elif page_id and page_id != arxiv_id:
+            version = None  # the page shows another paper's version
     walker = _Walker()
     title = ""
     authors: list[str] = []
@@ -772,7 +780,7 @@ def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Docu
         references=walker.references,
         appendix=walker.appendix,
         flags=flags,
-        version=version if (not arxiv_id or page_id == arxiv_id) else None,
+        version=version,
         source_url=url,
     )
     return doc, stats
