@@ -68,7 +68,7 @@ NLP - A
 *   **基准**：领先 9.1 分
 
 > ⚠ 未在原文中找到：AgentRewardBench、12.3%
-> 已读：正文 78%（16,000 tokens） · 抽取式摘要
+> 已读：正文 78%（16,000 tokens）· 抽取式摘要
 """
 
 EXPECTED_FAILED = """\
@@ -165,7 +165,7 @@ def test_render_day_parses_back() -> None:
     assert a.summary == day.papers[0].summary
     assert a.notes == [
         "⚠ 未在原文中找到：AgentRewardBench、12.3%",
-        "已读：正文 78%（16,000 tokens） · 抽取式摘要",
+        "已读：正文 78%（16,000 tokens）· 抽取式摘要",
     ]
     assert entries[0].source == "ArXiv Abs"
 

@@ -33,6 +33,7 @@ from paperdigest.render.parse import (
     ParsedEntry,
     ReportFormatError,
     is_valid_summary,
+    normalize_summary,
     parse_report,
     parse_summary_markdown,
     summary_language,
@@ -414,3 +415,48 @@ def test_label_table_values_are_fields() -> None:
     for label, fields in LABEL_SYNONYMS.items():
         assert fields and set(fields) <= set(USAGE_FIELDS), label
         assert usage_fields_for(f" **{label}**：") == fields
+
+
+def test_normalize_summary_fixes_form_only() -> None:
+    messy = PaperSummary(
+        domain="  CV\n\n  # 视频 \t",
+        contribution="> 一句话\r\n" + "=" * 60,
+        usage=Usage(input="", output="图像\u2028深度"),
+        innovations=[Innovation("**架构**：\n", "a\n\n b  ")],
+        results=[Result(" 基准 *", "x")],
+        language="en",
+    )
+    clean = normalize_summary(messy)
+    assert clean == PaperSummary(
+        domain="CV\n  ＃ 视频",
+        contribution="＞ 一句话",
+        usage=Usage(input=NOT_MENTIONED, output="图像\n深度"),
+        innovations=[Innovation("架构", "a\n b")],
+        results=[Result("基准", "x")],
+        language="en",
+    )
+    assert is_valid_summary(clean)
+    assert normalize_summary(clean) == clean
+
+
+_ANY_TEXT = st.text(max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.builds(
+        PaperSummary,
+        domain=_ANY_TEXT,
+        contribution=_ANY_TEXT,
+        usage=st.builds(Usage, input=_ANY_TEXT, workflow=_ANY_TEXT),
+        innovations=st.lists(st.builds(Innovation, _ANY_TEXT, _ANY_TEXT), min_size=1, max_size=3),
+        results=st.lists(st.builds(Result, _ANY_TEXT, _ANY_TEXT), min_size=1, max_size=3),
+    )
+)
+def test_normalized_summaries_round_trip(summary: PaperSummary) -> None:
+    """Any text, once normalised, renders and parses back, unless it reads as a heading."""
+    clean = normalize_summary(summary)
+    problems = summary_problems(clean)
+    assert all("part heading" in p for p in problems), problems
+    if not problems:
+        assert parse_summary_markdown(render_summary(clean), clean.language) == clean

@@ -102,7 +102,8 @@ def _provenance_line(report: PaperReport) -> str | None:
     who = BACKEND_LABELS.get(report.backend) or report.model or report.backend
     if who:
         parts.append(who)
-    return f"> 已读：{' · '.join(parts)}" if parts else None
+    # DESIGN §2 writes "正文 78%（16,000 tokens）· 抽取式摘要": no space after a full-width ")".
+    return f"> 已读：{' · '.join(parts).replace('） · ', '）· ')}" if parts else None
 
 
 def render_paper(report: PaperReport) -> str:

@@ -663,6 +663,45 @@ def summary_problems(summary: PaperSummary) -> list[str]:
     return problems
 
 
+def _clean_text(value: str) -> str:
+    lines = value.expandtabs(4).splitlines()
+    kept = [line.rstrip() for line in lines if line.strip()]
+    kept = [line for line in kept if not re.fullmatch(r"={60,}", line.strip())]
+    kept = [line.replace("#", "＃", 1) if line.lstrip().startswith("#") else line for line in kept]
+    kept = [line.replace(">", "＞", 1) if line.lstrip().startswith(">") else line for line in kept]
+    return "\n".join(kept).strip() or NOT_MENTIONED
+
+
+def _clean_label(value: str) -> str:
+    text = " ".join(_clean_text(value).split()).replace("**", "").strip("* ").rstrip("：:").strip()
+    return text or NOT_MENTIONED
+
+
+def normalize_summary(summary: PaperSummary) -> PaperSummary:
+    """Fix what is only form, so that more model answers pass :func:`is_valid_summary`.
+
+    Drops blank lines, trailing spaces, tabs and 60-'=' lines; turns a leading '#' or '>'
+    into its full-width form (＃, ＞); makes titles/settings single-line without '**' or a
+    trailing colon; empty strings become ``论文未提及``. It never invents content: an
+    empty innovation/result list stays empty, and a part heading look-alike stays invalid.
+    """
+    usage = Usage(**{f: _clean_text(getattr(summary.usage, f)) for f in USAGE_FIELDS})
+    return PaperSummary(
+        domain=_clean_text(summary.domain),
+        contribution=_clean_text(summary.contribution),
+        usage=usage,
+        innovations=[
+            Innovation(title=_clean_label(i.title), detail=_clean_text(i.detail))
+            for i in summary.innovations
+        ],
+        results=[
+            Result(setting=_clean_label(r.setting), finding=_clean_text(r.finding))
+            for r in summary.results
+        ],
+        language=summary.language,
+    )
+
+
 def is_valid_summary(summary: PaperSummary) -> bool:
     """True when ``summary`` passes :func:`summary_problems` (it round-trips through Markdown)."""
     return not summary_problems(summary)
