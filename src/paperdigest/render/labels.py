@@ -6,7 +6,7 @@ LLMs label the usage bullets of a report in many ways. The reference report
 were collected with ``grep`` over its 使用指南 sections and are all listed in
 :data:`LABEL_SYNONYMS` below. Labels not in the table are classified by keyword
 (:data:`KEYWORD_RULES`); a label matching nothing is *unmatched* and its text goes into
-``workflow`` as ``"label：text"`` (see :func:`paperdigest.render.parse.parse_usage`).
+``workflow`` as ``"label：text"`` (rules in the :mod:`paperdigest.render.parse` docstring).
 
 Data only, no parsing logic beyond the lookup: extend the table when a new model invents a
 new label.

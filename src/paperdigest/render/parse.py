@@ -353,7 +353,7 @@ def _split_input_output(text: str) -> tuple[str, str]:
     return text, text
 
 
-def parse_usage(items: list[_Item]) -> Usage:
+def _usage_from_items(items: list[_Item]) -> Usage:
     """Map 使用指南 items to the five usage fields (rules in the module docstring)."""
     pieces: dict[UsageField, list[tuple[str | None, str]]] = {f: [] for f in USAGE_FIELDS}
     for item in items:
@@ -476,7 +476,7 @@ def parse_summary_markdown(text: str, language: str = "zh") -> PaperSummary:
     return PaperSummary(
         domain=domain,
         contribution=contribution,
-        usage=parse_usage(usage_items),
+        usage=_usage_from_items(usage_items),
         innovations=innovations,
         results=results,
         language="en" if language == "en" else "zh",
