@@ -276,7 +276,7 @@ class Pipeline:
             self.progress.event("stage", arxiv_id=ref.arxiv_id, stage="summarize")
             result = self.summarizer.summarize(ref, doc, packed, self.options.lang)
             stage = "verify"
-            verification = verify(result.summary, doc.full_text())
+            verification = verify(result.summary, source_text(doc, ref))
             stage = "store"
             key.backend, key.model = result.backend, result.model
             self.store.save_summary(
@@ -382,6 +382,12 @@ class Pipeline:
     def _prefetch(self, ref: PaperRef) -> None:
         """Fetch and extract (and store) the Document so stage 2 finds it in the store."""
         self.document(ref)
+
+
+def source_text(doc: Document, ref: PaperRef) -> str:
+    """What a summary's claims may be traced to: the text read plus the listing's links."""
+    links = [link for link in (ref.github_repo, ref.project_page) if link]
+    return "\n".join([doc.full_text(), *links])
 
 
 _SOURCE_RANK = {"HTML": 3, "PDF": 2, "ArXiv Abs": 1}

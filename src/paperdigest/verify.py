@@ -306,7 +306,7 @@ def normalize_source(text: str) -> str:
 # Claim extraction
 
 _URL = re.compile(
-    r"https?://[^\s<>()\[\]\"'`，。；、）]+|(?:www\.)?github\.com/[\w.\-/]+", re.IGNORECASE
+    r"https?://[^\s<>()\[\]\"'`，。；、）;,]+|(?:www\.)?github\.com/[\w.\-/]+", re.IGNORECASE
 )
 _TOKEN = re.compile(
     r"(?<![A-Za-z0-9])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![0-9])"
