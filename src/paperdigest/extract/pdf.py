@@ -38,7 +38,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ..errors import ExtractionError
@@ -405,7 +405,7 @@ def _refs_start(lines: list[str], i: int) -> bool:
     return any(line.startswith("[2] ") for line in lines[i + 1 : i + 16])
 
 
-def _classify(pages: list[list[str]], lenient: bool = False) -> list[_Block]:
+def _classify(pages: list[list[str]], median_len: float, lenient: bool = False) -> list[_Block]:
     """Turn page lines into blocks (headings, text, captions, abstract, references)."""
     numbering = _Numbering()
     blocks: list[_Block] = []
@@ -470,7 +470,7 @@ def _classify(pages: list[list[str]], lenient: bool = False) -> list[_Block]:
                 label = f"{label_kind} {cap.group('num').rstrip('.')}"
                 if label not in seen_captions:
                     seen_captions.add(label)
-                    caption_lines, i = _caption_lines(lines, i)
+                    caption_lines, i = _caption_lines(lines, i, median_len)
                     blocks.append(_Block("caption", lines=caption_lines, label=label,
                                          heading=kind))
                     prev_line = caption_lines[-1]
@@ -503,7 +503,7 @@ def _appendix_letters(blocks: list[_Block]) -> set[str]:
     return {last, chr(ord(last) + 1)}
 
 
-def _caption_lines(lines: list[str], start: int) -> tuple[list[str], int]:
+def _caption_lines(lines: list[str], start: int, median_len: float) -> tuple[list[str], int]:
     """Lines of the caption starting at ``start``; returns them and the next index."""
     out = [lines[start]]
     i = start + 1
@@ -516,7 +516,9 @@ def _caption_lines(lines: list[str], start: int) -> tuple[list[str], int]:
         last = out[-1]
         if not (label_only and len(out) == 1):
             if _ends_sentence(last) and (
-                len(last) < 0.85 * longest or len(lines[i]) < 0.5 * longest
+                len(last) < 0.85 * longest
+                or len(lines[i]) < 0.5 * longest
+                or len(last) < SHORT_LINE_RATIO * median_len
             ):
                 break
             if _ends_sentence(last) and _is_data_line(lines[i]):
@@ -655,12 +657,12 @@ def parse_pdf_text(body: bytes, arxiv_id: str = "", max_pages: int = 80) -> Docu
         title = re.sub(r"\s+\d{1,4}$", "", first)
         flags.append("title_guessed")
 
-    blocks = _classify(pages, lenient=page_count == 1)
+    blocks = _classify(pages, median_len, lenient=page_count == 1)
     tables: list[Table] = []
     figures: list[str] = []
     for index, block in enumerate(blocks):
         if block.kind == "caption":
-            caption = _paragraphs(block.lines, 10**6)[0] if block.lines else ""
+            caption = " ".join(_paragraphs(block.lines, 10**6))
             if block.heading == "table":
                 rows = _table_data(blocks, index)
                 tables.append(Table(caption=caption, markdown=_markdown_rows(block.label, rows),
@@ -779,13 +781,10 @@ def _worker(conn: Connection, body: bytes, arxiv_id: str, max_pages: int) -> Non
 
 
 def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        # Preloading makes each worker a cheap fork of a server that already imported
-        # pypdfium2 instead of a fresh interpreter (spawn) per PDF.
-        ctx.set_forkserver_preload(["paperdigest.extract.pdf", "pypdfium2"])
-        return ctx
+    # "spawn": a fresh interpreter per PDF. "fork" is unsafe in a process that runs
+    # threads (the async pipeline, HTTP pools), and "forkserver" talks to its server over
+    # a Unix socket, which sandboxes and pytest-socket refuse. Spawn costs ~0.2 s per PDF,
+    # small next to a 1 req/s arXiv download.
     return multiprocessing.get_context("spawn")
 
 
@@ -822,13 +821,18 @@ def extract_pdf(
     process.start()
     sender.close()
     try:
-        if not receiver.poll(timeout):
+        # Wait for a result or for the worker's death, whichever comes first: a worker that
+        # crashed natively never closes its end of the pipe from the parent's view.
+        ready = wait([receiver, process.sentinel], timeout)
+        if not ready:
             raise ExtractionError(
                 f"PDF parsing took longer than {timeout:g} s and was stopped; raise the "
                 "timeout or read the paper from its abstract",
                 reason="timeout",
             )
         try:
+            if receiver not in ready and not receiver.poll(0.5):
+                raise EOFError
             result = receiver.recv()
         except EOFError as exc:
             raise ExtractionError(
