@@ -55,6 +55,8 @@ CONTRIBUTION_RE = re.compile(
     re.IGNORECASE,
 )
 INTRO_RE = re.compile(r"introduction|overview|motivation", re.IGNORECASE)
+#: Sections that say nothing about the paper's content: read only if budget remains.
+MINOR_RE = re.compile(r"acknowledg|funding|author contributions|ethics statement", re.IGNORECASE)
 CONCLUSION_RE = re.compile(r"conclu|summary|closing remarks", re.IGNORECASE)
 FIGURE_LABEL_RE = re.compile(r"^(?:Figure|Fig\.|FIG\.|FIGURE)\s*(\d+|[IVX]+)", re.IGNORECASE)
 
@@ -129,12 +131,23 @@ def _plan(doc: Document) -> _Plan:
         tables_by_section.setdefault(table.section, []).append(index)
     placed: set[int] = set()
 
-    def add_table(index: int, group: str) -> None:
+    def add_table(index: int, group: str, priority: int = P_TABLE) -> None:
         table = doc.tables[index]
         label = table.label or f"Table {index + 1}"
         text = "\n\n".join(p for p in (table.caption, table.markdown) if p)
-        add(f"table:{label}", text, P_TABLE, group, splittable=False)
+        add(f"table:{label}", text, priority, group, splittable=False)
         placed.add(index)
+
+    appendix_keys = {
+        key
+        for section in doc.appendix
+        for key in (section.heading, f"{section.number} {section.heading}".strip())
+    }
+    body_keys = {
+        key
+        for section in doc.sections
+        for key in (section.heading, f"{section.number} {section.heading}".strip())
+    }
 
     for section in doc.sections:
         title = f"{section.number} {section.heading}".strip()
@@ -142,7 +155,9 @@ def _plan(doc: Document) -> _Plan:
         is_intro = bool(INTRO_RE.search(section.heading))
         is_conclusion = bool(CONCLUSION_RE.search(section.heading))
         for k, paragraph in enumerate(section.paragraphs):
-            if is_conclusion:
+            if MINOR_RE.search(section.heading):
+                priority = P_APPENDIX
+            elif is_conclusion:
                 priority = P_CONCLUSION
             elif is_intro:
                 priority = P_INTRO if k == 0 or CONTRIBUTION_RE.search(paragraph) else P_BODY
@@ -153,7 +168,13 @@ def _plan(doc: Document) -> _Plan:
         for index in [i for key in keys for i in tables_by_section.get(key, [])]:
             if index not in placed:
                 add_table(index, line)
-    leftovers = [i for i in range(len(doc.tables)) if i not in placed]
+    # Tables of unknown place count as results; those of the appendix go with it.
+    leftovers = [
+        i
+        for i in range(len(doc.tables))
+        if i not in placed and (doc.tables[i].section in body_keys
+                                or doc.tables[i].section not in appendix_keys)
+    ]
     if leftovers:
         line = heading("## Tables")
         for index in leftovers:
@@ -169,6 +190,10 @@ def _plan(doc: Document) -> _Plan:
         line = heading(_heading_line(section.level, section.number, section.heading))
         for paragraph in section.paragraphs:
             add(f"appendix:{title}", paragraph, P_APPENDIX, line)
+        keys = {section.heading, title}
+        for index in [i for key in keys for i in tables_by_section.get(key, [])]:
+            if index not in placed:
+                add_table(index, line, P_APPENDIX)
     if doc.references:
         line = heading("## References")
         add("references", "\n".join(doc.references), P_REFERENCES, line)

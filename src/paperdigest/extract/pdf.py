@@ -140,7 +140,7 @@ class _Block:
 
 
 def _open(body: bytes) -> Any:
-    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+    import pypdfium2 as pdfium
 
     try:
         return pdfium.PdfDocument(body)
@@ -171,7 +171,7 @@ def _check_bytes(body: bytes) -> None:
 
 def _page_texts(pdf: Any, max_pages: int) -> tuple[list[str], list[float], str]:
     """Text of each page, font sizes of page 1's lines, and metadata title."""
-    import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+    import pypdfium2.raw as pdfium_c
 
     texts: list[str] = []
     first_sizes: list[float] = []
