@@ -362,6 +362,9 @@ class Pipeline:
                 except AuthError as exc:
                     self._fatal = exc
                     raise
+                finally:
+                    # Memory stays flat over long runs: a finished paper's Document goes.
+                    self._docs.pop(ref.arxiv_id, None)
 
         try:
             results = await asyncio.gather(*(one(ref) for ref in refs), return_exceptions=True)
