@@ -177,6 +177,10 @@ def test_ieee_letters_tables_and_metadata_title(corpus: Path) -> None:
     # References [1]..[38]; the "A. Anandkumar, ..." reference line is not an appendix.
     assert len(doc.references) == len(_ref_numbers(_raw_text(path))) == 38
     assert doc.appendix == []
+    # "Fig. 1. Pipeline architecture ..." (page 4) and "Fig. 2. Representative examples ..."
+    # (page 11, after the references).
+    assert [f[:7] for f in doc.figures] == ["Fig. 1.", "Fig. 2."]
+    assert not any(r.startswith("Fig.") or "Fig. 2." in r for r in doc.references)
 
 
 def test_metadata_title_and_subsections(corpus: Path) -> None:

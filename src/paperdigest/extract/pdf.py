@@ -386,10 +386,16 @@ def _is_data_line(line: str) -> bool:
     return not (line.endswith(".") and len(tokens) > 8)
 
 
-def _caption_start(cap: re.Match[str], prev_line: str, page_start: bool) -> bool:
+def _caption_start(
+    cap: re.Match[str], prev_line: str, page_start: bool, median_len: float
+) -> bool:
     """Whether a ``Figure 3.``-like line starts a caption rather than a sentence."""
     kind, rest = cap.group("kind"), cap.group("rest")
     if page_start or not prev_line or _ends_sentence(prev_line) or _is_data_line(prev_line):
+        return True
+    # After a short line (labels inside a figure), not after running text that wraps
+    # mid-sentence onto "Fig. 5. We ...".
+    if len(prev_line) < 0.6 * median_len:
         return True
     # "FIG. 1." (revtex), "TABLE I" (IEEE) and "Figure 1:" never start an in-text mention.
     if kind in {"FIG.", "FIGURE", "TABLE"} or ":" in cap.group(0)[: len(cap.group(0)) - len(rest)]:
@@ -462,9 +468,10 @@ def _classify(pages: list[list[str]], median_len: float, lenient: bool = False) 
                                level=2)
         elif lowered in UNNUMBERED_HEADINGS:
             block = _Block("heading", heading=line.title() if line.isupper() else line)
-        if block is None and not in_refs:
+        if block is None:
+            # Captions also after the references: floats are often set on the last page.
             cap = CAPTION_RE.match(line)
-            if cap and _caption_start(cap, prev_line, i in page_starts):
+            if cap and _caption_start(cap, prev_line, i in page_starts, median_len):
                 kind = "table" if cap.group("kind").lower().startswith("tab") else "figure"
                 label_kind = "Table" if kind == "table" else "Figure"
                 label = f"{label_kind} {cap.group('num').rstrip('.')}"
