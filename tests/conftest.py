@@ -53,3 +53,7 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("PAPERDIGEST_HOME", str(home))
     return home
+
+
+# Loopback fake servers as fixtures for every test module (hf_server, arxiv_server).
+from tests.fakes.servers import arxiv_server, hf_server  # noqa: E402,F401

@@ -37,10 +37,10 @@ class LLMSettings(_Strict):
     api_key: str | None = None
     """The key itself; prefer ``api_key_env`` so keys stay out of files."""
     api_key_env: str = "OPENAI_API_KEY"
-    context_tokens: int = Field(16000, ge=500)
-    max_output_tokens: int = Field(4096, ge=64)
-    timeout: float = Field(120.0, gt=0)
-    temperature: float = Field(0.2, ge=0, le=2)
+    context_tokens: int = Field(default=16000, ge=500)
+    max_output_tokens: int = Field(default=4096, ge=64)
+    timeout: float = Field(default=120.0, gt=0)
+    temperature: float = Field(default=0.2, ge=0, le=2)
     fallback: list[str] = Field(default_factory=list)
     """Backends tried in order when the main one fails for a paper, e.g. ``["extractive"]``."""
 
@@ -48,13 +48,13 @@ class LLMSettings(_Strict):
 class LimitSettings(_Strict):
     """Requests per second per endpoint role (DESIGN §5)."""
 
-    hf: float = Field(1.5, gt=0)
+    hf: float = Field(default=1.5, gt=0)
     """Anonymous HF clients get ~500 calls / 5 min (1.67/s); stay under it."""
-    arxiv: float = Field(1.0, gt=0)
+    arxiv: float = Field(default=1.0, gt=0)
     """arxiv.org HTML/PDF pages: 1 request/s."""
-    arxiv_api: float = Field(1 / 3, gt=0)
+    arxiv_api: float = Field(default=1 / 3, gt=0)
     """export.arxiv.org API terms: at most one request every 3 seconds."""
-    llm: float = Field(50.0, gt=0)
+    llm: float = Field(default=50.0, gt=0)
 
 
 class EndpointSettings(_Strict):
@@ -64,26 +64,26 @@ class EndpointSettings(_Strict):
 
 
 class HTTPSettings(_Strict):
-    timeout: float = Field(30.0, gt=0)
-    retries: int = Field(4, ge=0, le=20)
-    backoff_base: float = Field(1.0, ge=0)
-    backoff_max: float = Field(60.0, ge=0)
-    max_body_mb: float = Field(30.0, gt=0)
+    timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=4, ge=0, le=20)
+    backoff_base: float = Field(default=1.0, ge=0)
+    backoff_max: float = Field(default=60.0, ge=0)
+    max_body_mb: float = Field(default=30.0, gt=0)
     cache: bool = True
 
 
 class Settings(_Strict):
     backend: Literal["extractive", "openai"] = "extractive"
     lang: Literal["zh", "en"] = "zh"
-    concurrency: int = Field(8, ge=1, le=256)
+    concurrency: int = Field(default=8, ge=1, le=256)
     out: str = "paperdigest-out"
     home: str = "~/.paperdigest"
-    lookback_days: int = Field(7, ge=0, le=31)
-    pdf_timeout: float = Field(60.0, gt=0)
-    llm: LLMSettings = Field(default_factory=LLMSettings)
-    limits: LimitSettings = Field(default_factory=LimitSettings)
-    endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
-    http: HTTPSettings = Field(default_factory=HTTPSettings)
+    lookback_days: int = Field(default=7, ge=0, le=31)
+    pdf_timeout: float = Field(default=60.0, gt=0)
+    llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
+    limits: LimitSettings = Field(default_factory=lambda: LimitSettings())
+    endpoints: EndpointSettings = Field(default_factory=lambda: EndpointSettings())
+    http: HTTPSettings = Field(default_factory=lambda: HTTPSettings())
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """USD per million tokens (input, output) per model name."""
 
@@ -186,7 +186,7 @@ def _line_of_key(text: str, key: str) -> int | None:
     leaf = key.split(".")[-1]
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
-        if stripped.startswith(f"{leaf} ") or stripped.startswith(f"{leaf}="):
+        if stripped.startswith((f"{leaf} ", f"{leaf}=")):
             return number
     return None
 

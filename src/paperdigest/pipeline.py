@@ -163,17 +163,17 @@ class Pipeline:
             )
             record = self.store.get_day(key)
             assert record is not None
-        refs = []
+        listed: list[PaperRef] = []
         for arxiv_id in record.paper_ids:
-            ref = self.store.get_paper(arxiv_id)
-            if ref is not None:
-                refs.append(ref)
+            stored = self.store.get_paper(arxiv_id)
+            if stored is not None:
+                listed.append(stored)
         notes = []
         if record.listed_date != key:
             notes.append(
-                f"注：{key} 没有论文列表，本报告使用 {record.listed_date} 的 {len(refs)} 篇论文。"
+                f"注：{key} 没有论文列表，本报告使用 {record.listed_date} 的 {len(listed)} 篇论文。"
             )
-        return DayListing(key, record.listed_date, refs, notes)
+        return DayListing(key, record.listed_date, listed, notes)
 
     # --------------------------------------------------------------- per paper
 
@@ -311,7 +311,7 @@ class Pipeline:
             report.failure = Failure("summarize", _one_line(exc))
         except PaperdigestError as exc:
             report.failure = Failure(stage, _one_line(exc))  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001 - one paper's bug must not stop the day
+        except Exception as exc:
             logger.exception("%s: unexpected error in stage %s", ref.arxiv_id, stage)
             report.failure = Failure(stage, f"{type(exc).__name__}: {exc}")  # type: ignore[arg-type]
         assert report.failure is not None
