@@ -22,11 +22,9 @@ import pytest
 
 from paperdigest.cli import main
 from paperdigest.config import load_settings
-from paperdigest.llm.client import forget_modes
 from paperdigest.runtime import run_lock
-from tests.fakes.llm import FakeLLM, LLMFault, arxiv_id_of, mode_of
-from tests.fakes.replay import load_reference_summaries, replay_answer
-from tests.fakes.servers import FakeArxiv, FakeHF
+from tests.fakes.llm import FakeLLM, LLMFault, arxiv_id_of
+from tests.fakes.world import offline_world
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = ["run", "--date", "2026-01-30", "--backend", "openai", "--model", "replay", "--quiet"]
@@ -35,21 +33,9 @@ DAY = ["run", "--date", "2026-01-30", "--backend", "openai", "--model", "replay"
 @pytest.fixture
 def env(corpus: Path, reference_report: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    entries = load_reference_summaries(reference_report)
-
-    def responder(request: dict[str, Any]) -> str:
-        return replay_answer(entries[arxiv_id_of(request)], as_json=mode_of(request) != "text")
-
-    forget_modes()
-    with FakeHF(corpus) as hf, FakeArxiv(None) as arxiv:
-        monkeypatch.chdir(tmp_path)
-        (tmp_path / "paperdigest.toml").write_text(
-            "[limits]\nhf = 1000.0\narxiv = 1000.0\narxiv_api = 1000.0\nllm = 1000.0\n")
-        monkeypatch.setenv("PAPERDIGEST_HF_URL", hf.url)
-        monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", arxiv.url)
-        monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", arxiv.api_url)
+    with offline_world(corpus, reference_report, tmp_path, monkeypatch) as world:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        yield {"hf": hf, "arxiv": arxiv, "responder": responder, "dir": tmp_path}
+        yield world
 
 
 def _db() -> Path:
