@@ -1034,14 +1034,19 @@ class Store:
                 (run_id, arxiv_id, date, stage, reason, self._now()),
             )
 
-    def resolve_failures(self, arxiv_id: str) -> None:
-        """Mark every open failure of ``arxiv_id`` resolved (a later run succeeded)."""
+    def resolve_failures(self, arxiv_id: str, date: str | None = None) -> None:
+        """Mark every open failure of ``arxiv_id`` resolved (a later run succeeded).
+
+        ``date`` restricts it to failures recorded for that date; ``resolve_failures("",
+        date)`` closes a day's ``list`` failure once the day was listed.
+        """
+        sql = "UPDATE failures SET resolved = 1, resolved_at = ? WHERE arxiv_id = ? AND resolved = 0"
+        params: list[Any] = [self._now(), arxiv_id]
+        if date is not None:
+            sql += " AND date = ?"
+            params.append(date)
         with self._tx() as db:
-            db.execute(
-                "UPDATE failures SET resolved = 1, resolved_at = ? "
-                "WHERE arxiv_id = ? AND resolved = 0",
-                (self._now(), arxiv_id),
-            )
+            db.execute(sql, params)
 
     def open_failures(self, date: str | None = None) -> list[FailureRecord]:
         """Unresolved failures, the latest one per (paper, date), oldest first.

@@ -135,6 +135,7 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
     ref = store.get_paper(arxiv_id)
     stored = store.latest_summary(arxiv_id)
     fetch = store.latest_fetch(arxiv_id)
+    document = store.get_document(arxiv_id)
     failures = [f for f in store.open_failures() if f.arxiv_id == arxiv_id]
     if ref is None and stored is None:
         raise InputError(f"{arxiv_id} is not in the store; run `paperdigest run --ids {arxiv_id}`")
@@ -143,6 +144,10 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
         print_json({
             "paper": ref.to_dict(),
             "fetch": _plain(fetch),
+            # What was read in the end, and why (e.g. extract_failed:PDF:… when a broken PDF
+            # left only the abstract): the fetch above is what was downloaded.
+            "document": {"source_kind": document.source_kind, "version": document.version,
+                         "flags": list(document.flags)} if document else None,
             "summary": stored.summary.to_dict() if stored else None,
             "verification": stored.verification.to_dict()
             if stored and stored.verification else None,
@@ -163,6 +168,8 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
     click.echo(render_paper(report))
     if fetch:
         err.print(f"source: {fetch.kind} {fetch.url}", markup=False, highlight=False)
+    if document and document.flags:
+        err.print(f"flags: {', '.join(document.flags)}", markup=False, highlight=False)
 
 
 def _plain(obj: Any) -> Any:
@@ -252,9 +259,9 @@ def config_show(state: State, as_json: bool) -> None:
 @click.pass_obj
 def config_init(state: State, force: bool) -> None:
     """Write a commented config file to $PAPERDIGEST_HOME/config.toml."""
-    from ..config import default_home
-
     import os
+
+    from ..config import default_home
 
     path = state.config_file or default_home(os.environ) / "config.toml"
     if path.exists() and not force:

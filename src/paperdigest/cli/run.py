@@ -150,13 +150,16 @@ def run(state: State, day: str | None, week: str | None, start: str | None, end:
         code = EXIT_PARTIAL
     else:
         code = EXIT_OK
+    # A day that could not be done is an error, shown even with --quiet/--json (one line
+    # each, on stderr, so that --json output stays parseable).
+    for res in results:
+        if res.get("error"):
+            err.print(f"Error: {res['date']}: {res['error']}", markup=False, highlight=False)
     if as_json:
         print_json({"exit_code": code, "days": results, "stats": asdict(total)})
     elif not quiet:
         for res in results:
-            if res.get("error"):
-                err.print(f"{res['date']}: {res['error']}", markup=False, highlight=False)
-            else:
+            if not res.get("error"):
                 err.print(
                     f"{res['date']}: {res['done']}/{res['papers']} papers summarized"
                     + (f", {res['failed']} failed" if res["failed"] else "")
@@ -210,6 +213,8 @@ def _run_day(pipeline: Pipeline, requested: date, out: Path, formats: list[str])
     except (NoPapersError, SourceError) as exc:
         pipeline.store.record_failure(pipeline.run_id, "", requested.isoformat(), "list", str(exc))
         return {"date": requested.isoformat(), "error": str(exc)}
+    # The day is listed now: an earlier run's list failure for it is no longer open.
+    pipeline.store.resolve_failures("", date=requested.isoformat())
     reports = pipeline.process_all(listing.refs)
     report = DayReport(date=listing.date, listed_date=listing.listed_date, papers=reports,
                        notes=listing.notes)
