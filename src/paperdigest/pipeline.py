@@ -405,8 +405,13 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def write_outputs(day_report: Any, out_dir: Path, formats: Iterable[str]) -> list[Path]:
-    """Write the day's report in each format; returns the paths written."""
+def write_outputs(day_report: Any, out_dir: Path, formats: Iterable[str],
+                  name: str | None = None) -> list[Path]:
+    """Write the day's report in each format; returns the paths written.
+
+    Files are ``{out_dir}/{name}.{fmt}``; ``name`` defaults to the report's date. A report
+    of explicit ids passes ``ids-{date}`` so that it never overwrites that day's report.
+    """
     from .render.json import render_json
     from .render.markdown import render_day
 
@@ -414,7 +419,7 @@ def write_outputs(day_report: Any, out_dir: Path, formats: Iterable[str]) -> lis
     written = []
     renderers = {"md": render_day, "json": render_json}
     for fmt in formats:
-        path = out_dir / f"{day_report.date}.{fmt}"
+        path = out_dir / f"{name or day_report.date}.{fmt}"
         path.write_text(renderers[fmt](day_report), encoding="utf-8")
         written.append(path)
     return written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ EXIT_USAGE = 1
 EXIT_PARTIAL = 2
 EXIT_NOTHING = 3
 
-out = Console(soft_wrap=True)
+# Piped or captured output gets wide tables, so that ids, costs and counts are never cut to
+# "…" at rich's default 80 columns (a terminal keeps its own width).
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..config import DEFAULT_CONFIG_TOML
 from ..dates import parse_day
-from ..errors import InputError
+from ..errors import ExtractionError, InputError
 from ..models import PaperRef, split_arxiv_id
 from ..runtime import open_http, open_store
 from .common import State, cli, err, now_utc, out, print_json
@@ -78,8 +78,14 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
 
     settings = state.settings().settings
     path = Path(target)
-    if path.exists():
-        body = path.read_bytes()
+    local = path.exists()
+    if local:
+        if path.is_dir():
+            raise InputError(f"{path} is a directory; give an HTML or PDF file or an arXiv id")
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
         kind = "PDF" if body[:5] == b"%PDF-" else "HTML"
         stem = path.stem
         try:
@@ -97,8 +103,14 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
         with open_http(settings) as http:
             ref = PaperRef(arxiv_id=arxiv_id, title="", version=version)
             fetched = fetch_paper(http, settings, ref)
-    doc = extract(fetched, ref, pdf_timeout=settings.pdf_timeout,
-                  max_bytes=int(settings.http.max_body_mb * 1_000_000))
+    try:
+        doc = extract(fetched, ref, pdf_timeout=settings.pdf_timeout,
+                      max_bytes=int(settings.http.max_body_mb * 1_000_000))
+    except ExtractionError as exc:
+        if not local:
+            raise
+        # Name the file: the library's message speaks of a fetched body.
+        raise InputError(f"{path} (read as {fetched.kind}): {exc}") from None
     if as_json:
         print_json(doc.to_dict())
         return

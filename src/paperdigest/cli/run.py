@@ -186,7 +186,7 @@ def _parse_ids(text: str) -> list[str]:
 
 
 def _finish_day(pipeline: Pipeline, report: DayReport, out: Path,
-                formats: list[str]) -> dict[str, Any]:
+                formats: list[str], name: str | None = None) -> dict[str, Any]:
     from ..pipeline import order_reports, write_outputs
 
     report.papers = order_reports(report.papers)
@@ -195,7 +195,7 @@ def _finish_day(pipeline: Pipeline, report: DayReport, out: Path,
     stats.done = sum(p.failure is None for p in report.papers)
     stats.failed = stats.papers - stats.done
     report.stats = stats
-    paths = write_outputs(report, out, formats)
+    paths = write_outputs(report, out, formats, name=name)
     return {"date": report.date, "listed_date": report.listed_date,
             "papers": stats.papers, "done": stats.done, "failed": stats.failed,
             "outputs": [str(p) for p in paths], "_stats": stats}
@@ -246,4 +246,5 @@ def _run_ids(pipeline: Pipeline, ids: list[str], today: date, out: Path,
     reports = pipeline.process_all(refs) + missing
     report = DayReport(date=today.isoformat(), listed_date=today.isoformat(), papers=reports,
                        notes=[f"注：本报告汇总指定的 {len(ids)} 篇论文。"])
-    return _finish_day(pipeline, report, out, formats)
+    # Named ids-DATE so that it never overwrites the Daily Papers report of the same date.
+    return _finish_day(pipeline, report, out, formats, name=f"ids-{today.isoformat()}")
