@@ -437,3 +437,62 @@ def test_malformed_id_in_ids_exits_1(world: Any, ids: str,
         assert main(["run", "--ids", ids, "--quiet"]) == 1
         _one_line_error(capsys.readouterr().err)
         assert arxiv.count() == 0  # validated before anything is fetched
+
+
+def test_missing_explicit_config_file_exits_1(world: Any,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    missing = world.dir / "nope.toml"
+    assert main(["--config", str(missing), "status"]) == 1
+    _one_line_error(capsys.readouterr().err, "nope.toml", "does not exist", "config init")
+    # config init is how it gets created.
+    assert main(["--config", str(missing), "config", "init"]) == 0
+    assert main(["--config", str(missing), "status", "--json"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("lang = \n", "invalid TOML"), ("concurrency = 'many'\n", "concurrency")],
+    ids=["toml-syntax", "bad-value"],
+)
+def test_broken_user_config_exits_1(world: Any, text: str, needle: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = world.dir / "user.toml"
+    path.write_text(text)
+    assert main(["--config", str(path), "run", "--date", DAY, "--quiet"]) == 1
+    _one_line_error(capsys.readouterr().err, "user.toml", needle)
+
+
+def test_bad_environment_value_exits_1(world: Any, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PAPERDIGEST_CONCURRENCY", "lots")
+    assert main(["run", "--date", DAY, "--quiet"]) == 1
+    _one_line_error(capsys.readouterr().err, "PAPERDIGEST_CONCURRENCY", "concurrency")
+
+
+def test_llm_server_down_fails_papers_with_a_reason(
+    world: Any, corpus: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    items = _raw_day(corpus)[:2]
+    with _small_hf(corpus, items) as hf, FakeArxiv(None) as arxiv:
+        world.serve(hf, arxiv)
+        # Port 9 (discard) on loopback: nothing listens, the connection is refused.
+        monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        assert main(RUN_LLM) == 2
+        assert "Traceback" not in capsys.readouterr().err
+        for block in _blocks(world.report()).values():
+            assert "> ❌ 未能生成：summarize: cannot connect to the LLM server" in block
+        assert len(_status(capsys)["failures"]) == 2
+
+
+def test_list_item_without_id_is_an_error_not_a_silent_drop(
+    world: Any, corpus: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    items = copy.deepcopy(_raw_day(corpus)[:SMALL])
+    del items[1]["paper"]["id"]  # SYNTHESIZED damage to a recorded item
+    with _small_hf(corpus, items) as hf, FakeArxiv(None) as arxiv:
+        world.serve(hf, arxiv)
+        assert main(["run", "--date", DAY, "--quiet"]) == 3
+        _one_line_error(capsys.readouterr().err, "item #1", "no paper.id")
+        assert arxiv.count() == 0

@@ -37,6 +37,12 @@ class State:
         self.verbose = verbose
 
     def settings(self, flags: dict[str, Any] | None = None) -> LoadedSettings:
+        if self.config_file is not None and not self.config_file.is_file():
+            # An explicit --config that is missing is a typo, not "no user config".
+            raise InputError(
+                f"config file {self.config_file} does not exist; create it with "
+                f"`paperdigest --config {self.config_file} config init`"
+            )
         return load_settings(flags=flags, config_file=self.config_file)
 
 
