@@ -16,13 +16,13 @@ import click
 from rich.console import Console
 
 from ..errors import NoPapersError, PaperdigestError, SourceError
-from .common import EXIT_NOTHING, EXIT_USAGE, cli
 
 # Register the commands on the group.
-from . import info as _info  # noqa: F401,E402
-from . import run as _run  # noqa: F401,E402
+from . import info as _info  # noqa: F401
+from . import run as _run  # noqa: F401
+from .common import EXIT_NOTHING, EXIT_USAGE, cli
 
-__all__ = ["cli", "main", "entry"]
+__all__ = ["cli", "entry", "main"]
 
 _err = Console(stderr=True, soft_wrap=True)
 
