@@ -479,10 +479,17 @@ def test_llm_server_down_fails_papers_with_a_reason(
         # Port 9 (discard) on loopback: nothing listens, the connection is refused.
         monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        assert main(RUN_LLM) == 2
+        assert main([*RUN_LLM, "--concurrency", "1"]) == 2
         assert "Traceback" not in capsys.readouterr().err
-        for block in _blocks(world.report()).values():
-            assert "> ❌ 未能生成：summarize: cannot connect to the LLM server" in block
+        reasons = sorted(
+            line.split("summarize: ", 1)[1]
+            for block in _blocks(world.report()).values()
+            for line in block.splitlines() if line.startswith("> ❌")
+        )
+        # The first paper waits through the retries; the second fails at once, same reason.
+        assert len(reasons) == 2
+        assert reasons[0].startswith("cannot connect to the LLM server http://127.0.0.1:9/v1")
+        assert reasons[1] == f"not attempted: {reasons[0]}"
         assert len(_status(capsys)["failures"]) == 2
 
 

@@ -17,6 +17,7 @@ Every error raised by the library derives from :class:`PaperdigestError`, so cal
     ├── LLMError               the LLM backend failed
     │   ├── AuthError          401/403: bad key — stop the run        (user-facing)
     │   ├── ContextLengthError prompt too long: repack smaller and retry
+    │   ├── LLMUnavailableError cannot connect after retries: later papers fail fast
     │   └── LLMOutputError     empty/invalid/refused output after repair
     └── StoreError             the SQLite store failed
         ├── StoreLockedError   another run holds the data dir        (user-facing)
@@ -123,6 +124,10 @@ class AuthError(LLMError):
 
 class ContextLengthError(LLMError):
     """The prompt exceeded the model's context window."""
+
+
+class LLMUnavailableError(LLMError):
+    """The LLM server could not be reached, even after retries."""
 
 
 class LLMOutputError(LLMError):

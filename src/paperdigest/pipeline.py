@@ -34,6 +34,7 @@ from .errors import (
     FetchError,
     HTTPError,
     LLMError,
+    LLMUnavailableError,
     PaperdigestError,
 )
 from .extract import extract
@@ -136,6 +137,9 @@ class Pipeline:
         self.hf = HFSource(http, settings)
         self.stats = RunStats(backend=summarizer.name, model=summarizer.model)
         self._fatal: PaperdigestError | None = None
+        # Once the LLM server is unreachable after retries, later papers fail at once with
+        # the same reason instead of each waiting through its own retries.
+        self._llm_down: LLMUnavailableError | None = None
         # Stage 1 results per paper in this run (a Document or the error that stopped it),
         # so stage 2 never fetches twice.
         self._docs: dict[str, Document | PaperdigestError] = {}
@@ -274,6 +278,8 @@ class Pipeline:
                 self.progress.event("done", arxiv_id=ref.arxiv_id, cached=True)
                 return report
             self.progress.event("stage", arxiv_id=ref.arxiv_id, stage="summarize")
+            if self._llm_down is not None:
+                raise LLMUnavailableError(f"not attempted: {self._llm_down}")
             result = self.summarizer.summarize(ref, doc, packed, self.options.lang)
             stage = "verify"
             verification = verify(result.summary, source_text(doc, ref))
@@ -307,6 +313,10 @@ class Pipeline:
             report.failure = Failure("fetch", _one_line(exc))
         except ExtractionError as exc:
             report.failure = Failure("extract", _one_line(exc))
+        except LLMUnavailableError as exc:
+            if self._llm_down is None and not str(exc).startswith("not attempted"):
+                self._llm_down = exc
+            report.failure = Failure("summarize", _one_line(exc))
         except LLMError as exc:
             report.failure = Failure("summarize", _one_line(exc))
         except PaperdigestError as exc:

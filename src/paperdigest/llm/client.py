@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import openai
 
-from ..errors import AuthError, ContextLengthError, LLMError
+from ..errors import AuthError, ContextLengthError, LLMError, LLMUnavailableError
 
 if TYPE_CHECKING:
     import httpx
@@ -273,9 +273,10 @@ class ChatClient:
                 ) from exc
             except openai.APIConnectionError as exc:
                 if attempt >= self.retries:
-                    raise LLMError(
-                        f"cannot connect to the LLM server {self.base_url}: {exc}; "
-                        "check llm.base_url (OPENAI_BASE_URL) and that the server is running"
+                    raise LLMUnavailableError(
+                        f"cannot connect to the LLM server {self.base_url} "
+                        f"({str(exc).rstrip('.')}): check llm.base_url (OPENAI_BASE_URL) "
+                        "and that the server is running"
                     ) from exc
                 delay = self._backoff(attempt, None)
             except openai.APIStatusError as exc:
