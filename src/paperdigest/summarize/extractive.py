@@ -24,13 +24,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..models import Innovation, PaperSummary, Result, Usage
 from .base import SummaryResult, not_mentioned
 
 if TYPE_CHECKING:
-    from ..models import Document, PackedContext, PaperRef, Section
+    from ..models import Document, PackedContext, PaperRef, Section, Table
 
 logger = logging.getLogger(__name__)
 
@@ -98,26 +99,76 @@ MAX_TOPICS = 2
 MAX_KEYWORDS = 4
 
 _ABBREVIATIONS = re.compile(
-    r"\b(e\.g|i\.e|et al|etc|vs|Fig|Figs|Eq|Eqs|Sec|Tab|cf|approx|resp|No|Dr|Mr|Ms)\.",
+    r"\b(e\.g|i\.e|et al|etc|vs|Fig|Figs|Eq|Eqs|Sec|Secs|Tab|cf|approx|resp|No|Dr|Mr|Ms)\.",
     re.IGNORECASE,
 )
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or opening mark.
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[A-Z0-9(\[\"“‘\\])|(?<=[。！？])")
 _DOT = "\u2024"  # one-dot leader: stands in for protected abbreviation dots while splitting
 
+# "we/this paper" followed, within three words, by a claim verb. The short gap keeps "We find
+# that models … even without its trigger being present" from reading as "we … present".
 _CLAIM = re.compile(
-    r"\b(we|this (paper|work|report|study)|in this (paper|work|report|study))\b[^.]*?\b("
-    r"propose|present|introduce|develop|design|release|build|construct|study|explore|"
-    r"investigate|address|show|demonstrate|extend|formulate|curate|report|update|find|derive|"
-    r"analy[sz]e|measure|quantify|provide)",
+    r"\b(we|this (paper|work|report|study)|in this (paper|work|report|study))\b(\s+[\w-]+){0,3}?"
+    r"\s+(propos|present|introduc|develop|design|releas|build|construct|stud|explor|"
+    r"investigat|address|show|demonstrat|extend|formulat|curat|report|updat|find|deriv|"
+    r"analy[sz]|measur|quantif|provid|test|reconstruct|constrain|examin)\w*\b",
     re.IGNORECASE,
 )
 # The strongest claim verbs; a sentence with one wins over "we address/study …".
 _CLAIM_STRONG = re.compile(
-    r"\b(we|this (paper|work|report|study))\b[^.]*?\b(propose|present|introduce)",
+    r"\b(we|this (paper|work|report|study))\b(\s+(also|further|here|therefore|then|thus|"
+    r"hence|now|first|\w+ly))?\s+(propose|present|introduce)[sd]?\b",
+    re.IGNORECASE,
+)
+# Claims that make an innovation: what the authors built, found or showed.
+_INNOVATION_CLAIM = re.compile(
+    r"\b(we|this (paper|work|study))\b(\s+[\w-]+){0,2}?\s+(propos|introduc|present|develop|"
+    r"design|releas|construct|build|find|found|show|demonstrat|establish|deriv|reconstruct|"
+    r"constrain|provid|report|updat|identif|integrat|achiev|perform|extract|obtain)\w*\b",
     re.IGNORECASE,
 )
 _WE = re.compile(r"\b(we|our)\b", re.IGNORECASE)
+# "As we show later", "shown in Fig. 2": pointers, not claims.
+_LATER = re.compile(r"\b(later|below|above|shown in|as shown)\b", re.IGNORECASE)
+# Background rather than the paper's own system: hedges, prior work and citations.
+_BACKGROUND_WORDS = re.compile(
+    r"\b(however|existing|previous(ly)?|prior (work|studies|methods|approaches)|traditional(ly)?|"
+    r"conventional|manual(ly)?|typically|recent (work|studies|advances)|future work|"
+    r"has been|have been|remains? (an? )?(open|challenge))\b",
+    re.IGNORECASE,
+)
+_CITATION = re.compile(r"\[\d|\bet al\.|\((\w[^()]*)?\d{4}[a-z]?\)")
+_BACKGROUND = re.compile(f"{_BACKGROUND_WORDS.pattern}|{_CITATION.pattern}", re.IGNORECASE)
+_ROADMAP = re.compile(
+    r"\b(in|see) (sec(tion|s?\.)|appendix|chapter|fig(ure|s?\.)|table)\s*[\dA-Z]", re.IGNORECASE
+)
+# References to parts of the paper; their numbers are not results ("see Figure 15").
+_REFERENCE = re.compile(
+    r"\b(sec(tion)?s?\.?|appendix|fig(ure)?s?\.?|tables?|eqs?\.?|equations?|panel)\s*\(?"
+    r"[\dA-Z][\d.]*\)?",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(
+    r"\b(we|our|ours|the proposed|the (model|system|framework|method|pipeline|agent|network|"
+    r"approach|encoder|decoder))\b",
+    re.IGNORECASE,
+)
+_IO_INPUT = re.compile(
+    r"\b(takes?|taking|accepts?|receives?|consumes?)\b[^.]{0,80}?\bas (its |an? )?inputs?\b|"
+    r"\bas inputs?\b|\binputs? (to (the|our) [\w-]+ )?(is|are|consists?|compris\w+|includ\w+)\b|"
+    r"\bgiven (a|an|the|only|one|two|\w+s)\b[^.,]{0,80},|"
+    r"\bconditioned on\b|\bfrom (a |an )?([\w-]+ ){0,2}(single|monocular|raw|natural[- ]language|"
+    r"user|text|images?|videos?|speech|audio|multi-?\w+)\b|"
+    r"\b(train|finetun|fine-tun)\w* (\w+ )?on (datasets?|examples?|data|demonstrations?)\b",
+    re.IGNORECASE,
+)
+_IO_OUTPUT = re.compile(
+    r"\b(outputs|produces|generates|returns|predicts|synthesi[sz]es|emits)\b|"
+    r"\bto (output|produce|generate|return|predict|synthesi[sz]e)\b|"
+    r"\b(the |its )?outputs? (is|are|consists?|includ\w+)\b|\bas outputs?\b",
+    re.IGNORECASE,
+)
 _INPUT_STRONG = re.compile(
     r"\b(inputs?|takes?|taking|given|conditioned on|operat\w+ on|accepts?|consum\w+|"
     r"from (a |an |the )?(single|monocular|raw|natural|user|text|image|video|speech|audio|"
@@ -147,10 +198,26 @@ _METHOD_SENTENCE = re.compile(
     r"leverage|combine|train|fine-tune|design|build))\b",
     re.IGNORECASE,
 )
+# A sentence that lays out the pipeline: "consists of three stages", "first … then …".
+_PIPELINE = re.compile(
+    r"\b(consists? of|(is )?composed of|compris\w+|multi-stage|two-stage|three-stage|"
+    r"operates in (two|three|four|five|\d)|(two|three|four|five|six|\d) (main |key |sequential )?"
+    r"(stages|steps|phases|modules|components|parts|agents|nodes)|first\b[^.]*\bthen)\b",
+    re.IGNORECASE,
+)
+# Compute: accelerators, memory, GPU-hours and training time ("trained on 8 A100 GPUs",
+# "takes 12 hours", "80GB"); model sizes alone are the weaker tier.
 _HARDWARE = re.compile(
-    r"\b(A100|H100|H200|H800|A800|V100|A6000|L40S?|RTX\s?\d+\w*|TPU\w*|GPUs?|"
-    r"\d+(\.\d+)?\s?[BM]\s?param\w*|\d+(\.\d+)?B[- ](parameters?|model|activated)|"
-    r"\d+\s?GPU[- ]hours|\d+(\.\d+)?[BM]-parameter)\b",
+    r"\b(A100|H100|H200|H800|A800|V100|A6000|A40|L40S?|T4|RTX\s?\d+\w*|TPU\w*|GPUs?|"
+    r"GPU[- ]hours?|(train\w*|fine-?tun\w*|finetun\w*)\b[^.]{0,60}?\b"
+    r"(\d+(\.\d+)?|one|two|three|four|eight|several)\s*(hours?|days?|weeks?))",
+)
+# Memory sizes count only beside memory words ("50 TB of image data" is a dataset).
+_MEMORY = re.compile(r"\b\d+(\.\d+)?\s?(GB|TB)\b[^.]{0,40}\b(memory|VRAM|RAM|HBM)\b|"
+                     r"\b(memory|VRAM|RAM|HBM)\b[^.]{0,40}\b\d+(\.\d+)?\s?(GB|TB)\b")
+_MODEL_SIZE = re.compile(
+    r"\b(\d+(\.\d+)?\s?[BM]\s?param\w*|\d+(\.\d+)?B[- ](parameters?|activated)|"
+    r"\d+(\.\d+)?[BM]-parameter)\b"
 )
 _URL = re.compile(r"https?://[^\s)\]}>,;\"'`]+")
 _RESOURCE_URL = re.compile(r"https?://(www\.)?(github\.com|huggingface\.co)/[^\s)\]}>,;\"'`]+")
@@ -164,24 +231,74 @@ _RESULT = re.compile(
     r"reveal)|reveal\w*|demonstrat\w*|match\w*|comparable)\b",
     re.IGNORECASE,
 )
+# Comparison verbs of a result sentence in the body (stricter than _RESULT: "accuracy" or
+# "demonstrate" alone do not compare anything).
+_COMPARE = re.compile(
+    r"\b(outperform\w*|improv\w*|achiev\w*|surpass\w*|exceed\w*|reduc\w*|increas\w*|"
+    r"decreas\w*|gains?|better|worse|higher|lower|faster|slower|speedups?|beats?|"
+    r"compared (to|with)|comparing to|relative to|drops?|rises?|yields?|reach\w*|attain\w*|"
+    r"prefer\w*|exclud\w*|consistent with|constrain\w*|upper limit|lower limit|favou?r\w*|"
+    r"indicat\w*|tension)\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"\d")
+_NEVER = re.compile(r"(?!)")
+# A quantity worth reporting: a decimal, a percentage, a multiplier or a unit.
+_QUANTITY = re.compile(
+    r"\d+\.\d+|\d+(\.\d+)?\s?(%|\\%|×|x\b|points?\b|pp\b|dB\b|ms\b|s\b|seconds\b|σ|\\sigma|"
+    r"times\b|fps\b|hours?\b|[KMB]\b)|\+\d"
+)
 _ENUM_MARK = re.compile(r"(?:^|\s|:)(\((?:\d|i{1,3}|iv|v|vi)\)|(?<![\w.])\d\)|(?<![\w.])[ivx]+\))\s")
 _ORDINAL = re.compile(r"^\s*(first|second|third|fourth|fifth|finally|lastly)\s*,", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*([•\-–*]|\(?\d+[.)]|\(?[ivx]+\))\s+")
-
-_INTRO = re.compile(r"introduction|overview", re.IGNORECASE)
-_CONTRIB = re.compile(r"contribution", re.IGNORECASE)
-_METHOD = re.compile(
-    r"method|approach|framework|model|architecture|system|design|pipeline|algorithm",
+# "Our contributions are:", "we make the following contributions", "In summary, …".
+_CONTRIB_CUE = re.compile(
+    r"\b(contributions?\b[^.]{0,60}?(are|is|include|as follows|summari[sz]ed|threefold|"
+    r"twofold|fourfold)|following contributions|in summary|to summari[sz]e|we summari[sz]e)\b",
     re.IGNORECASE,
 )
-_RESULTS = re.compile(r"experiment|result|evaluation|benchmark|performance", re.IGNORECASE)
-_NOT_METHOD = re.compile(r"related|background|preliminar|introduction|conclusion", re.IGNORECASE)
 
-MAX_INNOVATIONS = 4
+_INTRO = re.compile(r"introduction|overview|contribution", re.IGNORECASE)
+_METHOD = re.compile(
+    r"method|approach|framework|model|architecture|system|design|pipeline|algorithm|"
+    r"proposed|solution|方法",
+    re.IGNORECASE,
+)
+_RESULTS = re.compile(
+    r"experiment|result|evaluation|benchmark|performance|ablation|comparison|实验|评估",
+    re.IGNORECASE,
+)
+_NOT_METHOD = re.compile(r"related|background|preliminar|introduction|conclusion", re.IGNORECASE)
+_NOT_RESULTS = re.compile(r"related|background|setup|set-up|details|implementation",
+                          re.IGNORECASE)
+_CONCLUSION = re.compile(r"conclusion|summary|discussion", re.IGNORECASE)
+_GENERIC_HEADING = re.compile(
+    r"^(main |experimental |quantitative |overall )?(results?|evaluation|experiments?)"
+    r"( and (results?|discussion|analysis))?$",
+    re.IGNORECASE,
+)
+# Captions of tables that describe the setup rather than a result.
+_SETUP_CAPTION = re.compile(
+    r"\b(prompts?|examples?|hyper-?parameters?|configurations?|overview|statistics|taxonomy|"
+    r"composition|details|architecture|notation|rewordings?|descriptions?|personas?)\b",
+    re.IGNORECASE,
+)
+_RESULT_CAPTION = re.compile(
+    r"\b(results?|comparison|compar\w+|performance|accuracy|scores?|evaluat\w*|benchmarks?|"
+    r"ablation|outperform\w*|latency|error|precision|recall|F1|win rate|best-fit)\b",
+    re.IGNORECASE,
+)
+
+MAX_INNOVATIONS = 5
 MAX_RESULTS = 4
+"""Results for an abstract-only document."""
+MAX_RESULTS_FULL = 5
+"""Results for a full-text document: at most 2 from the abstract, 3 from the results
+sections, 1 table row (in that order)."""
 MAX_FIELD_CHARS = 600
 """Longer picked sentences are cut at a word boundary; a report field stays readable."""
+MAX_TITLE_WORDS = 8
+MAX_TITLE_CHARS = 80
 
 
 def split_sentences(text: str) -> list[str]:
@@ -205,36 +322,112 @@ def _clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
 _LEAD_IN = re.compile(
     r"^(to [^,]{3,80}|in (this|our) [^,]{2,40}|moreover|furthermore|additionally|finally|"
     r"specifically|notably|crucially|in addition|guided by [^,]{2,60}|building on [^,]{2,60}|"
-    r"to this end|however|first(ly)?|second(ly)?|third(ly)?|lastly|overall),\s+",
+    r"to this end|however|first(ly)?|second(ly)?|third(ly)?|lastly|overall|in summary|"
+    r"in particular|for (all|each) [^,]{2,40}|here|importantly|indeed),\s+",
     re.IGNORECASE,
 )
 _CLAIM_VERB = re.compile(
-    r"^(we|this (paper|work|report|study))\s+(also\s+)?(propose|present|introduce|develop|"
-    r"design|release|build|construct|curate|formulate)[sd]?\s+((a|an|the)\s+)?",
+    r"^(we|this (paper|work|report|study))\s+(also\s+|further\s+|then\s+|\w+ly\s+)?(propos|"
+    r"present|introduc|develop|design|releas|build|built|construct|curat|formulat|find|found|"
+    r"show|demonstrat|deriv|measur|report|provid|stud|investigat|analy[sz]|establish|identif|"
+    r"updat|integrat|reconstruct|constrain|obtain)\w*\s+(that,?\s+)?((a|an|the)\s+)?",
     re.IGNORECASE,
+)
+# "Using an estimate of …, we constrain …": the participial lead-in is not the claim.
+_PARTICIPLE_LEAD = re.compile(
+    r"^(using|by|adopting|based on|given|building (on|upon)|leveraging|combining|with|through)\b"
+    r"[^.]*?,\s+(?=(we|this (paper|work|study))\b)",
+    re.IGNORECASE,
+)
+# "**Architecture (C1):** …" or "Dataset (C3): …": a bolded or labelled lead-in names the item.
+_LEAD_LABEL = re.compile(r"^\*{0,2}([A-Z][^:.;*]{1,60}?)\*{0,2}\s*[:：]\*{0,2}\s+(?=\S)")
+# Words a title may be cut before (a phrase boundary) and may not end with.
+_TITLE_BREAK = frozenset(
+    re.findall(
+        r"\w+",
+        "of for in on over with across from to that which who via using by through into while "
+        "where whereas when as at and or but than under between among without whether if",
+    )
+)
+_TITLE_TAIL = _TITLE_BREAK | frozenset(
+    re.findall(
+        r"\w+",
+        "a an the its their our this these those is are can could may might will would should "
+        "not only some also",
+    )
 )
 
 
-def _one_line_title(text: str, max_words: int = 10) -> str:
-    """A short single-line label: the named thing or leading clause, ≤ ``max_words`` words."""
-    text = re.sub(r"\s+", " ", text).strip().strip("*").strip()
-    text = _LEAD_IN.sub("", text, count=1)
+def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
+    """A short single-line label: the item's lead-in ("**X**:", "X:"), else its leading noun
+    phrase cut at a clause or phrase boundary, ≤ ``max_words`` words and
+    :data:`MAX_TITLE_CHARS` characters, with no trailing "…"."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _BULLET.sub("", text, count=1).strip()
+    label = _lead_label(text)
+    if label:
+        return label
+    text = text.strip("*").strip()
+    for _ in range(2):  # "In this paper, to this end, we …"
+        text = _LEAD_IN.sub("", text, count=1)
+    text = _PARTICIPLE_LEAD.sub("", text, count=1)
     text = _CLAIM_VERB.sub("", text, count=1)
     # Cut at a clause break that is not inside a number ("1,230" stays whole); a one- or
     # two-word head ("Idea2Story,") keeps its apposition ("a … framework for …").
-    breaks = [m.start() for m in re.finditer(r"(:|;|, (?!\d)| — | -- | – |\. |\()", text)]
+    breaks = [m.start() for m in re.finditer(r"(:|;|, (?!\d)| — |—| -- | – |\. |\?)", text)]
     head = text
     for pos in breaks:
+        if len(text[:pos].split()) <= 2 and re.match(r", (a|an|the) ", text[pos:]):
+            head = text  # "ToyNet, a fast … model for …": name and apposition, cut by words
+            break
         if len(text[:pos].split()) >= 4 or pos == breaks[-1]:
             head = text[:pos]
             break
-    head = head.replace(" ,", ",").strip(" ,;:")
+    head = head.replace(" ,", ",").strip(" ,;:.")
     words = head.split()
-    title = " ".join(words[:max_words])
     if len(words) > max_words:
-        title = title.rstrip(",;:") + " …"
-    title = title.lstrip("#").strip()
+        # The last phrase boundary that keeps at least three words: "Real-world deployment and
+        # end-to-end evaluation | of audio-visual …".
+        cut = max_words
+        for index in range(max_words, 2, -1):
+            if words[index].lower() in _TITLE_BREAK:
+                cut = index
+                break
+        words = words[:cut]
+    while len(words) > 1 and words[-1].lower().strip(",;:") in _TITLE_TAIL:
+        words.pop()
+    while len(words) > 1 and len(" ".join(words)) > MAX_TITLE_CHARS:
+        words.pop()
+    title = " ".join(words).strip(" ,;:-—")
+    if title.count("(") > title.count(")"):
+        title = title[: title.rfind("(")].strip(" ,;:")
+    if title.count("$") % 2:
+        title = title[: title.rfind("$")].strip(" ,;:")
+    title = title.lstrip("#*").strip()
+    if title.lower().startswith(("a ", "an ", "the ")) and len(title.split()) > 2:
+        title = title.split(" ", 1)[1]
     return title[0].upper() + title[1:] if title else title
+
+
+def _lead_label(text: str) -> str:
+    """The "X" of an item that starts "**X**:" or "X:" (a short name, not a clause)."""
+    match = _LEAD_LABEL.match(text)
+    if not match:
+        return ""
+    label = match.group(1).strip().strip("*").strip()
+    if len(label.split()) > MAX_TITLE_WORDS or _WE.search(label) or re.search(
+        r"\b(is|are|was|were|has|have)\b", label
+    ):
+        return ""
+    return label
+
+
+def _after_label(text: str) -> str:
+    """``text`` without its bullet and lead-in label (the detail of a labelled item)."""
+    text = _BULLET.sub("", re.sub(r"\s+", " ", text).strip(), count=1)
+    if _lead_label(text):
+        text = text[_LEAD_LABEL.match(text).end():]  # type: ignore[union-attr]
+    return text.strip()
 
 
 class ExtractiveSummarizer:
@@ -242,7 +435,7 @@ class ExtractiveSummarizer:
 
     name = "extractive"
     model = "extractive"
-    prompt_version = "extractive-1"
+    prompt_version = "extractive-2"
 
     def summarize(
         self, ref: PaperRef, doc: Document, context: PackedContext, lang: str
@@ -260,41 +453,84 @@ class ExtractiveSummarizer:
         )
 
 
+@dataclass
+class _Part:
+    """One body section with its sentences split once, and what kind of section it is."""
+
+    heading: str
+    parent: str
+    paragraphs: list[str]
+    sentences: list[str]
+    intro: bool = False
+    method: bool = False
+    results: bool = False
+    conclusion: bool = False
+
+
+def _parts(sections: list[Section]) -> list[_Part]:
+    """Body sections tagged intro/method/results/conclusion; a subsection inherits its
+    parent's kind ("1.3 Scope of this paper" is introduction, "V-A …" under "Experimental
+    Results" is a result)."""
+    out: list[_Part] = []
+    stack: list[tuple[int, _Part]] = []
+    for sec in sections:
+        while stack and stack[-1][0] >= sec.level:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        heading = sec.heading.strip()
+        sentences = [s for p in sec.paragraphs for s in split_sentences(p)]
+        part = _Part(heading, parent.heading if parent else "", sec.paragraphs, sentences)
+        part.intro = bool(_INTRO.search(heading)) or bool(parent and parent.intro)
+        part.method = (bool(_METHOD.search(heading)) and not _NOT_METHOD.search(heading)) or bool(
+            parent and parent.method
+        )
+        part.results = (
+            bool(_RESULTS.search(heading)) and not _NOT_RESULTS.search(heading)
+        ) or bool(parent and parent.results)
+        part.conclusion = bool(_CONCLUSION.search(heading)) or bool(parent and parent.conclusion)
+        if part.intro:
+            part.method = part.results = False
+        out.append(part)
+        stack.append((sec.level, part))
+    return out
+
+
 def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperSummary:
-    """The five-part extractive summary of ``doc`` (``lang`` sets labels and markers)."""
+    """The five-part extractive summary of ``doc`` (``lang`` sets labels and markers).
+
+    An abstract-only document is summarized from its abstract; a full text adds the
+    introduction's contribution list, the results sections and tables, the method section's
+    pipeline and the compute mentions of body and appendix.
+    """
     missing = not_mentioned(lang)
     abstract = doc.abstract or ref.abstract
     abstract_sents = split_sentences(abstract)
-    intro = [s for s in doc.sections if _INTRO.search(s.heading) or _CONTRIB.search(s.heading)]
-    methods = _method_sections(doc.sections)
-    result_secs = [s for s in doc.sections if _RESULTS.search(s.heading)]
-    intro_sents = _sentences_of(intro)
-    method_sents = _sentences_of(methods)
+    parts = _parts(doc.sections)
+    full_text = any(p.sentences for p in parts)
+    intro = [p for p in parts if p.intro]
+    methods = [p for p in parts if p.method]
+    intro_sents = [s for p in intro for s in p.sentences]
+    method_sents = [s for p in methods for s in p.sentences]
+    names = _method_names(ref.title or doc.title, abstract)
 
     contribution, claim_index = _contribution(abstract_sents, intro_sents, doc)
     domain = _domain(ref, doc, abstract, lang) or missing
-    results = _results(abstract_sents, claim_index, result_secs, doc, lang)
+    results = _results(abstract_sents, claim_index, parts, doc, names, lang)
     result_texts = {r.finding for r in results}
 
-    # Input/output: the claim and what follows it first (they describe the system), then
-    # the introduction and method, and the background sentences before the claim last.
     head = max(claim_index, 0)
-    io_pool = abstract_sents[head:] + intro_sents[:40] + method_sents[:40]
-    io_pool += abstract_sents[:head]
-    input_text = _pick(io_pool, _INPUT_STRONG, set()) or _pick(io_pool, _INPUT, set())
-    output_text = (
-        _pick(io_pool, _OUTPUT_STRONG, {input_text})
-        or _pick(io_pool, _OUTPUT, {input_text})
-        or _pick(io_pool, _OUTPUT_STRONG, set())
+    input_text, output_text = _input_output(
+        abstract_sents, head, intro_sents, method_sents, names, full_text
     )
     usage = Usage(
         input=_clip(input_text) if input_text else missing,
         output=_clip(output_text) if output_text else missing,
-        workflow=_workflow(methods, abstract_sents, claim_index, result_texts) or missing,
-        hardware=_hardware(doc, abstract_sents) or missing,
+        workflow=_workflow(methods, intro_sents, abstract_sents, claim_index, result_texts)
+        or missing,
+        hardware=_hardware(parts, doc, abstract_sents) or missing,
         code_and_resources=_resources(ref, doc) or missing,
     )
-    innovations = _innovations(intro, abstract_sents, contribution) or []
+    innovations = _innovations(intro, parts, abstract_sents, contribution, full_text)
     if not innovations:
         innovations = [Innovation(_one_line_title(contribution), contribution)] if (
             contribution != missing
@@ -311,19 +547,26 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     )
 
 
-def _method_sections(sections: list[Section]) -> list[Section]:
-    """Sections whose heading names the method, each followed by its subsections (a
-    "Methods" heading often holds no paragraph of its own)."""
-    out: list[Section] = []
-    for index, sec in enumerate(sections):
-        if not _METHOD.search(sec.heading) or _NOT_METHOD.search(sec.heading):
-            continue
-        out.append(sec)
-        for sub in sections[index + 1:]:
-            if sub.level <= sec.level:
-                break
-            if sub not in out:
-                out.append(sub)
+def _method_names(title: str, abstract: str) -> list[str]:
+    """Names the paper gives its own method, for spotting its row in a table: the title's
+    head before ":" ("SemiFA"), a short title ("Mistral 7B"), and the name after "we
+    propose/introduce/present" in the abstract."""
+    names: list[str] = []
+    title = re.sub(r"\s+", " ", title).strip()
+    if ":" in title and len(title.split(":", 1)[0].split()) <= 4:
+        names.append(title.split(":", 1)[0].strip())
+    elif len(title.split()) <= 3:
+        names.append(title)
+    for match in re.finditer(
+        r"\b(?:propose|introduce|present)s?\s+(?:\w+\s+)?([A-Z][\w.-]*[A-Z0-9][\w.-]*"
+        r"(?:[- ]\d+[BMK]?)?)",
+        abstract,
+    ):
+        names.append(match.group(1).rstrip(".-"))
+    out: list[str] = []
+    for name in names:
+        if len(name) > 2 and name.lower() not in [n.lower() for n in out]:
+            out.append(name)
     return out
 
 
@@ -342,6 +585,77 @@ def _pick(sentences: list[str], pattern: re.Pattern[str], exclude: set[str]) -> 
         if pattern.search(sentence):
             return sentence
     return ""
+
+
+def _complete(sentence: str) -> bool:
+    """A complete sentence: long enough, ends like a sentence (not "… through" before a
+    display equation), starts like one (not "where $L$ is …"), no question, no roadmap."""
+    return (
+        40 <= len(sentence) <= 500
+        and sentence.rstrip()[-1:] in ".!?。！？)"
+        and not _ROADMAP.search(sentence)
+        and "?" not in sentence
+        and "$$" not in sentence
+        and not sentence[:1].islower()
+    )
+
+
+def _prose(sentence: str) -> bool:
+    """A complete sentence in the paper's own voice: no background or citation."""
+    return _complete(sentence) and not _BACKGROUND.search(sentence)
+
+
+def _input_output(
+    abstract_sents: list[str],
+    head: int,
+    intro_sents: list[str],
+    method_sents: list[str],
+    names: list[str],
+    full_text: bool,
+) -> tuple[str, str]:
+    """Sentences that say what the system takes and what it gives back.
+
+    Explicit phrasings ("takes X as input", "given X, …", "the input is", "outputs/produces
+    Y") in the abstract's claim and after it, the method and the introduction win, if they
+    speak of the paper's own system; background sentences never count. Without such a
+    sentence an abstract falls back to sentences that merely name inputs/outputs.
+    """
+    own = [s for s in abstract_sents[head:] + method_sents[:80] + intro_sents[:60] if _prose(s)]
+    name_re = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE) if names else None
+
+    def best(pattern: re.Pattern[str], exclude: set[str]) -> str:
+        scored: list[tuple[int, int, str]] = []
+        for index, sentence in enumerate(own):
+            if sentence in exclude or not pattern.search(sentence):
+                continue
+            score = 2 if _SUBJECT.search(sentence) or (name_re and name_re.search(sentence)) else 0
+            score += 1 if index < len(abstract_sents) else 0
+            scored.append((-score, index, sentence))
+        return min(scored)[2] if scored else ""
+
+    input_text = best(_IO_INPUT, set())
+    output_text = best(_IO_OUTPUT, {input_text})
+    if full_text:
+        pool = [s for s in abstract_sents[head:] if not _BACKGROUND.search(s)]
+    else:
+        # The claim and what follows it first (they describe the system), the background
+        # sentences before the claim last.
+        pool = abstract_sents[head:] + abstract_sents[:head]
+    # A full text that never says what goes in or out gets "论文未提及" rather than a
+    # sentence that merely contains "data" or "score".
+    weak_in = _NEVER if full_text else _INPUT
+    weak_out = _NEVER if full_text else _OUTPUT
+    if not input_text:
+        input_text = _pick(pool, _INPUT_STRONG, {output_text}) or _pick(
+            pool, weak_in, {output_text}
+        )
+    if not output_text:
+        output_text = (
+            _pick(pool, _OUTPUT_STRONG, {input_text})
+            or _pick(pool, weak_out, {input_text})
+            or ("" if full_text else _pick(pool, _OUTPUT_STRONG, set()))
+        )
+    return input_text, output_text
 
 
 def _domain(ref: PaperRef, doc: Document, abstract: str, lang: str) -> str:
@@ -405,13 +719,33 @@ def _claim_text(sentence: str) -> str:
 
 
 def _workflow(
-    methods: list[Section], abstract_sents: list[str], claim_index: int, exclude: set[str]
+    methods: list[_Part],
+    intro_sents: list[str],
+    abstract_sents: list[str],
+    claim_index: int,
+    exclude: set[str],
 ) -> str:
-    for sec in methods:
-        for para in sec.paragraphs:
-            sentences = split_sentences(para)
-            if sentences:
-                return _clip(" ".join(sentences[:2]))
+    """How the method runs: a pipeline sentence of the method sections ("consists of three
+    stages", "first … then …") and the one after it; else the pipeline sentence of the
+    introduction or abstract; else the method section's first two complete sentences; else
+    the abstract's method sentences after the claim."""
+    for part in methods:
+        for index, sentence in enumerate(part.sentences):
+            if _PIPELINE.search(sentence) and _complete(sentence):
+                follow = part.sentences[index + 1: index + 2]
+                return _clip(" ".join([sentence, *[s for s in follow if _complete(s)]]))
+    for sentence in [*abstract_sents, *intro_sents]:
+        if _PIPELINE.search(sentence) and _prose(sentence) and _SUBJECT.search(sentence) and (
+            sentence not in exclude
+        ):
+            return _clip(sentence)
+    for part in methods:
+        good = [s for s in part.sentences if _complete(s) and not _BACKGROUND_WORDS.search(s)][:2]
+        if good:
+            return _clip(" ".join(good))
+    for part in methods:  # a method section of formulas only: its first sentences anyway
+        if part.sentences:
+            return _clip(" ".join(part.sentences[:2]))
     after = abstract_sents[claim_index + 1:] if claim_index >= 0 else abstract_sents
     picked = [
         s for s in after
@@ -422,18 +756,24 @@ def _workflow(
     return _clip(" ".join(picked)) if picked else ""
 
 
-def _hardware(doc: Document, abstract_sents: list[str]) -> str:
-    found: list[str] = []
-    pools: list[Iterable[str]] = [abstract_sents]
-    pools.append(s for sec in doc.sections for p in sec.paragraphs for s in split_sentences(p))
+def _hardware(parts: list[_Part], doc: Document, abstract_sents: list[str]) -> str:
+    """Up to two compute sentences (accelerators, memory, training time) from the abstract,
+    body and appendix; a model-size mention only when nothing else is said."""
+    pools: list[Iterable[str]] = [abstract_sents, (s for p in parts for s in p.sentences)]
     pools.append(s for sec in doc.appendix for p in sec.paragraphs for s in split_sentences(p))
+    found: list[str] = []
+    size: list[str] = []
     for pool in pools:
         for sentence in pool:
-            if _HARDWARE.search(sentence) and sentence not in found:
+            if re.search(r"\bfuture work\b", sentence, re.IGNORECASE) or sentence in found:
+                continue
+            if _HARDWARE.search(sentence) or _MEMORY.search(sentence):
                 found.append(sentence)
                 if len(found) == 2:
                     return _clip(" ".join(found))
-    return _clip(" ".join(found)) if found else ""
+            elif not size and _MODEL_SIZE.search(sentence):
+                size.append(sentence)
+    return _clip(" ".join(found or size)) if found or size else ""
 
 
 def _resources(ref: PaperRef, doc: Document) -> str:
@@ -459,9 +799,31 @@ def _resources(ref: PaperRef, doc: Document) -> str:
     return "；".join(links[:5])
 
 
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
+
+
+def _ordered_marks(text: str) -> list[re.Match[str]]:
+    """The enumeration marks that count 1, 2, 3 … in order ("Llama 2)" alone is no list)."""
+    marks = list(_ENUM_MARK.finditer(text))
+    values = []
+    for mark in marks:
+        token = mark.group(1).strip("()")
+        values.append(int(token) if token.isdigit() else _ROMAN.get(token, 0))
+    for start, value in enumerate(values):
+        if value != 1:
+            continue
+        run = [marks[start]]
+        for mark, following in zip(marks[start + 1:], values[start + 1:], strict=False):
+            if following == len(run) + 1:
+                run.append(mark)
+        if len(run) >= 2:
+            return run
+    return []
+
+
 def _enumerated_items(text: str) -> list[str]:
     """Items of an inline enumeration "(1) … (2) …", "1) … 2) …" or "(i) … (ii) …"."""
-    marks = list(_ENUM_MARK.finditer(text))
+    marks = _ordered_marks(text)
     if len(marks) < 2:
         return []
     items: list[str] = []
@@ -476,18 +838,67 @@ def _enumerated_items(text: str) -> list[str]:
     return items
 
 
-def _innovations(
-    intro: list[Section], abstract_sents: list[str], contribution: str
-) -> list[Innovation]:
-    items: list[str] = []
-    # 1. Bulleted / ordinal contribution lists in the introduction.
-    for sec in intro:
-        for para in sec.paragraphs:
-            if _BULLET.match(para) or _ORDINAL.match(para):
-                items.append(_BULLET.sub("", para, count=1))
+def _contribution_list(intro: list[_Part]) -> list[str]:
+    """The items after "Our contributions are:" (bullets, "1)", "First, …"), or the inline
+    enumeration of that paragraph."""
+    paragraphs = [p for part in intro for p in part.paragraphs]
+    for index, para in enumerate(paragraphs):
+        cue = _CONTRIB_CUE.search(para)
+        if not cue:
+            continue
+        items: list[str] = []
+        for follow in paragraphs[index + 1:]:
+            if _BULLET.match(follow) or _ORDINAL.match(follow):
+                items.append(follow)
+            elif items or len(follow) > 40:
+                break
         if len(items) >= 2:
-            break
-    # 2. Inline enumerations in the introduction's contribution sentences, then the abstract.
+            return items
+        tail = para[cue.start():]
+        items = _enumerated_items(tail)
+        if len(items) >= 2:
+            return items
+        ordinals = [
+            s for s in split_sentences(tail)
+            if re.match(r"(first|second|third|fourth|fifth|finally|lastly|moreover)\b", s,
+                        re.IGNORECASE)
+        ]
+        if len(ordinals) >= 2:
+            return ordinals
+    return []
+
+
+def _bullet_run(intro: list[_Part]) -> list[str]:
+    """A run of two or more bullet or "First, …" paragraphs in the introduction."""
+    for part in intro:
+        items = [p for p in part.paragraphs if _BULLET.match(p) or _ORDINAL.match(p)]
+        if len(items) >= 2:
+            return items
+    return []
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two sentences say the same thing (word overlap of the shorter ≥ 60%)."""
+    wa = set(re.findall(r"\w+", a.lower()))
+    wb = set(re.findall(r"\w+", b.lower()))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) >= 0.6
+
+
+def _innovations(
+    intro: list[_Part],
+    parts: list[_Part],
+    abstract_sents: list[str],
+    contribution: str,
+    full_text: bool,
+) -> list[Innovation]:
+    """Innovations, from the first source that yields two items: the introduction's
+    contribution list; a bullet run in the introduction; inline enumerations of the
+    introduction, then of the abstract; claim sentences ("we propose/find/show …") of the
+    abstract, introduction and conclusion."""
+    items = _contribution_list(intro) or _bullet_run(intro)
+    # Inline enumerations in the introduction, then in the abstract.
     if len(items) < 2:
         items = []
         pools = [" ".join(p for s in intro for p in s.paragraphs), " ".join(abstract_sents)]
@@ -496,20 +907,31 @@ def _innovations(
                 items.extend(_enumerated_items(sentence_block))
             if len(items) >= 2:
                 break
-    # 3. Claim sentences of the abstract.
+    # "Firstly, … Secondly, …" in the abstract, then in the conclusion.
     if len(items) < 2:
-        claims = [s for s in abstract_sents if _NOVEL.search(s)]
-        for sentence in claims:
-            if sentence not in items:
-                items.append(sentence)
+        conclusion = [s for p in parts if p.conclusion for s in p.sentences]
+        items = _ordinal_items(abstract_sents) or _ordinal_items(conclusion)
+    # Claim sentences.
+    if len(items) < 2:
+        items = [s for s in abstract_sents if _NOVEL.search(s)]
+        if full_text:
+            claims = [s for s in abstract_sents if _INNOVATION_CLAIM.search(s)]
+            body = [s for p in parts if p.intro for s in p.sentences]
+            body += [s for p in parts if p.conclusion for s in p.sentences]
+            if len(claims) + len(body) < 2:  # no introduction (a cut-out page): the whole body
+                body = [s for p in parts for s in p.sentences]
+            claims += [
+                s for s in body
+                if _INNOVATION_CLAIM.search(s) and _complete(s) and not _LATER.search(s)
+                and not _BACKGROUND_WORDS.search(s)
+            ]
+            items = [s for s in claims if not _similar(s, contribution)] or claims
     out: list[Innovation] = []
-    seen: set[str] = set()
     for item in items:
-        detail = _clip(item)
+        detail = _clip(_after_label(item))
         title = _one_line_title(item)
-        if not title or detail in seen:
+        if not title or not detail or any(_similar(detail, o.detail) for o in out):
             continue
-        seen.add(detail)
         out.append(Innovation(title, detail))
         if len(out) == MAX_INNOVATIONS:
             break
@@ -519,22 +941,41 @@ def _innovations(
 def _enumeration_blocks(text: str) -> list[str]:
     """Text from the first enumeration mark of each list to the end of its last item."""
     text = re.sub(r"\s+", " ", text)
-    marks = list(_ENUM_MARK.finditer(text))
+    marks = _ordered_marks(text)
     if len(marks) < 2:
         return []
     start = marks[0].start()
     return [text[start:]]
 
 
+def _ordinal_items(sentences: list[str]) -> list[str]:
+    """"Firstly, … Secondly, … Finally, …" sentences that follow one another."""
+    items: list[str] = []
+    for sentence in sentences:
+        found = re.search(r"(?:^|: )(first(ly)?|second(ly)?|third(ly)?|finally|lastly),\s",
+                          sentence, re.IGNORECASE)
+        if found:
+            items.append(sentence[found.start():].lstrip(": "))
+            if len(items) == 1 and not _WE.search(sentence):
+                return []  # "First, if goal-directed behavior emerged …" is an argument
+        elif items:
+            break
+    return items if len(items) >= 2 else []
+
+
 def _results(
     abstract_sents: list[str],
     claim_index: int,
-    result_secs: list[Section],
+    parts: list[_Part],
     doc: Document,
+    names: list[str],
     lang: str,
 ) -> list[Result]:
+    """The abstract's result sentences, then (full text) the best numeric comparison
+    sentences of the results sections and the paper's own row of its best result table."""
     label = "摘要" if lang == "zh" else "Abstract"
-    results: list[Result] = []
+    result_parts = [p for p in parts if p.results and p.sentences]
+    full_text = bool(result_parts) or bool(doc.tables)
     scored: list[tuple[int, int, str]] = []
     for index, sentence in enumerate(abstract_sents):
         has_verb = bool(_RESULT.search(sentence))
@@ -543,54 +984,184 @@ def _results(
         )
         if index <= claim_index and not has_number:
             continue  # background sentences ("LLMs have achieved …") are not results
+        if full_text and not has_number:
+            continue  # the body has better evidence than a general abstract sentence
         if has_verb or has_number:
             # Numbers first, then order of appearance.
             scored.append((0 if has_number and has_verb else 1 if has_number else 2, index,
                            sentence))
-    for _, _, sentence in sorted(scored)[:MAX_RESULTS - 1]:
-        results.append(Result(label, _clip(sentence)))
-    for sec in result_secs:
-        for para in sec.paragraphs:
-            for sentence in split_sentences(para):
-                if _RESULT.search(sentence) and _NUMBER.search(sentence):
-                    results.append(Result(_one_line_title(sec.heading, 6) or label,
-                                          _clip(sentence)))
-                    break
-            if len(results) >= MAX_RESULTS:
-                break
-        if len(results) >= MAX_RESULTS:
-            break
-    if len(results) < MAX_RESULTS:
+    limit = 2 if full_text else MAX_RESULTS - 1
+    results = [Result(label, _clip(s)) for _, _, s in sorted(scored)[:limit]]
+    if not full_text:
         for table in doc.tables:
-            row = _table_finding(table.markdown, doc.title)
+            row = _table_finding(table, names)
             if row:
-                setting = _one_line_title(
-                    f"{table.label} {table.caption}".strip() or label, 6
-                )
-                results.append(Result(setting, _clip(row)))
-            if len(results) >= MAX_RESULTS:
+                results.append(Result(_table_setting(table, label), _clip(row)))
                 break
+        return results[:MAX_RESULTS]
+    taken = [r.finding for r in results]
+    table_result = _best_table(doc, parts, names)
+    room = MAX_RESULTS_FULL - len(results) - (1 if table_result else 0)
+    results += _body_results(result_parts, names, taken, room)
+    if len(results) + (1 if table_result else 0) < 2:  # few comparisons: any numeric sentence
+        taken = [r.finding for r in results]
+        results += _body_results(result_parts, names, taken, 1, relaxed=True)
+    if table_result:
+        results.append(table_result)
     return results
 
 
-def _table_finding(markdown: str, title: str) -> str:
-    """The "ours" row of a Markdown table as ``header: value`` pairs, or ``""``."""
-    rows = [r.strip() for r in markdown.splitlines() if r.strip().startswith("|")]
-    if len(rows) < 3:
-        return ""
-    header = [c.strip() for c in rows[0].strip("|").split("|")]
-    body = [r for r in rows[1:] if not re.fullmatch(r"\|?[\s:|-]+\|?", r)]
-    name = re.split(r"[:\s]", title.strip(), maxsplit=1)[0].lower() if title else ""
-    for row in body:
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        first = cells[0].lower() if cells else ""
-        if ("ours" in first or (name and len(name) > 3 and name in first)) and any(
-            _NUMBER.search(c) for c in cells[1:]
+def _body_results(
+    parts: list[_Part], names: list[str], taken: list[str], limit: int, relaxed: bool = False
+) -> list[Result]:
+    """Up to ``limit`` result sentences of the results sections, in the paper's order, chosen
+    best first: a quantity with a comparison verb, about the paper's own method; at most two
+    per section."""
+    name_re = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE) if names else None
+    candidates: list[tuple[int, int, str, str]] = []
+    order = 0
+    for part in parts:
+        setting = _section_setting(part)
+        for sentence in part.sentences:
+            order += 1
+            if not (40 <= len(sentence) <= 450) or sentence.rstrip()[-1:] not in ".!?。)":
+                continue
+            if _ROADMAP.search(sentence) and not _COMPARE.search(sentence):
+                continue
+            score = 0
+            bare = _REFERENCE.sub("", sentence)
+            numeric = bool(_NUMBER.search(bare))
+            if _COMPARE.search(sentence):
+                score += 3
+            if _QUANTITY.search(bare):
+                score += 2
+            elif numeric:
+                score += 1
+            if _SUBJECT.search(sentence) or (name_re and name_re.search(sentence)):
+                score += 1
+            if re.search(r"\[\d|\bet al\.|\bprevious(ly)?\b", sentence):
+                score -= 3
+            if sentence.count("$") > 6 or sentence.count("\\") > 6:
+                score -= 1  # mostly formula
+            # Numbers with a comparison first; a comparison of the paper's own method without
+            # a number ("our models consistently outperform the baseline") only after them.
+            if numeric and (score >= 3 or relaxed):
+                candidates.append((-score, order, setting, sentence))
+            elif score >= 4 and _SUBJECT.search(sentence) and not _ROADMAP.search(sentence):
+                candidates.append((10 - score, order, setting, sentence))
+    picked: list[tuple[int, str, str]] = []
+    per_section: dict[str, int] = {}
+    for _, order, setting, sentence in sorted(candidates):
+        if len(picked) >= limit:
+            break
+        if per_section.get(setting, 0) >= 2:
+            continue
+        if any(_similar(_clip(sentence), t) for t in taken) or any(
+            _similar(sentence, s) for _, _, s in picked
         ):
-            pairs = [
-                f"{h}: {c}" if h else c
-                for h, c in zip(header[1:], cells[1:], strict=False)
-                if c
-            ]
-            return f"{cells[0]} — " + "; ".join(pairs)
+            continue
+        per_section[setting] = per_section.get(setting, 0) + 1
+        picked.append((order, setting, sentence))
+    picked.sort()
+    return [Result(setting, _clip(sentence)) for _, setting, sentence in picked]
+
+
+def _section_setting(part: _Part) -> str:
+    """A result's setting: its section heading, or the parent's for a generic "Results"."""
+    heading = part.heading
+    if _GENERIC_HEADING.match(heading) and part.parent and not _GENERIC_HEADING.match(
+        part.parent
+    ):
+        heading = part.parent
+    heading = re.sub(r"\s+", " ", heading).strip(" :：*#")
+    if len(heading) > 60:
+        heading = heading[:60].rsplit(" ", 1)[0].strip(" ,;:(")
+    return heading or "Results"
+
+
+def _table_setting(table: Table, fallback: str) -> str:
+    text = f"{table.label} {_caption(table)}".strip() or fallback
+    return _one_line_title(text, 6)
+
+
+def _caption(table: Table) -> str:
+    """The caption without its own "Table 2:" label, first sentence only."""
+    caption = re.sub(r"\s+", " ", table.caption).strip()
+    caption = re.sub(r"^(table|tab\.)\s*[\dIVXLC]+[.:]?\s*", "", caption, flags=re.IGNORECASE)
+    sentences = split_sentences(caption)
+    return sentences[0] if sentences else caption
+
+
+def _best_table(doc: Document, parts: list[_Part], names: list[str]) -> Result | None:
+    """The table that best reports results (caption words, results section, the paper's own
+    row) as "caption — row", labelled by the table's own label."""
+    result_headings = {p.heading for p in parts if p.results}
+    scored: list[tuple[int, int, Table, str]] = []
+    for index, table in enumerate(doc.tables):
+        caption = _caption(table)
+        row = _table_finding(table, names)
+        score = 3 if row else 0
+        if _RESULT_CAPTION.search(caption):
+            score += 2
+        if table.section in result_headings:
+            score += 1
+        if _SETUP_CAPTION.search(caption) and not row:
+            score -= 3
+        if not row:
+            row = _first_numeric_row(table)
+        if score >= 2 and (row or caption):
+            scored.append((-score, index, table, row))
+    if not scored:
+        return None
+    _, _, table, row = min(scored, key=lambda s: (s[0], s[1]))
+    caption = _clip(_caption(table), 240)
+    finding = f"{caption} — {row}" if caption and row else caption or row
+    return Result(table.label or "Table", _clip(finding))
+
+
+def _rows(markdown: str) -> tuple[list[str], list[list[str]]]:
+    rows = [r.strip() for r in markdown.splitlines() if r.strip().startswith("|")]
+    if len(rows) < 2:
+        return [], []
+    header = [c.strip() for c in rows[0].strip("|").split("|")]
+    body = [
+        [c.strip() for c in r.strip("|").split("|")]
+        for r in rows[1:] if not re.fullmatch(r"\|?[\s:|-]+\|?", r)
+    ]
+    return header, body
+
+
+def _row_text(header: list[str], cells: list[str]) -> str:
+    if len(cells) == 1:  # a PDF row kept as one cell: "Mistral 7B Pretrained 60.1% …"
+        return cells[0]
+    pairs = [f"{h}: {c}" if h else c for h, c in zip(header[1:], cells[1:], strict=False) if c]
+    return f"{cells[0]} — " + "; ".join(pairs) if cells[0] else "; ".join(pairs)
+
+
+def _first_numeric_row(table: Table) -> str:
+    """The first row with a number, for a small table (≤ 8 rows) without an "ours" row."""
+    header, body = _rows(table.markdown)
+    if not body or len(body) > 8:
+        return ""
+    for cells in body:
+        if any(_NUMBER.search(c) for c in cells[1:]) or (
+            len(cells) == 1 and _QUANTITY.search(cells[0])
+        ):
+            return _clip(_row_text(header, cells), 300)
+    return ""
+
+
+def _table_finding(table: Table, names: list[str]) -> str:
+    """The paper's own row of a Markdown table ("ours", "proposed" or the method's name in
+    the first cell) as ``first cell — header: value; …``, or ``""``."""
+    header, body = _rows(table.markdown)
+    if not body or not header:
+        return ""
+    lowered = [n.lower() for n in names]
+    for cells in body:
+        first = cells[0].lower() if cells else ""
+        values = cells[1:] if len(cells) > 1 else [re.sub(r"^\D*", "", cells[0])]
+        mine = "ours" in first or "proposed" in first or any(n in first for n in lowered)
+        if mine and any(_NUMBER.search(c) for c in values):
+            return _clip(_row_text(header, cells), 300)
     return ""
