@@ -1,19 +1,30 @@
 """The embedded default summarizer: sentences picked from the paper, no model, no network.
 
 Deterministic and offline, so a run without an API key still produces a complete report.
-Each of the five parts (DESIGN §3) is filled from the Document by simple, documented rules:
+Each of the five parts (DESIGN §3) is filled from the Document by simple, documented rules;
+an abstract-only Document uses the abstract, a full text (HTML/PDF) adds its sections,
+tables and appendix:
 
 - 应用领域: arXiv categories through :data:`CATEGORY_LABELS`; else topics recognised in the
   title/abstract (:data:`TOPIC_RULES`) with the HF ``ai_keywords``; else "论文未提及".
 - 一句话核心贡献: the abstract's claim sentence ("we propose/present/introduce …", "this paper
   …"); else its first sentence with "we"; else its first sentence.
-- 使用指南: input/output from sentences that talk about inputs/outputs; workflow from the
-  method section (or the abstract's method sentences); hardware from GPU/TPU/model-size
-  mentions; code from the HF item's GitHub repo/project page and URLs in the text.
-- 主要创新点: the introduction's contribution list, enumerations such as "(1) … (2) …";
-  else claim sentences ("novel", "propose", "introduce", "we design").
-- 实验效果: result sentences with numbers or result verbs, and the "ours" row of tables.
+- 使用指南: input/output from explicit phrasings ("takes X as input", "given X, …", "the
+  input is", "outputs/produces Y", "finetuned on datasets …") about the paper's own system,
+  never from background sentences (however/existing/previous/citations); workflow from a
+  pipeline sentence of the method sections ("consists of three stages", "first … then"),
+  else their first complete sentences; hardware from accelerator, memory and training-time
+  mentions in body and appendix; code from the HF item's GitHub repo/project page and URLs.
+- 主要创新点: the introduction's contribution list ("Our contributions are:" followed by
+  bullets, "1)", "First, …", or an inline "(1) … (2) …"); "Firstly, … Secondly, …" claims;
+  else claim sentences ("we propose/introduce/find/show …") of the abstract, introduction
+  and conclusion. Titles are the item's label ("**X**:", "X (C1):") or its leading noun
+  phrase cut at a phrase boundary (≤ 8 words, ≤ 80 characters, no "…").
+- 实验效果: the abstract's numeric result sentences; for a full text also the results
+  sections' sentences with a number and a comparison verb (setting = section heading) and
+  the best result table as "caption — the paper's own row" (setting = the table's label).
 
+Every sentence, row and label is copied from the Document, so no number can be invented.
 The text stays in the paper's language (the headings are Chinese anyway); the marker that
 a summary is extractive is :attr:`SummaryResult.mode` ``"extractive"``, which the renderer
 prints in the provenance line.
@@ -760,7 +771,13 @@ def _hardware(parts: list[_Part], doc: Document, abstract_sents: list[str]) -> s
     """Up to two compute sentences (accelerators, memory, training time) from the abstract,
     body and appendix; a model-size mention only when nothing else is said."""
     pools: list[Iterable[str]] = [abstract_sents, (s for p in parts for s in p.sentences)]
-    pools.append(s for sec in doc.appendix for p in sec.paragraphs for s in split_sentences(p))
+    # The appendix is split only where a paragraph mentions compute at all (speed: a long
+    # appendix has hundreds of paragraphs).
+    pools.append(
+        s for sec in doc.appendix for p in sec.paragraphs
+        if _HARDWARE.search(p) or _MEMORY.search(p) or _MODEL_SIZE.search(p)
+        for s in split_sentences(p)
+    )
     found: list[str] = []
     size: list[str] = []
     for pool in pools:
