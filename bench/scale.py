@@ -13,8 +13,8 @@ fast rate limits (1000 requests/s per role) and a fresh temporary ``PAPERDIGEST_
 
 The fakes live in a *separate process* (``multiprocessing`` spawn): the arXiv fake renders
 each page only when it is requested, and the fake LLM answers at once with a valid JSON
-summary built from the request (it quotes the first CamelCase name and the first decimal
-number of the paper text in the prompt, so verification has claims to trace). Every tenth
+summary built from the request (it quotes the first CamelCase name and the first
+percentage of the paper text in the prompt, so verification has claims to trace). Every tenth
 paper's summary also names ``PhantomBench``, which no page contains: the benchmark checks
 that verification flags exactly those, so a pipeline that skipped verification would show.
 The bench process therefore measures the pipeline's memory, not the fakes'.
@@ -27,8 +27,9 @@ slow leak shows as a trend. ``--tracemalloc`` adds a snapshot diff between the c
 and the end (slower, and tracemalloc's own bookkeeping raises the RSS figures).
 
 The last line is always the RSS ratio, e.g.
-``rss ratio peak@2000/peak@200: 1.08 (target <= 1.3)``; the exit status is 1 when the ratio
-misses the target or any paper failed or the planted claims were not flagged exactly.
+``rss ratio peak@2000/peak@200: 1.08 (target <= 1.3)``. Before it, ``bench: FAILED: …`` goes
+to stderr, and the exit status is 1, when the ratio misses the target, a paper failed or was
+not read from HTML, or verification did not flag exactly the planted claims.
 """
 
 from __future__ import annotations
@@ -53,14 +54,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # tests.fakes: the loopback fakes are test code
 
-from paperdigest.config import (  # noqa: E402
+from paperdigest.config import (
     EndpointSettings,
     HTTPSettings,
     LimitSettings,
     LLMSettings,
     Settings,
 )
-from paperdigest.models import PaperRef  # noqa: E402
+from paperdigest.models import PaperRef
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -271,14 +272,15 @@ def synth_ref(seed: int, index: int) -> PaperRef:
 # --------------------------------------------------------------------------- fakes (child process)
 
 _NAME_RE = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")
-_NUMBER_RE = re.compile(r"(?<![\w.])\d+\.\d+%?(?![\w.])")
+#: A percentage such as ``79.0%`` (never an arXiv id such as ``2602.10003``).
+_NUMBER_RE = re.compile(r"(?<![\w.])\d{1,3}\.\d{1,2}%")
 _ARXIV_RE = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5})")
 
 
 def fast_answer(request: dict[str, Any]) -> dict[str, Any]:
     """A valid PaperSummary JSON built from the request's paper text (no delay).
 
-    Quotes the first CamelCase name and the first decimal number of the ``<paper>`` text so
+    Quotes the first CamelCase name and the first percentage of the ``<paper>`` text so
     that verification traces them; every PLANT_EVERY-th paper also names PLANTED.
     """
     prompt = "\n".join(str(m.get("content") or "") for m in request.get("messages", []))
@@ -351,9 +353,38 @@ def peak_rss() -> int:
 
 
 def current_rss() -> int:
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     return int(psutil.Process().memory_info().rss)
+
+
+def sqlite_memory() -> int | None:
+    """Bytes SQLite's allocator holds now (page caches of every connection), if readable.
+
+    ``sqlite3_memory_used`` is outside Python's heap, so tracemalloc never sees it.
+    """
+    import ctypes
+
+    try:
+        import _sqlite3
+
+        used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
+    except (ImportError, OSError, AttributeError):
+        return None
+    used.restype = ctypes.c_int64
+    return int(used())
+
+
+def rss_parts() -> str:
+    """Linux's split of the current RSS: anonymous (heaps), file-backed and shared pages."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return ""
+    parts = dict(re.findall(r"^(RssAnon|RssFile|RssShmem):\s+(\d+) kB", status, re.MULTILINE))
+    text = ", ".join(f"{k[3:].lower()} {int(v) / 1024:.1f}" for k, v in parts.items())
+    sqlite = sqlite_memory()
+    return text + (f"; SQLite {sqlite / MIB:.1f}" if sqlite is not None else "")
 
 
 @dataclass
@@ -449,8 +480,10 @@ def run_bench(args: argparse.Namespace) -> int:
                     tally.add(reports)
                     del refs, reports
                     if args.verbose:
-                        print(f"  {hi:>6,} papers: RSS {current_rss() / MIB:7.1f} MiB, "
-                              f"peak {peak_rss() / MIB:7.1f} MiB")
+                        traced = (f", traced by tracemalloc {_traced_mib():.1f} MiB"
+                                  if args.tracemalloc else "")
+                        print(f"  {hi:>6,} papers: RSS {current_rss() / MIB:6.1f} MiB "
+                              f"({rss_parts()}), peak {peak_rss() / MIB:6.1f} MiB{traced}")
                 seconds = time.perf_counter() - began
                 gc.collect()
                 phases.append((stop - start, seconds, peak_rss(), current_rss()))
@@ -493,15 +526,32 @@ def run_bench(args: argparse.Namespace) -> int:
     if len(phases) == 2:
         (n1, s1, p1, _), (n2, s2, p2, _) = phases
         ratio = p2 / p1
-        ok = (ratio <= RSS_TARGET and tally.failed == 0 and tally.untraced == planted
-              and tally.untraced_planted == planted)
         print(f"throughput: {n1 / s1:.1f} papers/s for the first {n1:,}, "
               f"{n2 / s2:.1f} papers/s for the next {n2:,}")
+        problems = []
+        if tally.failed or stored != total:
+            problems.append(f"{tally.failed} papers failed, {stored} of {total} stored")
+        if tally.html != tally.done:
+            problems.append(f"only {tally.html} of {tally.done} papers read from HTML")
+        if tally.untraced != planted or tally.untraced_planted != planted:
+            problems.append(f"verification flagged {tally.untraced} claims "
+                            f"({tally.untraced_planted} planted), expected exactly {planted}")
+        if ratio > RSS_TARGET:
+            problems.append(f"peak RSS grew {ratio:.2f}x (target <= {RSS_TARGET}); rerun with "
+                            f"--tracemalloc -v to see what holds memory")
+        for problem in problems:
+            print(f"bench: FAILED: {problem}", file=sys.stderr)
+        sys.stderr.flush()
         print(f"rss ratio peak@{total}/peak@{checkpoint}: {ratio:.2f} "
               f"(target <= {RSS_TARGET})")
-        return 0 if ok else 1
+        return 1 if problems else 0
     print(f"rss ratio: n/a (need --papers > --checkpoint; peak {peak_rss() / MIB:.1f} MiB)")
     return 1
+
+
+def _traced_mib() -> float:
+    """Python heap blocks traced now (tracemalloc's own bookkeeping excluded)."""
+    return tracemalloc.get_traced_memory()[0] / MIB
 
 
 def _print_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> None:
@@ -510,7 +560,9 @@ def _print_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> 
               tracemalloc.Filter(False, "<frozen importlib._bootstrap*>")]
     diff = after.filter_traces(ignore).compare_to(before.filter_traces(ignore), "traceback")
     grown = sum(stat.size_diff for stat in diff)
-    print(f"tracemalloc: {grown / MIB:+.2f} MiB net between the checkpoint and the end; "
+    print(f"tracemalloc: Python heap {grown / MIB:+.2f} MiB net between the checkpoint and "
+          f"the end (tracemalloc's own bookkeeping now "
+          f"{tracemalloc.get_tracemalloc_memory() / MIB:.1f} MiB, counted in RSS); "
           f"top growth:")
     for stat in diff[:10]:
         frame = stat.traceback[0]
