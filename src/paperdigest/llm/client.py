@@ -32,12 +32,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import openai
-
 from ..errors import AuthError, ContextLengthError, LLMError, LLMUnavailableError
 
 if TYPE_CHECKING:
     import httpx
+    import openai
 
     from ..config import Settings
 
@@ -160,15 +159,26 @@ class ChatClient:
         self.retries = settings.http.retries
         # Local servers (vLLM, Ollama, llama.cpp) take any key; the SDK insists on one.
         # max_retries=0: retries are ours, so that Retry-After and the sleep are testable.
-        self._openai = openai.OpenAI(
-            base_url=self.base_url,
-            api_key=settings.api_key() or "EMPTY",
-            timeout=settings.llm.timeout,
-            max_retries=0,
-            # openai>=3 types this as httpx2.Client but accepts a legacy httpx.Client at
-            # runtime (is_legacy_httpx_sync_client); the project's HTTP stack is httpx.
-            http_client=http_client,  # type: ignore[arg-type]
-        )
+        self._http_client = http_client
+        self._client: openai.OpenAI | None = None
+
+    @property
+    def _openai(self) -> openai.OpenAI:
+        # The SDK is imported and built on first use (about 1 s): a fully cached rerun
+        # never pays for it.
+        if self._client is None:
+            import openai
+
+            self._client = openai.OpenAI(
+                base_url=self.base_url,
+                api_key=self.settings.api_key() or "EMPTY",
+                timeout=self.settings.llm.timeout,
+                max_retries=0,
+                # openai>=3 types this as httpx2.Client but accepts a legacy httpx.Client
+                # at runtime (is_legacy_httpx_sync_client); our HTTP stack is httpx.
+                http_client=self._http_client,  # type: ignore[arg-type]
+            )
+        return self._client
 
     @property
     def memory_key(self) -> tuple[str, str]:
@@ -253,12 +263,15 @@ class ChatClient:
 
     def _send(self, kwargs: dict[str, Any], mode: str) -> tuple[Any, int]:
         """The completion and how many requests it took."""
+        import openai
+
+        client = self._openai
         attempt = 0
         while True:
             with self._lock:
                 self.calls += 1
             try:
-                return self._openai.chat.completions.create(**kwargs), attempt + 1
+                return client.chat.completions.create(**kwargs), attempt + 1
             except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
                 raise AuthError(
                     f"LLM server {self.base_url} rejected the API key ({exc.status_code}): "
