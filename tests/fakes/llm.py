@@ -28,8 +28,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from tests.fakes.loopback import LoopbackServer
 
 Responder = Callable[[dict[str, Any]], "str | dict[str, Any]"]
 
@@ -127,7 +128,7 @@ def _error_body(status: int) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-class FakeLLM:
+class FakeLLM(LoopbackServer):
     """Loopback OpenAI-compatible server; use as a context manager.
 
     Attributes:
@@ -164,49 +165,14 @@ class FakeLLM:
         self._in_flight = 0
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
+        self._init_loopback()
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> Self:
-        handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._port = int(self._server.server_address[1])
-        # A short poll interval keeps close() (and so each test) fast.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeLLM was never started: use it as a context manager")
-        return self._port
+    def _make_server(self) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        server.daemon_threads = True
+        return server
 
     @property
     def base_url(self) -> str:

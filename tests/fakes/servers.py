@@ -46,13 +46,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from paperdigest.config import Settings
+from tests.fakes.loopback import LoopbackServer
 
 # A fixed validator date for in-memory bodies; corpus files use their mtime.
 FAKE_LAST_MODIFIED = "Sat, 31 Jan 2026 03:24:53 GMT"
@@ -163,7 +163,7 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class FakeServer:
+class FakeServer(LoopbackServer):
     """Threaded loopback HTTP server with request log and per-prefix fault queues."""
 
     def __init__(self) -> None:
@@ -173,48 +173,14 @@ class FakeServer:
         """Serve ETag/Last-Modified and answer conditional requests with 304."""
         self._faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._init_loopback()
 
     # -- lifecycle
 
-    def start(self) -> Self:
+    def _make_server(self) -> _Server:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.owner = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the fake server is not started; use it as a context manager")
-        return int(self._server.server_address[1])
+        return server
 
     @property
     def url(self) -> str:
