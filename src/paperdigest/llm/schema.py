@@ -81,7 +81,16 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class UsageModel(_Lenient):
+class _Texts(_Lenient):
+    """A model whose fields are all strings, stripped of surrounding whitespace."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> str:
+        return _clean(value)
+
+
+class UsageModel(_Texts):
     input: str
     output: str
     workflow: str
@@ -100,25 +109,15 @@ class UsageModel(_Lenient):
                 out[canonical] = value
         return out
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip(cls, value: Any) -> str:
-        return _clean(value)
-
     @field_validator("*")
     @classmethod
     def _valid(cls, value: str) -> str:
         return _check_text(value)
 
 
-class InnovationModel(_Lenient):
+class InnovationModel(_Texts):
     title: str
     detail: str
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip(cls, value: Any) -> str:
-        return _clean(value)
 
     @field_validator("title")
     @classmethod
@@ -131,14 +130,9 @@ class InnovationModel(_Lenient):
         return _check_text(value)
 
 
-class ResultModel(_Lenient):
+class ResultModel(_Texts):
     setting: str
     finding: str
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip(cls, value: Any) -> str:
-        return _clean(value)
 
     @field_validator("setting")
     @classmethod
