@@ -22,8 +22,11 @@ Selectors and thresholds live in :mod:`paperdigest.extract.selectors`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -691,16 +694,13 @@ def _parse(body: bytes, max_bytes: int) -> etree._Element:
 
 
 def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Document, _Stats]:
-    root = _parse(body, max_bytes)
-    article = _find_document(root)
-    if article is None or not _has_latexml_para(article):
-        title = root.findtext(".//title") or ""
-        raise ExtractionError(
-            "not an arXiv LaTeXML page (no ltx_document/ltx_para content)"
-            + (f": page title {' '.join(title.split())[:80]!r}" if title.strip() else "")
-            + "; read the PDF or the abstract instead",
-            "not_latexml",
-        )
+    doc, stats = _walk(body, max_bytes)
+    _bind(doc, body, arxiv_id, url)
+    return doc, stats
+
+
+def _bind(doc: Document, body: bytes, arxiv_id: str, url: str) -> None:
+    """Set the Document's id, version and URL from the caller's id and the page's own."""
     page_id, version = _page_id(body)
     if arxiv_id:
         try:
@@ -711,6 +711,22 @@ def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Docu
             version = given_version
         elif page_id and page_id != arxiv_id:
             version = None  # the page shows another paper's version
+    doc.arxiv_id = arxiv_id or page_id
+    doc.version = version
+    doc.source_url = url
+
+
+def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
+    root = _parse(body, max_bytes)
+    article = _find_document(root)
+    if article is None or not _has_latexml_para(article):
+        title = root.findtext(".//title") or ""
+        raise ExtractionError(
+            "not an arXiv LaTeXML page (no ltx_document/ltx_para content)"
+            + (f": page title {' '.join(title.split())[:80]!r}" if title.strip() else "")
+            + "; read the PDF or the abstract instead",
+            "not_latexml",
+        )
     walker = _Walker()
     title = ""
     authors: list[str] = []
@@ -767,7 +783,7 @@ def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Docu
         flags.append("truncated")
 
     doc = Document(
-        arxiv_id=arxiv_id or page_id,
+        arxiv_id="",
         title=title,
         source_kind="HTML",
         authors=authors,
@@ -780,8 +796,6 @@ def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Docu
         references=walker.references,
         appendix=walker.appendix,
         flags=flags,
-        version=version,
-        source_url=url,
     )
     return doc, stats
 
@@ -800,7 +814,12 @@ def extract_html(
             ``max_bytes``, checked before parsing), ``"not_latexml"`` (an arXiv error page or
             any page without LaTeXML content) or ``"unparseable"``.
     """
-    doc, stats = _extract(body, arxiv_id, url, max_bytes)
+    walked = _take_checked(body, max_bytes)
+    if walked is None:
+        doc, stats = _extract(body, arxiv_id, url, max_bytes)
+    else:
+        doc, stats = walked
+        _bind(doc, body, arxiv_id, url)
     logger.debug("extracted %s: %d sections, %d tables, %d errors in %d/%d paragraphs",
                  doc.arxiv_id, len(doc.sections), len(doc.tables), stats.errors,
                  stats.error_paragraphs, stats.paragraphs)
@@ -834,7 +853,32 @@ def unusable_reason(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str |
     for bad input: an empty, oversized, unparseable or non-LaTeXML body gives its reason.
     """
     try:
-        _, stats = _extract(body, "", "", max_bytes)
+        doc, stats = _walk(body, max_bytes)
     except ExtractionError as exc:
         return f"{exc.reason}: {exc}"
-    return _judge(stats)
+    reason = _judge(stats)
+    if reason is None:
+        # The fetch chain checks a page and the pipeline then extracts the same bytes: keep
+        # the walk so the page is parsed once (handed out once, so never shared).
+        with _CHECKED_LOCK:
+            _CHECKED[_digest(body, max_bytes)] = (doc, stats)
+            while len(_CHECKED) > _CHECKED_MAX:
+                _CHECKED.popitem(last=False)
+    return reason
+
+
+#: Walked pages judged usable and not yet extracted (a handful: one per fetch in flight).
+_CHECKED: OrderedDict[bytes, tuple[Document, _Stats]] = OrderedDict()
+_CHECKED_MAX = 8
+_CHECKED_LOCK = threading.Lock()
+
+
+def _digest(body: bytes, max_bytes: int) -> bytes:
+    return hashlib.blake2b(body, digest_size=16, key=str(max_bytes).encode()).digest()
+
+
+def _take_checked(body: bytes, max_bytes: int) -> tuple[Document, _Stats] | None:
+    if not _CHECKED:
+        return None
+    with _CHECKED_LOCK:
+        return _CHECKED.pop(_digest(body, max_bytes), None)
