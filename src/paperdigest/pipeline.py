@@ -40,7 +40,7 @@ from .errors import (
 from .extract import extract
 from .extract.abstract import document_from_abstract
 from .fetch.chain import fetch_paper
-from .models import Document, Failure, PaperRef, PaperReport, RunStats
+from .models import DayReport, Document, Failure, PaperRef, PaperReport, RunStats
 from .sources.hf import HFSource, is_settled
 from .store import SummaryKey
 from .verify import verify
@@ -160,18 +160,13 @@ class Pipeline:
         record = self.store.get_day(key)
         if record is None or not record.settled or self.options.refresh:
             listed_day, refs = self.hf.find_day(day, self.settings.lookback_days)
-            for ref in refs:
-                self.store.upsert_paper(ref)
+            # save_day upserts the papers in the same transaction.
             self.store.save_day(
                 key, listed_day.isoformat(), refs, self.now(), is_settled(day, self.now())
             )
             record = self.store.get_day(key)
             assert record is not None
-        listed: list[PaperRef] = []
-        for arxiv_id in record.paper_ids:
-            stored = self.store.get_paper(arxiv_id)
-            if stored is not None:
-                listed.append(stored)
+        listed = self.store.day_papers(key)
         notes = []
         if record.listed_date != key:
             notes.append(
@@ -314,7 +309,7 @@ class Pipeline:
         except ExtractionError as exc:
             report.failure = Failure("extract", _one_line(exc))
         except LLMUnavailableError as exc:
-            if self._llm_down is None and not str(exc).startswith("not attempted"):
+            if self._llm_down is None:
                 self._llm_down = exc
             report.failure = Failure("summarize", _one_line(exc))
         except LLMError as exc:
@@ -361,9 +356,9 @@ class Pipeline:
                 if self._fatal:
                     raise self._fatal
                 try:
-                    await run(self._prefetch, ref)
+                    await run(self.document, ref)
                 except PaperdigestError:
-                    pass  # process() below records the failure with its stage
+                    pass  # remembered in self._docs; process() records it with its stage
             async with llm_sem:
                 if self._fatal:
                     raise self._fatal
@@ -381,8 +376,6 @@ class Pipeline:
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
         for result in results:
-            if isinstance(result, AuthError):
-                raise result
             if isinstance(result, BaseException):
                 raise result
         reports = [r for r in results if isinstance(r, PaperReport)]
@@ -391,11 +384,6 @@ class Pipeline:
         self.stats.done += sum(r.failure is None for r in reports)
         self.stats.failed += sum(r.failure is not None for r in reports)
         return reports
-
-    def _prefetch(self, ref: PaperRef) -> None:
-        """Fetch and extract (and store) the Document so stage 2 finds it in the store."""
-        self.document(ref)
-
 
 def source_text(doc: Document, ref: PaperRef) -> str:
     """What a summary's claims may be traced to: the text read plus the listing's links."""
@@ -415,7 +403,7 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def write_outputs(day_report: Any, out_dir: Path, formats: Iterable[str],
+def write_outputs(day_report: DayReport, out_dir: Path, formats: Iterable[str],
                   name: str | None = None) -> list[Path]:
     """Write the day's report in each format; returns the paths written.
 

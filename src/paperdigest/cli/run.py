@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..dates import date_range, parse_day, parse_week
-from ..errors import InputError, NoPapersError, SourceError
+from ..errors import NoPapersError, SourceError
 from ..models import DayReport, Failure, PaperRef, PaperReport, RunStats, split_arxiv_id
 from ..runtime import open_http, open_store, run_lock
 from .common import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, State, cli, err, now_utc, print_json
@@ -172,17 +172,10 @@ def run(state: State, day: str | None, week: str | None, start: str | None, end:
 
 
 def _parse_ids(text: str) -> list[str]:
-    ids = []
-    for part in text.replace(",", " ").split():
-        try:
-            arxiv_id, _ = split_arxiv_id(part)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
-        if arxiv_id not in ids:
-            ids.append(arxiv_id)
-    if not ids:
-        raise InputError("--ids needs at least one arXiv id, e.g. 2601.21872")
-    return ids
+    """The ids of ``--ids`` without versions (the fetch chain learns them), no duplicates."""
+    from ..sources.arxiv import validate_ids
+
+    return list(dict.fromkeys(split_arxiv_id(i)[0] for i in validate_ids(text)))
 
 
 def _finish_day(pipeline: Pipeline, report: DayReport, out: Path,
