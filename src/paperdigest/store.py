@@ -549,6 +549,22 @@ class Store:
                 raise self._locked(exc) from exc
             raise _corrupt(self.path) from exc
         self._migrate(applied)
+        self._ensure_search_index()
+
+    def _ensure_search_index(self) -> None:
+        """Keep the full-text index (:mod:`paperdigest.index`) in step: triggers + backfill."""
+        from .index import ensure_index
+
+        try:
+            ensure_index(self.conn)
+        except sqlite3.Error as exc:
+            if "readonly" in str(exc).lower():
+                # A read-only store stays readable; search needs one writable open first.
+                logger.warning("%s: read-only, search index not built (%s)", self.path, exc)
+                return
+            if _is_locked(exc):
+                raise self._locked(exc) from exc
+            raise StoreError(f"cannot build the search index of {self.path}: {exc}") from exc
 
     def _refuse_newer(self, user_version: int, tables: set[str]) -> set[str]:
         """The applied migration names; refuses a store from a newer paperdigest."""

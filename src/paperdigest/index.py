@@ -1,0 +1,435 @@
+"""The full-text search index over the store: SQLite FTS5 with CJK segmentation.
+
+One index serves the web archive's search (``paperdigest serve``) and is meant to be reused
+by retrieval over the archive (issue 17): rows are *passages* — a paper's title, abstract and
+keywords, and each field of its latest summary per language — in ``search_rows``, indexed by
+the external-content FTS5 table ``search_fts`` (https://www.sqlite.org/fts5.html §4.4.3).
+
+CJK text. FTS5's ``unicode61`` tokenizer keeps a run of Chinese characters as one token, and
+``trigram`` cannot match two-character words such as 模型. Python's sqlite3 cannot register
+an FTS5 tokenizer, so the text is segmented *before* it reaches FTS5: a zero-width space
+(U+200B, a separator for ``unicode61``) is put between adjacent CJK characters, making each
+character a token. A query for a CJK word gets the same treatment, and a bareword that
+tokenizes to several tokens is an FTS5 phrase, so 模型 matches exactly the adjacent pair
+模 型 (a substring match, with no dictionary to download or load). Display strips the
+zero-width spaces again, so ``snippet()`` output reads as the original text.
+
+Keeping in step. Triggers on ``papers`` and ``summaries`` rewrite a paper's rows on every
+insert, update and delete, calling the SQL function ``paperdigest_segment`` that
+:func:`ensure_index` registers on the store's connection. :func:`ensure_index` runs on every
+:class:`~paperdigest.store.Store` open: it creates the tables and triggers and fills them from
+the stored papers and summaries when the index is missing or of an older
+:data:`INDEX_VERSION` (the migration for existing stores), and writes nothing when the index
+is current. A connection that writes ``papers``/``summaries`` without this function fails
+with "no such function: paperdigest_segment"; every writer goes through ``Store``.
+
+Queries. :func:`search` takes what a person types: words (AND), ``"quoted phrases"``,
+``OR``/``NOT``/``AND``, parentheses and ``prefix*``. Barewords holding punctuation
+(``GPT-4o``, ``2601.21872``) are quoted automatically; what still does not parse (an
+unclosed quote or parenthesis, a dangling operator) raises :class:`SearchQueryError` with a
+one-line explanation.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+
+from .errors import InputError
+from .models import NOT_MENTIONED
+
+__all__ = [
+    "INDEX_VERSION",
+    "HIGHLIGHT_END",
+    "HIGHLIGHT_START",
+    "SearchHit",
+    "SearchQueryError",
+    "ensure_index",
+    "rebuild_index",
+    "search",
+    "segment",
+    "snippet_parts",
+    "to_fts_query",
+    "unsegment",
+]
+
+#: Bump when the tables, triggers or segmentation change: the next open rebuilds the index.
+INDEX_VERSION = 1
+
+#: Zero-width space put between adjacent CJK characters (a separator for ``unicode61``).
+ZWSP = "\u200b"
+#: Markers around highlighted terms in :attr:`SearchHit.snippet` (control characters,
+#: removed from indexed text, so they never occur in it).
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+
+#: Han (BMP, extension A, compatibility, extensions B–F) and kana: scripts written without
+#: spaces between words.
+_CJK_CLASS = (
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002ebef]"
+)
+_BETWEEN_CJK = re.compile(f"(?<={_CJK_CLASS})(?={_CJK_CLASS})")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b]")
+
+#: What the English summaries write for a field the paper does not cover (DESIGN §3).
+_NOT_MENTIONED_EN = "Not mentioned"
+
+_TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+class SearchQueryError(InputError):
+    """The search query does not parse; the message says why, in one line."""
+
+
+def segment(text: str | None) -> str:
+    """``text`` as indexed: control characters dropped, U+200B between adjacent CJK characters.
+
+    ``segment("基于大模型")`` → ``"基\\u200b于\\u200b大\\u200b模\\u200b型"``; Latin text is unchanged.
+    """
+    if not text:
+        return ""
+    return _BETWEEN_CJK.sub(ZWSP, _CONTROL.sub("", text))
+
+
+def unsegment(text: str) -> str:
+    """Undo :func:`segment` for display (removes every U+200B)."""
+    return text.replace(ZWSP, "")
+
+
+# ------------------------------------------------------------------------------- schema
+
+_NOT_MENTIONED_SQL = f"('{NOT_MENTIONED}', '{_NOT_MENTIONED_EN}')"
+
+
+def _paper_rows(row: str, source: str = "", where: str = "") -> str:
+    """``INSERT`` of a paper's title/abstract/keywords rows.
+
+    ``row`` names the papers row (``new`` in a trigger); ``source`` is the FROM item that
+    provides it outside a trigger (``papers p``), ``where`` an extra filter on it.
+    """
+    src = f" FROM {source}" if source else ""
+    cond = f" AND ({where})" if where else ""
+    kw = f"(SELECT group_concat(value, ' · ') FROM json_each({row}.data, '$.ai_keywords'))"
+    selects = [
+        f"SELECT {row}.arxiv_id AS a, 'title' AS k, {row}.title AS t{src}",
+        f"SELECT {row}.arxiv_id, 'abstract', json_extract({row}.data, '$.abstract'){src}",
+        f"SELECT {row}.arxiv_id, 'keywords', {kw}{src}",
+    ]
+    return (
+        "INSERT INTO search_rows (arxiv_id, kind, label, lang, summary_id, text) "
+        "SELECT a, k, '', '', NULL, paperdigest_segment(t) FROM ("
+        + " UNION ALL ".join(f"{sel} WHERE 1{cond}" for sel in selects)
+        + ") WHERE t IS NOT NULL AND t != ''"
+    )
+
+
+def _summary_rows(row: str, source: str = "", where: str = "") -> str:
+    """``INSERT`` of one summary's field rows (arguments as for :func:`_paper_rows`)."""
+    cond = f" AND ({where})" if where else ""
+    plain = f" FROM {source}" if source else ""
+    each = (lambda path: f" FROM {source + ', ' if source else ''}json_each({row}.data, '{path}')")
+    cols = f"{row}.arxiv_id AS a, {row}.lang AS g, {row}.id AS i"
+    selects = [
+        f"SELECT {cols}, 'domain' AS l, json_extract({row}.data, '$.domain') AS t{plain}",
+        f"SELECT {cols}, 'contribution', json_extract({row}.data, '$.contribution'){plain}",
+        f"SELECT {cols}, 'usage.' || key, value{each('$.usage')}",
+        f"SELECT {cols}, 'innovations.' || key, json_extract(value, '$.title') || '：' || "
+        f"json_extract(value, '$.detail'){each('$.innovations')}",
+        f"SELECT {cols}, 'results.' || key, json_extract(value, '$.setting') || '：' || "
+        f"json_extract(value, '$.finding'){each('$.results')}",
+    ]
+    return (
+        "INSERT INTO search_rows (arxiv_id, kind, label, lang, summary_id, text) "
+        "SELECT a, 'summary', l, g, i, paperdigest_segment(t) FROM ("
+        + " UNION ALL ".join(f"{sel} WHERE 1{cond}" for sel in selects)
+        + f") WHERE t IS NOT NULL AND t != '' AND t NOT IN {_NOT_MENTIONED_SQL}"
+    )
+
+
+_SCHEMA = [
+    """CREATE TABLE search_rows (
+        id INTEGER PRIMARY KEY,
+        arxiv_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        lang TEXT NOT NULL DEFAULT '',
+        summary_id INTEGER,
+        text TEXT NOT NULL
+    )""",
+    "CREATE INDEX search_rows_paper ON search_rows(arxiv_id, kind, lang)",
+    "CREATE INDEX search_rows_summary ON search_rows(summary_id)",
+    f"""CREATE VIRTUAL TABLE search_fts USING fts5(
+        text, content='search_rows', content_rowid='id', tokenize='{_TOKENIZE}'
+    )""",
+    """CREATE TRIGGER search_rows_ai AFTER INSERT ON search_rows BEGIN
+        INSERT INTO search_fts (rowid, text) VALUES (new.id, new.text);
+    END""",
+    """CREATE TRIGGER search_rows_ad AFTER DELETE ON search_rows BEGIN
+        INSERT INTO search_fts (search_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END""",
+    f"""CREATE TRIGGER search_papers_ai AFTER INSERT ON papers BEGIN {_paper_rows('new')}; END""",
+    f"""CREATE TRIGGER search_papers_au AFTER UPDATE OF title, data ON papers
+        WHEN old.title IS NOT new.title OR old.data IS NOT new.data BEGIN
+        DELETE FROM search_rows WHERE arxiv_id = old.arxiv_id
+            AND kind IN ('title', 'abstract', 'keywords');
+        {_paper_rows('new')};
+    END""",
+    """CREATE TRIGGER search_papers_ad AFTER DELETE ON papers BEGIN
+        DELETE FROM search_rows WHERE arxiv_id = old.arxiv_id;
+    END""",
+    # A paper's rows hold its latest summary per language (the one just written).
+    f"""CREATE TRIGGER search_summaries_ai AFTER INSERT ON summaries BEGIN
+        DELETE FROM search_rows WHERE arxiv_id = new.arxiv_id AND kind = 'summary'
+            AND lang = new.lang;
+        {_summary_rows('new')};
+    END""",
+    f"""CREATE TRIGGER search_summaries_au AFTER UPDATE OF data ON summaries BEGIN
+        DELETE FROM search_rows WHERE arxiv_id = new.arxiv_id AND kind = 'summary'
+            AND lang = new.lang;
+        {_summary_rows('new')};
+    END""",
+    """CREATE TRIGGER search_summaries_ad AFTER DELETE ON summaries BEGIN
+        DELETE FROM search_rows WHERE summary_id = old.id;
+    END""",
+]
+
+_OBJECTS = [
+    ("trigger", "search_summaries_ad"),
+    ("trigger", "search_summaries_au"),
+    ("trigger", "search_summaries_ai"),
+    ("trigger", "search_papers_ad"),
+    ("trigger", "search_papers_au"),
+    ("trigger", "search_papers_ai"),
+    ("trigger", "search_rows_ad"),
+    ("trigger", "search_rows_ai"),
+    ("table", "search_fts"),
+    ("table", "search_rows"),
+]
+
+
+def _register(conn: sqlite3.Connection) -> None:
+    conn.create_function("paperdigest_segment", 1, segment, deterministic=True)
+
+
+def _current_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_meta'"
+    ).fetchone()
+    if row is None:
+        return 0
+    got = conn.execute("SELECT version FROM search_meta").fetchone()
+    return int(got[0]) if got else 0
+
+
+def ensure_index(conn: sqlite3.Connection) -> bool:
+    """Register ``paperdigest_segment`` on ``conn`` and make the index current.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) with no open transaction
+    (the store's connection after its migrations). Writes only when the index is missing or
+    older than :data:`INDEX_VERSION`: then it (re)creates tables and triggers and indexes
+    every stored paper and latest summary, in one ``BEGIN IMMEDIATE`` transaction. An index
+    written by a *newer* paperdigest is used as it is.
+
+    Returns:
+        True when the index was (re)built.
+
+    Raises:
+        sqlite3.Error: the database could not be read or written (the store maps it).
+    """
+    _register(conn)
+    if _current_version(conn) >= INDEX_VERSION:
+        return False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _current_version(conn) < INDEX_VERSION:  # re-read under the write lock
+            _build(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def rebuild_index(conn: sqlite3.Connection) -> None:
+    """Drop and rebuild the index inside the caller's transaction (see :func:`ensure_index`)."""
+    _register(conn)
+    _build(conn)
+
+
+def _build(conn: sqlite3.Connection) -> None:
+    for kind, name in _OBJECTS:
+        conn.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+    for sql in _SCHEMA:
+        conn.execute(sql)
+    conn.execute("CREATE TABLE IF NOT EXISTS search_meta (version INTEGER NOT NULL)")
+    conn.execute("DELETE FROM search_meta")
+    conn.execute("INSERT INTO search_meta (version) VALUES (?)", (INDEX_VERSION,))
+    # Fill from what is stored, with the triggers' own SQL.
+    conn.execute(_paper_rows("p", "papers p"))
+    latest = (
+        "s.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY arxiv_id, lang "
+        "ORDER BY created_at DESC, id DESC) AS n FROM summaries) WHERE n = 1)"
+    )
+    conn.execute(_summary_rows("s", "summaries s", latest))
+
+
+# -------------------------------------------------------------------------------- query
+
+_TOKEN = re.compile(
+    r'\s*(?:(?P<string>"(?:[^"]|"")*")|(?P<open>\()|(?P<close>\))|(?P<word>[^\s()"]+)'
+    r'|(?P<bad>"[^"]*$))'
+)
+_BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+\*?$")
+_OPERATORS = {"AND", "OR", "NOT"}
+
+
+def to_fts_query(text: str) -> str:
+    """The FTS5 MATCH expression for what a person typed (see the module docstring).
+
+    Raises:
+        SearchQueryError: an empty query or an unclosed double quote.
+    """
+    if not text or not text.strip():
+        raise SearchQueryError("type one or more words to search for")
+    parts: list[str] = []
+    pos = 0
+    text = _CONTROL.sub(" ", text).strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            break
+        pos = match.end()
+        if match.group("bad") is not None:
+            raise SearchQueryError(
+                "search syntax: a double quote is not closed; "
+                'put phrases in pairs of quotes, e.g. "reward model"'
+            )
+        if match.group("string") is not None:
+            parts.append(segment(match.group("string")))
+        elif match.group("open") is not None:
+            parts.append("(")
+        elif match.group("close") is not None:
+            parts.append(")")
+        else:
+            word = match.group("word")
+            if word in _OPERATORS or _BAREWORD.match(word):
+                parts.append(segment(word))
+            else:
+                # GPT-4o, 2601.21872, C++: a phrase of the word's tokens.
+                stripped = word.rstrip("*")
+                star = "*" if stripped != word and stripped else ""
+                parts.append('"' + segment(stripped).replace('"', '""') + '"' + star)
+    return " ".join(parts)
+
+
+@dataclass
+class SearchHit:
+    """One paper found, with its best-matching passage."""
+
+    arxiv_id: str
+    title: str
+    kind: str
+    """Where the best passage is: ``title``, ``abstract``, ``keywords`` or ``summary``."""
+    label: str
+    """For ``summary``: the field, e.g. ``contribution``, ``results.0``; else empty."""
+    lang: str
+    snippet: str
+    """The passage around the match, unsegmented, with matched terms between
+    :data:`HIGHLIGHT_START` and :data:`HIGHLIGHT_END` (not HTML: escape it to show it)."""
+    score: float
+    """BM25 as FTS5 reports it (more negative = better)."""
+    kinds: list[str] = field(default_factory=list)
+    """Every kind of passage of this paper that matched, best first."""
+
+
+def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
+    """``snippet`` as ``(text, highlighted)`` pieces, for templates that escape each piece."""
+    parts: list[tuple[str, bool]] = []
+    for i, piece in enumerate(re.split(f"[{HIGHLIGHT_START}{HIGHLIGHT_END}]", snippet)):
+        if piece:
+            parts.append((piece, i % 2 == 1))
+    return parts
+
+
+def _clean_snippet(raw: str) -> str:
+    text = unsegment(raw)
+    # Adjacent CJK tokens are highlighted one by one: 模][型 → 模型.
+    return text.replace(HIGHLIGHT_END + HIGHLIGHT_START, "")
+
+
+def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, lang: str | None = None,
+           candidates: int = 300, snippet_tokens: int = 24) -> list[SearchHit]:
+    """Papers matching ``query``, best first, each with a highlighted snippet.
+
+    Args:
+        conn: a connection to the store (read-only is enough).
+        query: what a person typed (see :func:`to_fts_query`).
+        limit: most papers returned.
+        lang: only summary passages in this language count (titles etc. always do).
+        candidates: passages ranked before grouping by paper (bounds the work per query).
+        snippet_tokens: tokens around the match (a CJK character is a token), at most 64.
+
+    Raises:
+        SearchQueryError: the query does not parse (one line, says what to fix).
+        sqlite3.Error: any other database error.
+    """
+    expr = to_fts_query(query)
+    sql = (
+        "SELECT f.rowid, f.rank, r.arxiv_id, r.kind, r.label, r.lang "
+        "FROM (SELECT rowid, rank FROM search_fts WHERE search_fts MATCH ? "
+        "ORDER BY rank LIMIT ?) f JOIN search_rows r ON r.id = f.rowid "
+    )
+    params: list[object] = [expr, candidates]
+    if lang:
+        sql += "WHERE r.kind != 'summary' OR r.lang = ? "
+        params.append(lang)
+    sql += "ORDER BY f.rank"
+    try:
+        rows = conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if "fts5" in message or "syntax" in message or "no such column" in message:
+            raise SearchQueryError(
+                f"search syntax: {message.removeprefix('fts5: ')}; use words, "
+                '"quoted phrases", OR, NOT, parentheses and prefix*'
+            ) from None
+        raise
+    best: dict[str, list[object]] = {}
+    for rowid, rank, arxiv_id, kind, label, row_lang in rows:
+        hit = best.get(arxiv_id)
+        if hit is None:
+            if len(best) >= limit:
+                continue
+            best[arxiv_id] = [rowid, rank, kind, label, row_lang, [kind]]
+        elif kind not in hit[5]:  # type: ignore[operator]
+            hit[5].append(kind)  # type: ignore[attr-defined]
+    if not best:
+        return []
+    rowids = [v[0] for v in best.values()]
+    marks = ",".join("?" * len(rowids))
+    tokens = max(1, min(64, snippet_tokens))
+    snippets = dict(conn.execute(
+        f"SELECT rowid, snippet(search_fts, 0, ?, ?, '…', {tokens}) FROM search_fts "
+        f"WHERE search_fts MATCH ? AND rowid IN ({marks})",
+        [HIGHLIGHT_START, HIGHLIGHT_END, expr, *rowids],
+    ).fetchall())
+    titles = dict(conn.execute(
+        f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({','.join('?' * len(best))})",
+        list(best),
+    ).fetchall())
+    return [
+        SearchHit(
+            arxiv_id=arxiv_id,
+            title=titles.get(arxiv_id, arxiv_id),
+            kind=str(v[2]),
+            label=str(v[3]),
+            lang=str(v[4]),
+            snippet=_clean_snippet(snippets.get(v[0], "")),
+            score=float(v[1]),  # type: ignore[arg-type]
+            kinds=list(v[5]),  # type: ignore[call-overload]
+        )
+        for arxiv_id, v in best.items()
+    ]
