@@ -139,6 +139,45 @@ _INNOVATION_CLAIM = re.compile(
     r"constrain|provid|report|updat|identif|integrat|achiev|perform|extract|obtain)\w*\b",
     re.IGNORECASE,
 )
+_GAP = r"(\s+(also|further|then|first|here|now|therefore|thus|hence|next|finally|additionally|\w+ly))?"
+# Contribution statements of construction: what the authors built ("we propose/introduce/
+# present/design/develop/build/construct/curate/release/formulate …").
+_CONSTRUCT = re.compile(
+    r"\b(we|this (paper|work|report|study)|our (work|paper))" + _GAP +
+    r"\s+(propose[sd]?|introduce[sd]?|present(s|ed)?|design(s|ed)?|develop(s|ed)?|build|built|"
+    r"construct(s|ed|e)?|curate[sd]?|release[sd]?|formulate[sd]?|create[sd]?|devise[sd]?|"
+    r"contribute[sd]?|extend(s|ed)?|offer(s|ed)?|provide[sd]?)\b",
+    re.IGNORECASE,
+)
+# "In this paper, we study …": the contribution statement of an analysis paper.
+_STUDY = re.compile(
+    r"\b(we|this (paper|work|report|study))" + _GAP +
+    r"\s+(stud(y|ies|ied)|investigate[sd]?|explore[sd]?|examine[sd]?|analy[sz]e[sd]?|"
+    r"address(es|ed)?|tackle[sd]?|emphasi[sz]e[sd]?|take)\b",
+    re.IGNORECASE,
+)
+# Findings the authors claim ("we show/find/demonstrate that …").
+_FINDING = re.compile(
+    r"\b(we|this (paper|work|study))" + _GAP +
+    r"\s+(show(s|ed)?|find|found|demonstrate[sd]?|reveal(s|ed)?|uncover(s|ed)?|identif(y|ies|ied)|"
+    r"observe[sd]?|discover(s|ed)?|prove[sd]?|derive[sd]?|report(s|ed)?|establish(es|ed)?)\b",
+    re.IGNORECASE,
+)
+# "We release the code/models at …": a release, not a contribution (the labels' rule).
+_BARE_RELEASE = re.compile(
+    r"\b(releas\w*|open-?sourc\w*|make \w+ (publicly )?available|(publicly|freely) available|"
+    r"available at)\b[^.]*\b(code|codes|models?|weights|checkpoints|data|datasets|license|"
+    r"https?://|github|harness)\b|\b(code|models?|weights|datasets?)\b[^.]{0,40}\b(are|is) "
+    r"(all )?(released|available)\b",
+    re.IGNORECASE,
+)
+# Items of an enumeration are innovations only after a cue that they are ("three key designs:
+# 1) …", "our contributions: (i) …"), not a pipeline's stages or an output's parts.
+_DESIGN_CUE = re.compile(
+    r"\b(key|main|core|novel|major)\s+[\w-]+|contributions?|designs?|innovations?|"
+    r"components?|techniques?|ideas?|insights?|novelt(y|ies)",
+    re.IGNORECASE,
+)
 _WE = re.compile(r"\b(we|our)\b", re.IGNORECASE)
 # "As we show later", "shown in Fig. 2": pointers, not claims.
 _LATER = re.compile(r"\b(later|below|above|shown in|as shown)\b", re.IGNORECASE)
@@ -165,42 +204,35 @@ _SUBJECT = re.compile(
     r"approach|encoder|decoder))\b",
     re.IGNORECASE,
 )
+# Explicit input phrasings (the evaluation labels' rule: "given an image sequence", "takes …
+# as input", "using X data … we measure"); anything vaguer leaves 输入 "论文未提及".
 _IO_INPUT = re.compile(
-    r"\b(takes?|taking|accepts?|receives?|consumes?)\b[^.]{0,80}?\bas (its |an? )?inputs?\b|"
-    r"\bas inputs?\b|\binputs? (to (the|our) [\w-]+ )?(is|are|consists?|compris\w+|includ\w+)\b|"
-    r"\bgiven (a|an|the|only|one|two|\w+s)\b[^.,]{0,80},|"
-    r"\bconditioned on\b|\bfrom (a |an )?([\w-]+ ){0,2}(single|monocular|raw|natural[- ]language|"
-    r"user|text|images?|videos?|speech|audio|multi-?\w+)\b|"
-    r"\b(train|finetun|fine-tun)\w* (\w+ )?on (datasets?|examples?|data|demonstrations?)\b",
+    r"\b(takes?|taking|accepts?|receives?|consumes?|ingests?)\b[^.;]{0,100}?\bas (its |an? |the )?"
+    r"inputs?\b|\bas inputs?\b|\b(the |its |our |model |system )inputs? (is|are|consists?|"
+    r"compris\w+|includ\w+)\b|\binputs? (to|of) (the|our|this) [\w-]+ (is|are)\b|"
+    r"^(given|conditioned on) (?!that\b)[^,;]{3,120},|\bconditioned on\b|"
+    r"^(using|from) [^,;]{3,120}\b(data|measurements?|observations?|images?|videos?|scans?|"
+    r"recordings?|sequences?|catalogu?es?|surveys?|corpus|corpora|logs?|samples?)\b[^,;]{0,60},"
+    r"\s+we\b",
     re.IGNORECASE,
 )
-_IO_OUTPUT = re.compile(
-    r"\b(outputs|produces|generates|returns|predicts|synthesi[sz]es|emits)\b|"
-    r"\bto (output|produce|generate|return|predict|synthesi[sz]e)\b|"
-    r"\b(the |its )?outputs? (is|are|consists?|includ\w+)\b|\bas outputs?\b",
+# Explicit output phrasings, with the paper's system (not "we") as the subject.
+_IO_OUTPUT_VERB = re.compile(
+    r"\b(outputs|produces|generates|returns|predicts|synthesi[sz]es|emits|renders|"
+    r"(is able|learns|is trained|are trained|learn) to (output|produce|generate|return|"
+    r"predict|synthesi[sz]e))\b",
     re.IGNORECASE,
 )
-_INPUT_STRONG = re.compile(
-    r"\b(inputs?|takes?|taking|given|conditioned on|operat\w+ on|accepts?|consum\w+|"
-    r"from (a |an |the )?(single|monocular|raw|natural|user|text|image|video|speech|audio|"
-    r"multi\w*)|[\w-]+-to-[\w-]+)\b",
+_IO_OUTPUT_NOUN = re.compile(
+    r"\b(the |its |our |model |system |final )outputs? (is|are|consists?|compris\w+|includ\w+)\b|"
+    r"\bas (its |the )?outputs?\b|\boutputs? (of|from) (the|our|this) [\w-]+ (is|are)\b",
     re.IGNORECASE,
 )
-_INPUT = re.compile(
-    r"\b(quer(y|ies)|prompts?|instructions?|observations?|images?|videos?|texts?|documents?|"
-    r"speech|audio|sequences?|tokens?|trajector(y|ies)|papers?|designs?|data(sets?)?|"
-    r"scenes?|contexts?|tasks?|intents?|signals?|frames?|questions?|problems?)\b",
-    re.IGNORECASE,
-)
-_OUTPUT_STRONG = re.compile(
-    r"\b(outputs?|generat\w*|produc\w*|predict\w*|returns?|yields?|synthesi[sz]\w*)\b",
-    re.IGNORECASE,
-)
-_OUTPUT = re.compile(
-    r"\b(reconstruct\w*|transcri\w*|translat\w*|answers?|estimat\w*|discover\w*|detect\w*|"
-    r"classif\w*|retriev\w*|scores?|evaluat\w*|verdicts?|decisions?|actions?|plans?|"
-    r"configurations?|representations?|feedback|justifications?|rewards?|summar\w*|"
-    r"edits?|improv\w+ (designs?|images?)|align\w*|timestamps?|responses?|solutions?)\b",
+# What may stand before an output verb as its subject: the system, never "we".
+_SYSTEM_SUBJECT = re.compile(
+    r"\b(it|which|that|model|network|system|framework|method|approach|pipeline|agent|policy|"
+    r"decoder|encoder|generator|module|head|architecture|tokenizer|algorithm|predictor|"
+    r"detector|planner|simulator|renderer|engine|tool|verifier|critic|judge|estimator)s?\s*$",
     re.IGNORECASE,
 )
 _METHOD_SENTENCE = re.compile(
@@ -506,12 +538,47 @@ def _parts(sections: list[Section]) -> list[_Part]:
     return out
 
 
+class _Used:
+    """The sentences already placed in a field: no sentence fills two fields (issue 13).
+
+    A text counts as taken when, whitespace and case aside, it equals, contains or is
+    contained in a placed sentence (a clipped field "… …" is a prefix of its sentence).
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+
+    @staticmethod
+    def _key(text: str) -> str:
+        text = re.sub(r"\s*…$", "", re.sub(r"\s+", " ", text).strip())
+        return re.sub(r"\W+", " ", text).strip().lower()
+
+    def add(self, text: str) -> None:
+        for sentence in split_sentences(text) or [text]:
+            key = self._key(sentence)
+            if len(key) >= 12:
+                self._keys.append(key)
+
+    def taken(self, text: str) -> bool:
+        key = self._key(text)
+        if len(key) < 12:
+            return False
+        return any(
+            key == used or (len(key) >= 30 and key in used) or (len(used) >= 30 and used in key)
+            for used in self._keys
+        )
+
+
 def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperSummary:
     """The five-part extractive summary of ``doc`` (``lang`` sets labels and markers).
 
     An abstract-only document is summarized from its abstract; a full text adds the
     introduction's contribution list, the results sections and tables, the method section's
     pipeline and the compute mentions of body and appendix.
+
+    Fields are filled in a fixed order — contribution, input, output, results, innovations,
+    workflow, hardware — and each takes only sentences no earlier field took, so no sentence
+    appears in two fields; a field without its own evidence is "论文未提及".
     """
     missing = not_mentioned(lang)
     abstract = doc.abstract or ref.abstract
@@ -523,29 +590,31 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     intro_sents = [s for p in intro for s in p.sentences]
     method_sents = [s for p in methods for s in p.sentences]
     names = _method_names(ref.title or doc.title, abstract)
+    used = _Used()
 
     contribution, claim_index = _contribution(abstract_sents, intro_sents, doc)
+    used.add(contribution)
     domain = _domain(ref, doc, abstract, lang) or missing
-    results = _results(abstract_sents, claim_index, parts, doc, names, lang)
-    result_texts = {r.finding for r in results}
-
-    head = max(claim_index, 0)
     input_text, output_text = _input_output(
-        abstract_sents, head, intro_sents, method_sents, names, full_text
+        abstract_sents, claim_index, intro_sents, method_sents, names, used
     )
+    results = _results(abstract_sents, claim_index, parts, doc, names, lang, used)
+    for result in results:
+        used.add(result.finding)
+    innovations = _innovations(intro, parts, abstract_sents, claim_index, full_text, used)
+    for innovation in innovations:
+        used.add(innovation.detail)
+    workflow = _workflow(methods, intro_sents, abstract_sents, claim_index, used)
+    used.add(workflow)
     usage = Usage(
         input=_clip(input_text) if input_text else missing,
         output=_clip(output_text) if output_text else missing,
-        workflow=_workflow(methods, intro_sents, abstract_sents, claim_index, result_texts)
-        or missing,
-        hardware=_hardware(parts, doc, abstract_sents) or missing,
+        workflow=workflow or missing,
+        hardware=_hardware(parts, doc, abstract_sents, used) or missing,
         code_and_resources=_resources(ref, doc) or missing,
     )
-    innovations = _innovations(intro, parts, abstract_sents, contribution, full_text)
     if not innovations:
-        innovations = [Innovation(_one_line_title(contribution), contribution)] if (
-            contribution != missing
-        ) else [Innovation(missing, missing)]
+        innovations = [Innovation(missing, missing)]
     if not results:
         results = [Result("实验" if lang == "zh" else "Experiments", missing)]
     return PaperSummary(
@@ -616,56 +685,102 @@ def _prose(sentence: str) -> bool:
     return _complete(sentence) and not _BACKGROUND.search(sentence)
 
 
+def _own_sentences(
+    abstract_sents: list[str], claim_index: int, names: list[str]
+) -> list[tuple[int, str]]:
+    """``(index, sentence)`` of the abstract sentences about the paper's own work: those from
+    the claim on, and earlier ones that say "we/our" or name the method; never background
+    (hedges, prior work, citations) or a pointer to another part of the paper."""
+    name_re = _names_re(names)
+    out: list[tuple[int, str]] = []
+    for index, sentence in enumerate(abstract_sents):
+        own = _WE.search(sentence) or (name_re and name_re.search(sentence))
+        if index < max(claim_index, 0) and not own:
+            continue
+        if _CITATION.search(sentence) or (_BACKGROUND_WORDS.search(sentence) and not own):
+            continue
+        out.append((index, sentence))
+    return out
+
+
+def _names_re(names: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(re.escape(n) for n in names)) if names else None
+
+
+def _explicit_input(sentence: str, name_re: re.Pattern[str] | None) -> bool:
+    """An explicit input phrasing about the paper's own system (:data:`_IO_INPUT`): "takes …
+    as input", "as input", "the input is", "given X, <system> …", "conditioned on",
+    "using X data …, we …"."""
+    match = _IO_INPUT.search(sentence)
+    if not match:
+        return False
+    if re.match(r"(given|conditioned on)\b", match.group(0), re.IGNORECASE):
+        rest = sentence[match.end():]  # the main clause must be about the system
+        return bool(_SUBJECT.match(rest.strip()) or (name_re and name_re.match(rest.strip()))
+                    or re.match(r"\s*(it|the \w+|our \w+)\b", rest, re.IGNORECASE))
+    if "conditioned on" in match.group(0).lower():
+        return bool(_SUBJECT.search(sentence) or (name_re and name_re.search(sentence))
+                    or re.search(r"\b(which|that)\b", sentence[: match.start()]))
+    return True
+
+
+# "produces consistent gains": a result, not an output.
+_RESULT_OBJECT = re.compile(
+    r"^\s*(\w+\s+){0,2}(gains?|improvements?|results?|performance|speedups?|better|"
+    r"state-of-the-art|competitive|comparable|higher|lower|fewer|more accurate)\b",
+    re.IGNORECASE,
+)
+
+
+def _explicit_output(sentence: str, name_re: re.Pattern[str] | None) -> bool:
+    """An explicit output phrasing: "the output is", "as output", or an output verb
+    ("outputs/produces/generates/predicts/returns …", "learns to predict …") whose subject
+    is the system (the method's name, "it", "which", "the model/framework/…"), never "we"."""
+    if _IO_OUTPUT_NOUN.search(sentence):
+        return True
+    for match in _IO_OUTPUT_VERB.finditer(sentence):
+        before = sentence[: match.start()].rstrip()
+        if _RESULT_OBJECT.match(sentence[match.end():]):
+            continue
+        tail = " ".join(before.split()[-4:])
+        if re.search(r"\bwe\b", tail, re.IGNORECASE):
+            continue
+        if _SYSTEM_SUBJECT.search(before) or (
+            name_re and name_re.search(tail)
+        ) or re.search(r"\b(which|that|it)\s+(\w+ly\s+)?$", before + " ", re.IGNORECASE):
+            return True
+    return False
+
+
 def _input_output(
     abstract_sents: list[str],
-    head: int,
+    claim_index: int,
     intro_sents: list[str],
     method_sents: list[str],
     names: list[str],
-    full_text: bool,
+    used: _Used,
 ) -> tuple[str, str]:
-    """Sentences that say what the system takes and what it gives back.
+    """Sentences that say explicitly what the system takes and what it gives back.
 
-    Explicit phrasings ("takes X as input", "given X, …", "the input is", "outputs/produces
-    Y") in the abstract's claim and after it, the method and the introduction win, if they
-    speak of the paper's own system; background sentences never count. Without such a
-    sentence an abstract falls back to sentences that merely name inputs/outputs.
+    Only explicit phrasings count (:func:`_explicit_input`, :func:`_explicit_output`), in
+    the abstract's sentences about the paper's own work, then the method sections, then the
+    introduction; background sentences and sentences another field took never count. No
+    such sentence: ``""`` (the field says "论文未提及").
     """
-    own = [s for s in abstract_sents[head:] + method_sents[:80] + intro_sents[:60] if _prose(s)]
-    name_re = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE) if names else None
-
-    def best(pattern: re.Pattern[str], exclude: set[str]) -> str:
-        scored: list[tuple[int, int, str]] = []
-        for index, sentence in enumerate(own):
-            if sentence in exclude or not pattern.search(sentence):
-                continue
-            score = 2 if _SUBJECT.search(sentence) or (name_re and name_re.search(sentence)) else 0
-            score += 1 if index < len(abstract_sents) else 0
-            scored.append((-score, index, sentence))
-        return min(scored)[2] if scored else ""
-
-    input_text = best(_IO_INPUT, set())
-    output_text = best(_IO_OUTPUT, {input_text})
-    if full_text:
-        pool = [s for s in abstract_sents[head:] if not _BACKGROUND.search(s)]
-    else:
-        # The claim and what follows it first (they describe the system), the background
-        # sentences before the claim last.
-        pool = abstract_sents[head:] + abstract_sents[:head]
-    # A full text that never says what goes in or out gets "论文未提及" rather than a
-    # sentence that merely contains "data" or "score".
-    weak_in = _NEVER if full_text else _INPUT
-    weak_out = _NEVER if full_text else _OUTPUT
-    if not input_text:
-        input_text = _pick(pool, _INPUT_STRONG, {output_text}) or _pick(
-            pool, weak_in, {output_text}
-        )
-    if not output_text:
-        output_text = (
-            _pick(pool, _OUTPUT_STRONG, {input_text})
-            or _pick(pool, weak_out, {input_text})
-            or ("" if full_text else _pick(pool, _OUTPUT_STRONG, set()))
-        )
+    name_re = _names_re(names)
+    pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
+    pool += [s for s in method_sents[:80] + intro_sents[:60] if _prose(s)]
+    input_text = next(
+        (s for s in pool if not used.taken(s) and _explicit_input(s, name_re)), ""
+    )
+    output_text = next(
+        (s for s in pool if not used.taken(s) and s != input_text
+         and _explicit_output(s, name_re)), ""
+    )
+    if input_text:
+        used.add(input_text)
+    if output_text:
+        used.add(output_text)
     return input_text, output_text
 
 
@@ -734,42 +849,48 @@ def _workflow(
     intro_sents: list[str],
     abstract_sents: list[str],
     claim_index: int,
-    exclude: set[str],
+    used: _Used,
 ) -> str:
     """How the method runs: a pipeline sentence of the method sections ("consists of three
     stages", "first … then …") and the one after it; else the pipeline sentence of the
     introduction or abstract; else the method section's first two complete sentences; else
-    the abstract's method sentences after the claim."""
+    the abstract's method sentences after the claim (never a result). Sentences another
+    field took are skipped; none left: ``""``."""
     for part in methods:
         for index, sentence in enumerate(part.sentences):
-            if _PIPELINE.search(sentence) and _complete(sentence):
-                follow = part.sentences[index + 1: index + 2]
-                return _clip(" ".join([sentence, *[s for s in follow if _complete(s)]]))
+            if _PIPELINE.search(sentence) and _complete(sentence) and not used.taken(sentence):
+                follow = [s for s in part.sentences[index + 1: index + 2]
+                          if _complete(s) and not used.taken(s)]
+                return _clip(" ".join([sentence, *follow]))
     for sentence in [*abstract_sents, *intro_sents]:
         if _PIPELINE.search(sentence) and _prose(sentence) and _SUBJECT.search(sentence) and (
-            sentence not in exclude
+            not used.taken(sentence)
         ):
             return _clip(sentence)
     for part in methods:
-        good = [s for s in part.sentences if _complete(s) and not _BACKGROUND_WORDS.search(s)][:2]
+        good = [s for s in part.sentences if _complete(s) and not _BACKGROUND_WORDS.search(s)
+                and not used.taken(s)][:2]
         if good:
             return _clip(" ".join(good))
     for part in methods:  # a method section of formulas only: its first sentences anyway
-        if part.sentences:
-            return _clip(" ".join(part.sentences[:2]))
+        first = [s for s in part.sentences[:2] if not used.taken(s)]
+        if first:
+            return _clip(" ".join(first))
     after = abstract_sents[claim_index + 1:] if claim_index >= 0 else abstract_sents
     picked = [
         s for s in after
-        if _METHOD_SENTENCE.search(s) and s not in exclude and not _RESULT.search(s)
+        if _METHOD_SENTENCE.search(s) and not used.taken(s) and not _RESULT.search(s)
+        and not _BARE_RELEASE.search(s) and not _URL.search(s)
     ][:2]
-    if not picked and claim_index >= 0 and claim_index + 1 < len(abstract_sents):
-        picked = [abstract_sents[claim_index + 1]]
     return _clip(" ".join(picked)) if picked else ""
 
 
-def _hardware(parts: list[_Part], doc: Document, abstract_sents: list[str]) -> str:
+def _hardware(
+    parts: list[_Part], doc: Document, abstract_sents: list[str], used: _Used
+) -> str:
     """Up to two compute sentences (accelerators, memory, training time) from the abstract,
-    body and appendix; a model-size mention only when nothing else is said."""
+    body and appendix; a model-size mention only when nothing else is said. Sentences
+    another field took are skipped."""
     pools: list[Iterable[str]] = [abstract_sents, (s for p in parts for s in p.sentences)]
     # The appendix is split only where a paragraph mentions compute at all (speed: a long
     # appendix has hundreds of paragraphs).
@@ -783,6 +904,8 @@ def _hardware(parts: list[_Part], doc: Document, abstract_sents: list[str]) -> s
     for pool in pools:
         for sentence in pool:
             if re.search(r"\bfuture work\b", sentence, re.IGNORECASE) or sentence in found:
+                continue
+            if used.taken(sentence):
                 continue
             if _HARDWARE.search(sentence) or _MEMORY.search(sentence):
                 found.append(sentence)
@@ -907,47 +1030,61 @@ def _innovations(
     intro: list[_Part],
     parts: list[_Part],
     abstract_sents: list[str],
-    contribution: str,
+    claim_index: int,
     full_text: bool,
+    used: _Used,
 ) -> list[Innovation]:
-    """Innovations, from the first source that yields two items: the introduction's
-    contribution list; a bullet run in the introduction; inline enumerations of the
-    introduction, then of the abstract; claim sentences ("we propose/find/show …") of the
-    abstract, introduction and conclusion."""
+    """Innovations from contribution statements only, never background or prior work.
+
+    From the first source that yields items: the introduction's contribution list, a
+    bullet run in the introduction; enumerations after a design cue ("three key designs:
+    1) …") in the introduction, then the abstract; "Firstly, … Secondly, …" claims; else
+    the contribution statements of the abstract (and, for a full text, of the introduction
+    and conclusion): construction claims ("we propose/introduce/present/design …"), then
+    study claims ("in this paper, we study …"), then — only when there is none of those —
+    findings without numbers ("we show that …"). Release sentences ("we release the code")
+    are no innovation. Sentences another field took are skipped (the contribution's
+    sentence included), so the list may be empty.
+    """
     items = _contribution_list(intro) or _bullet_run(intro)
-    # Inline enumerations in the introduction, then in the abstract.
     if len(items) < 2:
         items = []
         pools = [" ".join(p for s in intro for p in s.paragraphs), " ".join(abstract_sents)]
         for pool in pools:
-            for sentence_block in _enumeration_blocks(pool):
-                items.extend(_enumerated_items(sentence_block))
+            for block in _enumeration_blocks(pool):
+                if _DESIGN_CUE.search(block[1]):
+                    items.extend(_enumerated_items(block[0]))
             if len(items) >= 2:
                 break
-    # "Firstly, … Secondly, …" in the abstract, then in the conclusion.
+        items = [i for i in items if not used.taken(i)]
     if len(items) < 2:
         conclusion = [s for p in parts if p.conclusion for s in p.sentences]
-        items = _ordinal_items(abstract_sents) or _ordinal_items(conclusion)
-    # Claim sentences.
+        ordinals = _ordinal_items(abstract_sents) or _ordinal_items(conclusion)
+        if len(ordinals) >= 2:
+            items = ordinals
     if len(items) < 2:
-        items = [s for s in abstract_sents if _NOVEL.search(s)]
+        names: list[str] = []
+        pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
         if full_text:
-            claims = [s for s in abstract_sents if _INNOVATION_CLAIM.search(s)]
-            body = [s for p in parts if p.intro for s in p.sentences]
-            body += [s for p in parts if p.conclusion for s in p.sentences]
-            if len(claims) + len(body) < 2:  # no introduction (a cut-out page): the whole body
-                body = [s for p in parts for s in p.sentences]
-            claims += [
-                s for s in body
-                if _INNOVATION_CLAIM.search(s) and _complete(s) and not _LATER.search(s)
-                and not _BACKGROUND_WORDS.search(s)
-            ]
-            items = [s for s in claims if not _similar(s, contribution)] or claims
+            body = [s for p in parts if p.intro or p.conclusion for s in p.sentences]
+            pool += [s for s in body if _complete(s) and not _LATER.search(s)
+                     and not _BACKGROUND.search(s)]
+        pool = [s for s in pool if not used.taken(s) and not _BARE_RELEASE.search(s)]
+        construct = [s for s in pool if _CONSTRUCT.search(s)]
+        study = [s for s in pool if _STUDY.search(s) and s not in construct]
+        claims = construct + study
+        if not claims:
+            claims = [s for s in pool if _FINDING.search(s)
+                      and not _STANDALONE_NUMBER.search(_REFERENCE.sub("", s))]
+        order = {s: i for i, s in enumerate(pool)}
+        items = items + sorted(claims, key=lambda s: order[s])
     out: list[Innovation] = []
     for item in items:
         detail = _clip(_after_label(item))
         title = _one_line_title(item)
-        if not title or not detail or any(_similar(detail, o.detail) for o in out):
+        if not title or not detail or used.taken(detail) or any(
+            _similar(detail, o.detail) for o in out
+        ):
             continue
         out.append(Innovation(title, detail))
         if len(out) == MAX_INNOVATIONS:
@@ -955,14 +1092,15 @@ def _innovations(
     return out
 
 
-def _enumeration_blocks(text: str) -> list[str]:
-    """Text from the first enumeration mark of each list to the end of its last item."""
+def _enumeration_blocks(text: str) -> list[tuple[str, str]]:
+    """``(block, lead-in)``: the text from the first enumeration mark of a list to the end of
+    its last item, and the 80 characters before the mark (where a design cue would be)."""
     text = re.sub(r"\s+", " ", text)
     marks = _ordered_marks(text)
     if len(marks) < 2:
         return []
     start = marks[0].start()
-    return [text[start:]]
+    return [(text[start:], text[max(0, start - 80):start])]
 
 
 def _ordinal_items(sentences: list[str]) -> list[str]:
@@ -980,6 +1118,117 @@ def _ordinal_items(sentences: list[str]) -> list[str]:
     return items if len(items) >= 2 else []
 
 
+# Comparisons an abstract's result sentence makes (stricter than :data:`_COMPARE`, which
+# also serves the body's astrophysics "constrain/indicate" sentences).
+_COMPARE_STRICT = re.compile(
+    r"\b(outperform\w*|surpass\w*|exceed\w*|better|worse|higher|lower|faster|slower|"
+    r"improv\w*|reduc\w*|boost\w*|gains?|speedups?|beats?|compared (to|with)|relative to|"
+    r"state-of-the-art|SOTA|competitive with|comparable to|on par with|match(es|ing)|"
+    r"fewer|less than|more than|up to|as (few|low|little) as|from [\d.]+%? to [\d.]+)\b",
+    re.IGNORECASE,
+)
+# What makes a sentence report a result rather than a setup ("we evaluate on 12 benchmarks").
+_RESULT_CUE = re.compile(
+    r"\b(achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|yield\w*|sets?|establish\w*|"
+    r"shows?|showing|reveal\w*|demonstrat\w*|indicat\w*|suggest\w*|leads? to|results? in|"
+    r"sav\w+|accelerat\w*|remains?|struggl\w*|fails?|lag\w*|exhibit\w*|"
+    r"outperform\w*|surpass\w*|improv\w*|reduc\w*)\b",
+    re.IGNORECASE,
+)
+# Setup sentences: what was run, not what came out.
+_SETUP = re.compile(
+    r"^(\w+,\s+)?(we|our experiments)\s+(\w+ly\s+)?(evaluat|conduct|test|benchmark|train|"
+    r"fine-?tun|compar|consider|run|perform|collect|use|adopt|experiment)\w*\b",
+    re.IGNORECASE,
+)
+# A number written in a sentence (not a citation "[3]", a model name "GPT-5"/"Qwen2.5-3B"
+# or a reference "Table 2"): the evidence test of a result.
+_STANDALONE_NUMBER = re.compile(r"(?<![\w.\-/])[+\-−~≈]?\d+(?:[.,]\d+)*(?![\w\-])|"
+                                r"\d+(?:\.\d+)?\s?(?:%|\\%|×|x\b|[KMB]\b)")
+# Named benchmarks: a name after "on/across/in/such as", or a word ending in -Bench/-QA/
+# -Eval; a size suffix ("LLaMA-1B", "8B") marks a model, not a benchmark.
+_BENCH_PLACE = re.compile(
+    r"\b(?:on|across|in|such as|including|of|over)\s+(?:the\s+)?(?:challenging\s+)?"
+    r"((?:[A-Z][\w.+\-]*|\d[\w.+\-]*[A-Za-z][\w.+\-]*)(?:\s+(?:[A-Z0-9][\w.+\-]*))?)"
+)
+_BENCH_WORD = re.compile(r"\b([A-Z][\w\-]*(?:Bench|bench|QA|Eval|Arena|-Lite)[\w\-]*)\b")
+_NOT_BENCH = re.compile(
+    r"^(We|Our|The|This|These|That|In|On|Table|Figure|Fig|Section|Appendix|Eq|GPU|GPUs|"
+    r"English|Chinese|Thai|LLMs?|VLMs?|MLLMs?|AI|RL|SFT|Transformer)\b|\d+(\.\d+)?[BMK]$|"
+    r"^[A-Z][a-z]+$"
+)
+_METRICS = re.compile(
+    r"\b(success rates?|win rates?|accuracy|pass@\d+|F1|BLEU|ROUGE[\w-]*|PSNR|SSIM|LPIPS|FID|"
+    r"FVD|Chamfer[\w-]*|mAP|AUC|AUROC|WER|CER|perplexity|latency|throughput|speedups?|"
+    r"recall|precision|detection rates?|token usage|tokens|compression|memory|FLOPs|"
+    r"GPU hours|reward|error rates?|Elo|BPC|exact match|TTFT|lower bounds?)\b",
+    re.IGNORECASE,
+)
+
+
+def _benchmarks(sentence: str, names: list[str]) -> list[str]:
+    """Benchmark/dataset names a result sentence cites (the paper's own method names and
+    model names excluded)."""
+    found: list[str] = []
+    own = {n.lower() for n in names}
+    candidates = [m.group(1) for m in _BENCH_WORD.finditer(sentence)]
+    for match in _BENCH_PLACE.finditer(sentence):
+        candidates.extend(re.split(r"\s+(?:and|or)\s+|,\s*", match.group(1)))
+    for name in candidates:
+        name = name.strip(" .,;:()")
+        if len(name) < 3 or _NOT_BENCH.search(name) or name.lower() in own:
+            continue
+        if any(name.lower().startswith(o) or o.startswith(name.lower()) for o in own):
+            continue
+        # A name has a capital after its first letter, or a digit, or ends in a
+        # benchmark word ("ImageNet", "MATH500", "GAIA", "Crello" is only with "dataset").
+        if not (re.search(r"^.[^\s]*[A-Z0-9]", name) or _BENCH_WORD.fullmatch(name)):
+            continue
+        if name not in found:
+            found.append(name)
+    return found[:2]
+
+
+def _result_label(sentence: str, names: list[str], lang: str) -> str:
+    """What a result sentence measures: its benchmark(s), else its metric, else that it
+    compares (对比基线) or reports a figure (数值结果)."""
+    benches = _benchmarks(sentence, names)
+    if benches:
+        return " / ".join(benches)
+    metric = _METRICS.search(sentence)
+    if metric:
+        return metric.group(0)
+    if _COMPARE_STRICT.search(sentence):
+        return "对比基线" if lang == "zh" else "Comparison"
+    return "数值结果" if lang == "zh" else "Reported figures"
+
+
+def _is_result(sentence: str, names: list[str]) -> int:
+    """How strongly a sentence of the paper's own work reports a result (0: not one).
+
+    A result carries a number, a comparison or a named benchmark (the evaluation labels'
+    rule) *and* says what came out (a result verb or a quantity): "we evaluate on 12
+    benchmarks" is a setup, "our method works well" a qualitative claim, both 0; a
+    construction claim ("we introduce a 900-prompt benchmark") is an innovation, not a
+    result, unless it also compares with a number.
+    """
+    bare = _REFERENCE.sub("", sentence)
+    number = bool(_STANDALONE_NUMBER.search(bare))
+    quantity = bool(_QUANTITY.search(bare))
+    compare = bool(_COMPARE_STRICT.search(sentence))
+    bench = bool(_benchmarks(sentence, names))
+    if not (number or compare or bench):
+        return 0
+    if _CONSTRUCT.search(sentence) and not (compare and quantity):
+        return 0
+    cue = bool(_RESULT_CUE.search(sentence)) or compare
+    if _SETUP.match(sentence) and not (compare or (quantity and cue)):
+        return 0
+    if not cue:
+        return 0
+    return 3 * (number and compare) + 2 * quantity + compare + bench + number
+
+
 def _results(
     abstract_sents: list[str],
     claim_index: int,
@@ -987,49 +1236,44 @@ def _results(
     doc: Document,
     names: list[str],
     lang: str,
+    used: _Used,
 ) -> list[Result]:
-    """The abstract's result sentences, then (full text) the best numeric comparison
-    sentences of the results sections and the paper's own row of its best result table."""
-    label = "摘要" if lang == "zh" else "Abstract"
+    """The abstract's result sentences (:func:`_is_result`, labelled by what they measure:
+    :func:`_result_label`), then (full text) the best numeric comparison sentences of the
+    results sections and the paper's own row of its best result table."""
     result_parts = [p for p in parts if p.results and p.sentences]
     full_text = bool(result_parts) or bool(doc.tables)
     scored: list[tuple[int, int, str]] = []
-    for index, sentence in enumerate(abstract_sents):
-        has_verb = bool(_RESULT.search(sentence))
-        has_number = bool(_NUMBER.search(sentence)) and bool(
-            re.search(r"\d+(\.\d+)?\s?(%|x|×|points?|dB|pp|times|ms|seconds)|\+\d", sentence)
-        )
-        if index <= claim_index and not has_number:
-            continue  # background sentences ("LLMs have achieved …") are not results
-        if full_text and not has_number:
-            continue  # the body has better evidence than a general abstract sentence
-        if has_verb or has_number:
-            # Numbers first, then order of appearance.
-            scored.append((0 if has_number and has_verb else 1 if has_number else 2, index,
-                           sentence))
-    limit = 2 if full_text else MAX_RESULTS - 1
-    results = [Result(label, _clip(s)) for _, _, s in sorted(scored)[:limit]]
+    for index, sentence in _own_sentences(abstract_sents, claim_index, names):
+        if used.taken(sentence):
+            continue
+        strength = _is_result(sentence, names)
+        if strength and (not full_text or _STANDALONE_NUMBER.search(sentence)):
+            scored.append((-strength, index, sentence))
+    limit = 2 if full_text else MAX_RESULTS
+    picked = sorted(sorted(scored)[:limit], key=lambda item: item[1])
+    results = [Result(_result_label(s, names, lang), _clip(s)) for _, _, s in picked]
     if not full_text:
-        for table in doc.tables:
-            row = _table_finding(table, names)
-            if row:
-                results.append(Result(_table_setting(table, label), _clip(row)))
-                break
-        return results[:MAX_RESULTS]
+        return results
     taken = [r.finding for r in results]
     table_result = _best_table(doc, parts, names)
     room = MAX_RESULTS_FULL - len(results) - (1 if table_result else 0)
-    results += _body_results(result_parts, names, taken, room)
+    results += _body_results(result_parts, names, taken, room, used)
     if len(results) + (1 if table_result else 0) < 2:  # few comparisons: any numeric sentence
         taken = [r.finding for r in results]
-        results += _body_results(result_parts, names, taken, 1, relaxed=True)
+        results += _body_results(result_parts, names, taken, 1, used, relaxed=True)
     if table_result:
         results.append(table_result)
     return results
 
 
 def _body_results(
-    parts: list[_Part], names: list[str], taken: list[str], limit: int, relaxed: bool = False
+    parts: list[_Part],
+    names: list[str],
+    taken: list[str],
+    limit: int,
+    used: _Used,
+    relaxed: bool = False,
 ) -> list[Result]:
     """Up to ``limit`` result sentences of the results sections, in the paper's order, chosen
     best first: a quantity with a comparison verb, about the paper's own method; at most two
@@ -1044,6 +1288,8 @@ def _body_results(
             if not (40 <= len(sentence) <= 450) or sentence.rstrip()[-1:] not in ".!?。)":
                 continue
             if _ROADMAP.search(sentence) and not _COMPARE.search(sentence):
+                continue
+            if used.taken(sentence) or (_CONSTRUCT.search(sentence) and not relaxed):
                 continue
             score = 0
             bare = _REFERENCE.sub("", sentence)
