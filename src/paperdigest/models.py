@@ -152,6 +152,14 @@ class Document:
     """Quality flags, e.g. ``ltx_error:3``, ``missing_abstract``, ``too_short``."""
     version: int | None = None
     source_url: str = ""
+    links: list[str] = field(default_factory=list)
+    """External link targets the paper gives (``http(s)`` URLs from the body, not the
+    bibliography), in document order, each once; e.g. ``\\href{https://github.com/x/y}{here}``
+    keeps ``https://github.com/x/y`` here. ``paperdigest.extract.links.code_links`` picks the
+    code/model/data ones (github.com, huggingface.co, …) for 代码与资源."""
+    keywords: list[str] = field(default_factory=list)
+    """Keyword lines as the paper writes them (``\\keywords``, "Keywords: a, b", "Index
+    Terms—…"): front matter, not body text."""
 
     def full_text(self) -> str:
         """Everything a claim could be traced to: title, abstract, body, tables, captions."""
@@ -164,6 +172,8 @@ class Document:
         parts.extend(self.figures)
         parts.extend(self.footnotes)
         parts.extend(self.equations)
+        parts.extend(self.links)
+        parts.extend(self.keywords)
         return "\n".join(p for p in parts if p)
 
     def to_dict(self) -> dict[str, Any]:

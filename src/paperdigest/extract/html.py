@@ -22,11 +22,9 @@ Selectors and thresholds live in :mod:`paperdigest.extract.selectors`.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import threading
-from collections import OrderedDict
+import unicodedata
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -37,7 +35,7 @@ from paperdigest.models import Document, Section, Table, split_arxiv_id
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_MAX_BYTES", "extract_html", "unusable_reason"]
+__all__ = ["DEFAULT_MAX_BYTES", "check_html", "extract_html", "title_matches", "unusable_reason"]
 
 #: Default body-size cap (DESIGN §5: refuse bodies over 30 MB before parsing).
 DEFAULT_MAX_BYTES = 30_000_000
@@ -47,6 +45,7 @@ _XP_ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
 _XP_HEAD_ROWS = etree.XPath("./thead/tr")
 _XP_FALLBACKS = [etree.XPath(x) for x in S.XPATH_DOCUMENT_FALLBACKS]
 _TEX_COMMENT_RE = re.compile(r"%[ \t]*\n")
+_WORD_RE = re.compile(r"[a-z0-9]{2,}")
 _ORCID_RE = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 _AUTHOR_SPLIT_RE = re.compile(r"\n|,|;|&|\s{2,}|\band\b")
 #: Words that mark an affiliation line rather than a person in ``ltx_personname``.
@@ -70,6 +69,8 @@ class _Stats:
     total_sections: int = 0
     truncated: bool = False
     package_alert: bool = False
+    fatal: bool = False
+    """The page carries the "Conversion to HTML had a Fatal error" banner."""
 
 
 @dataclass
@@ -90,6 +91,8 @@ class _Walker:
     sections: list[Section] = field(default_factory=list)
     appendix: list[Section] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    """External link targets (``http(s)``) of the body, in order, without duplicates."""
     infos: list[_SectionInfo] = field(default_factory=list)
     current: _SectionInfo | None = None
     in_appendix: bool = False
@@ -100,6 +103,10 @@ class _Walker:
     count_paragraphs: bool = False
     runin: str = ""
     """A run-in title waiting for the paragraph it starts."""
+    in_bibliography: bool = False
+    after_bibliography: bool = False
+    deferred: list[str] = field(default_factory=list)
+    """Text blocks found inside a paragraph (prompt boxes in SVG): emitted after it."""
 
     # ---- inline text ---------------------------------------------------------------
     def inline(self, el: etree._Element, parts: list[str]) -> None:
@@ -118,6 +125,8 @@ class _Walker:
             parts.append(_math_tex(child))
             return
         if tag in S.SKIP_TAGS:
+            if tag == "svg":
+                self.deferred.extend(self.svg_blocks(child))
             return
         if tag == "br":
             parts.append("\n")
@@ -126,6 +135,14 @@ class _Walker:
         if cls:
             if S.ERROR in cls:
                 self.errors += 1
+                return
+            if ("ltx_pubnotes" in cls or "ltx_contact_name" in cls or "ltx_nodisplay" in cls) and (
+                _has_class(cls, *S.SKIP_CLASSES)
+            ):
+                return
+            if "ltx_tag_listingline" in cls:
+                self.inline(child, parts)
+                parts.append(" ")  # "1:" then the line's statement
                 return
             if S.NOTE in cls and _has_class(cls, S.NOTE):
                 self.note(child, cls)
@@ -140,10 +157,59 @@ class _Walker:
                 if S.TABULAR in cls and self.table_depth == 0:
                     self._inline_table(child)
                     return
+            elif tag == "span" and S.TABULAR in cls and self.table_depth == 0 and (
+                _has_class(cls, S.TABULAR)
+            ):
+                self._inline_table(child)  # \resizebox output: a tabular built from spans
+                return
         elif tag == "table" and self.table_depth == 0:
             self._inline_table(child)
             return
+        if tag == "td" or tag == "tr" or tag == "th":
+            # A tabular nested in a cell is read as text: its cells and rows stay apart.
+            self.inline(child, parts)
+            parts.append(" ")
+            return
+        if tag == "a" and not self.in_bibliography:
+            href = child.get("href")
+            if href and href.startswith(("http://", "https://")):
+                self.link(child, href, parts)
+                return
         self.inline(child, parts)
+
+    def link(self, el: etree._Element, href: str, parts: list[str]) -> None:
+        """An external link: its text, then `` (URL)`` unless the text already shows it.
+
+        ``\\href{https://github.com/x/y}{here}`` would otherwise keep only "here"; the
+        target is also recorded in :attr:`links` (once).
+        """
+        inner: list[str] = []
+        self.inline(el, inner)
+        text = "".join(inner)
+        parts.append(text)
+        url = href.strip()
+        if url not in self.links:
+            self.links.append(url)
+        key = _url_key(url)
+        if key and key not in _url_key(text.replace(" ", "")):
+            parts.append(f" ({url})")
+
+    def svg_blocks(self, svg: etree._Element) -> list[str]:
+        """Text blocks of an SVG's ``foreignObject``s: every ``pre``, and long paragraphs.
+
+        tcolorbox prompt boxes are SVG pictures whose text sits in ``foreignObject``; short
+        texts there are TikZ labels (axis ticks, node names) and stay out.
+        """
+        blocks: list[str] = []
+        for fo in svg.iter("foreignobject"):
+            pres = list(fo.iter("pre"))
+            if pres:
+                blocks.extend(t for t in (_pre_text(p) for p in pres) if t)
+                continue
+            text = self.text(fo)
+            if len(text) >= S.MIN_FOREIGN_TEXT_CHARS:
+                blocks.append(text)
+        return blocks
 
     def _inline_table(self, table: etree._Element) -> None:
         # A tabular outside any float: whitespace folding would flatten its rows inside the
@@ -201,8 +267,7 @@ class _Walker:
                     number = " ".join("".join(td.itertext()).split())
                     continue
                 for math in _iter_math(td):
-                    tex = math.get("alttext") or ""
-                    cells.append(_clean_tex(tex).removeprefix("\\displaystyle").strip())
+                    cells.append(_tex_of(math).removeprefix("\\displaystyle").strip())
             line = " ".join(c for c in cells if c)
             if line:
                 rows.append(line)
@@ -227,15 +292,22 @@ class _Walker:
     def _grid(self, table: etree._Element) -> tuple[list[list[str]], int]:
         grid: list[list[str]] = []
         pending: dict[int, tuple[str, int]] = {}
-        n_head = len(_XP_HEAD_ROWS(table))
-        for index, tr in enumerate(_XP_ROWS(table)):
+        spans = table.tag != "table"
+        if spans:
+            rows, n_head = _span_rows(table)
+        else:
+            rows, n_head = _XP_ROWS(table), len(_XP_HEAD_ROWS(table))
+        for index, tr in enumerate(rows):
             # Header cells repeat across their colspan ("Accuracy Top-1 | Accuracy Top-5");
             # body cells pad it, so that a group label does not fill a whole row.
             repeat = index < n_head
             row: list[str] = []
             col = 0
             for cell in tr:
-                if cell.tag not in ("td", "th"):
+                if spans:
+                    if cell.tag != "span" or not _has_class(cell.get("class") or "", S.TD):
+                        continue
+                elif cell.tag not in ("td", "th"):
                     continue
                 while col in pending:
                     col = _take_pending(pending, col, row)
@@ -260,7 +332,9 @@ class _Walker:
     def table_figure(self, fig: etree._Element) -> None:
         caption, label = self.caption(fig, S.TABLE_FIGURE)
         markdowns = [self.markdown_table(t) for t in _iter_tabulars(fig)]
-        self._add_table(caption, "\n\n".join(m for m in markdowns if m), label)
+        markdown = "\n\n".join(m for m in markdowns if m)
+        if caption or markdown:
+            self._add_table(caption, markdown, label)
 
     def _add_table(self, caption: str, markdown: str, label: str) -> None:
         heading = self.current.section.heading if self.current else ""
@@ -269,14 +343,26 @@ class _Walker:
         if self.current is not None:
             self.current.items += 1
 
-    def figure(self, fig: etree._Element) -> None:
-        """Figure captions (sub-figure captions too); tabulars inside become Tables."""
+    def figure(self, fig: etree._Element, cls: str, out: list[str]) -> None:
+        """Figure captions (sub-figure captions too); tabulars inside become Tables.
+
+        Algorithm floats and floats holding a listing are text a reader wants: their caption
+        and body become one text block of the section. Prompt boxes (SVG ``foreignObject``)
+        inside a figure become text blocks after it.
+        """
+        if _has_class(cls, *S.ALGORITHM_FLOATS) or _has_listing(fig):
+            self.algorithm(fig, out)
+            return
         tabulars = list(_iter_tabulars(fig))
         if tabulars:
             caption, label = self.caption(fig, S.FIGURE)
             md = "\n\n".join(m for m in (self.markdown_table(t) for t in tabulars) if m)
-            self._add_table(caption, md, label)
-            return
+            if md:
+                self._add_table(caption, md, label)
+                return
+        for svg in fig.iter("svg"):
+            for block in self.svg_blocks(svg):
+                self._paragraph(block, out, self.errors)
         for cap in fig.iter("figcaption"):
             text = self.text(cap)
             if text:
@@ -317,7 +403,7 @@ class _Walker:
                 if child.tail and child.tail.strip():
                     buf.append(child.tail)
                 continue
-            if tag in S.BLOCK_TAGS or tag == "section":
+            if tag in S.BLOCK_TAGS or tag == "section" or tag == "svg":
                 if buf:
                     self._flush(buf, out, errors_before)
                     buf = []
@@ -344,6 +430,10 @@ class _Walker:
             out.append(text)
             if self.current is not None:
                 self.current.items += 1
+        if self.deferred:
+            blocks, self.deferred = self.deferred, []
+            for block in blocks:
+                self._paragraph(block, out, self.errors)
 
     def block(self, el: etree._Element, tag: str, out: list[str]) -> None:
         cls = el.get("class") or ""
@@ -374,7 +464,7 @@ class _Walker:
             if _has_class(cls, S.TABLE_FIGURE):
                 self.table_figure(el)
             else:
-                self.figure(el)
+                self.figure(el, cls, out)
             return
         if tag == "table":
             if S.EQUATION in cls:
@@ -382,20 +472,59 @@ class _Walker:
                 if tex:
                     out.append(tex)
             else:
-                self._add_table("", self.markdown_table(el), "")
+                markdown = self.markdown_table(el)
+                if markdown:  # a tabular holding only a rule has no cells to show
+                    self._add_table("", markdown, "")
             return
         if tag in ("ul", "ol", "dl"):
             self.list_items(el, out)
             return
+        if tag == "svg":
+            for block in self.svg_blocks(el):
+                self._paragraph(block, out, self.errors)
+            return
         if tag == "p" or tag == "pre" or tag == "figcaption" or S.LISTING in cls:
             errors_before = self.errors
-            if tag == "pre" or S.LISTING in cls:
-                text = "\n".join(" ".join(line.split()) for line in el.itertext() if line.strip())
+            if tag == "pre":
+                text = _pre_text(el)
+            elif S.LISTING in cls and _has_class(cls, S.LISTING):
+                text = self.listing(el)
             else:
                 text = self.text(el)
             self._paragraph(text, out, errors_before)
             return
         self.blocks(el, out)
+
+    def listing(self, el: etree._Element) -> str:
+        """A listing (code, pseudo-code) line by line, math as TeX, without line-number data."""
+        lines: list[str] = []
+        for node in el.iter("div", "span"):
+            ncls = node.get("class")
+            if ncls and S.LISTING_LINE in ncls and _has_class(ncls, S.LISTING_LINE):
+                text = self.text(node)
+                if text:
+                    lines.append(text)
+        if lines:
+            return "\n".join(lines)
+        return _pre_text(el)
+
+    def algorithm(self, fig: etree._Element, out: list[str]) -> None:
+        """An algorithm float as one text block: ``Algorithm 1: caption`` and its lines."""
+        caption, label = self.caption(fig, "")
+        head = f"{label}: {caption}" if label and caption else (label or caption)
+        body: list[str] = []
+        errors_before = self.errors
+        for child in fig:
+            tag = child.tag
+            if not isinstance(tag, str) or tag == "figcaption":
+                continue
+            if tag in S.BLOCK_TAGS or tag == "svg":
+                self.block(child, tag, body)
+            else:
+                text = self.text(child)
+                if text:
+                    body.append(text)
+        self._paragraph("\n".join(x for x in (head, *body) if x), out, errors_before)
 
     def list_items(self, el: etree._Element, out: list[str]) -> None:
         for li in el:
@@ -447,8 +576,11 @@ class _Walker:
             if name in S.SECTION_LEVELS:
                 level = S.SECTION_LEVELS[name]
                 break
-        appendix = self.in_appendix or _has_class(cls, S.APPENDIX)
         number, heading = self.heading(el)
+        # Supplements: latexml-oxide appends them after the bibliography, as appendices or
+        # as plain sections; either way they are not the paper's body.
+        appendix = (self.in_appendix or _has_class(cls, S.APPENDIX) or self.after_bibliography
+                    or bool(level == 1 and S.SUPPLEMENT_HEADING_RE.match(heading)))
         sec = Section(heading=heading, level=level, number=number)
         info = _SectionInfo(sec)
         if self.current is not None:
@@ -478,6 +610,15 @@ class _Walker:
         return "", ""
 
     def bibliography(self, el: etree._Element) -> None:
+        self.in_bibliography = True
+        try:
+            self._bibitems(el)
+        finally:
+            self.in_bibliography = False
+        if self.current is None:
+            self.after_bibliography = True
+
+    def _bibitems(self, el: etree._Element) -> None:
         for item in el.iter("li"):
             if S.BIBITEM not in (item.get("class") or ""):
                 continue
@@ -514,8 +655,29 @@ def _clean_tex(tex: str) -> str:
     return " ".join(tex.split())
 
 
+def _tex_of(math: etree._Element) -> str:
+    """TeX of a ``math`` element: ``@alttext``, else its ``application/x-tex`` annotation
+    (oxide writes presentation MathML plus only that one), else the MathML's own text
+    without the invisible operators (U+200B, U+2061…) that oxide puts inside ``<mo>``.
+    ``ltx_math_unparsed`` formulas are read the same way."""
+    tex = math.get("alttext")
+    if tex is None:
+        for ann in math.iter("annotation"):
+            if ann.get("encoding") in (None, S.TEX_ANNOTATION):
+                tex = "".join(ann.itertext())
+                break
+        else:
+            parts = [
+                t for node in math.iter()
+                if isinstance(node.tag, str) and node.tag not in S.SKIP_TAGS
+                for t in (node.text,) if t
+            ]
+            tex = S.INVISIBLE_CHARS_RE.sub("", " ".join(parts))
+    return _clean_tex(tex)
+
+
 def _math_tex(math: etree._Element) -> str:
-    tex = _clean_tex(math.get("alttext") or "")
+    tex = _tex_of(math)
     if not tex:
         return ""
     if math.get("display") == "block":
@@ -539,7 +701,8 @@ def _iter_math(el: etree._Element) -> list[etree._Element]:
 
 
 def _iter_tabulars(el: etree._Element) -> list[etree._Element]:
-    """Outermost ``table.ltx_tabular`` (or bare ``table``) inside a float, in order."""
+    """Outermost ``table.ltx_tabular`` (or bare ``table``, or ``span.ltx_tabular`` built by
+    ``\\resizebox``) inside a float, in order."""
     found: list[etree._Element] = []
 
     def visit(node: etree._Element) -> None:
@@ -550,11 +713,57 @@ def _iter_tabulars(el: etree._Element) -> list[etree._Element]:
                     found.append(child)
             elif tag == "math" or tag == "figcaption" or not isinstance(tag, str):
                 continue
+            elif tag == "span" and S.TABULAR in (child.get("class") or "") and _has_class(
+                child.get("class") or "", S.TABULAR
+            ):
+                found.append(child)
             else:
                 visit(child)
 
     visit(el)
     return found
+
+
+def _span_rows(table: etree._Element) -> tuple[list[etree._Element], int]:
+    """Rows of a tabular built from spans (``span.ltx_tr``, directly or in a row group)
+    and how many of them are header rows (inside ``span.ltx_thead``)."""
+    rows: list[etree._Element] = []
+    n_head = 0
+    for child in table:
+        if not isinstance(child.tag, str):
+            continue
+        classes = (child.get("class") or "").split()
+        if S.TR in classes:
+            rows.append(child)
+        elif S.ROW_GROUPS.intersection(classes):
+            group = [r for r in child if isinstance(r.tag, str)
+                     and S.TR in (r.get("class") or "").split()]
+            rows.extend(group)
+            if S.THEAD in classes:
+                n_head += len(group)
+    return rows, n_head
+
+
+def _pre_text(el: etree._Element) -> str:
+    """A ``pre`` (verbatim, prompt) line by line: lines kept, trailing blanks dropped."""
+    raw = "".join(el.itertext())
+    return "\n".join(line.rstrip() for line in raw.splitlines() if line.strip())
+
+
+def _has_listing(el: etree._Element) -> bool:
+    for node in el.iter("div"):
+        cls = node.get("class")
+        if cls and S.LISTING in cls and _has_class(cls, S.LISTING):
+            return True
+    return False
+
+
+def _url_key(url: str) -> str:
+    """A URL without scheme, ``www.`` and trailing slash, lower-cased (for "already shown")."""
+    key = url.strip().lower()
+    for prefix in ("https://", "http://", "www."):
+        key = key.removeprefix(prefix)
+    return key.rstrip("/")
 
 
 def _span(value: str | None) -> int:
@@ -621,8 +830,8 @@ def _author_text(el: etree._Element, parts: list[str]) -> None:
                 parts.append("\n")
             elif tag in ("math", "sup") or tag in S.SKIP_TAGS or S.ERROR in cls or (
                 S.NOTE in cls
-            ):
-                pass
+            ) or (cls and _has_class(cls, *S.AUTHOR_NOTES)):
+                pass  # affiliation/e-mail notes and their "Affiliation: " labels
             else:
                 _author_text(child, parts)
         if child.tail:
@@ -732,6 +941,7 @@ def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
     authors: list[str] = []
     abstract_parts: list[str] = []
     front: list[str] = []  # paragraphs before the first section (unsectioned papers)
+    keywords: list[str] = []
     for child in article:
         tag = child.tag
         if not isinstance(tag, str):
@@ -743,6 +953,10 @@ def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
             errors = walker.errors
             authors = _authors(walker, child)
             walker.errors = errors + len(child.xpath(S.XPATH_ERRORS))
+        elif S.KEYWORDS in cls and _has_class(cls, S.KEYWORDS):
+            text = walker.text(child)
+            if text:
+                keywords.append(text)
         elif S.ABSTRACT in cls and _has_class(cls, S.ABSTRACT):
             walker.count_paragraphs = True
             walker.blocks(child, abstract_parts)
@@ -753,6 +967,10 @@ def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
             walker.count_paragraphs = True
             walker.block(child, tag, front)
             walker.count_paragraphs = False
+    # Hand-made "Keywords: …" lines join the \\keywords block in Document.keywords; a
+    # title-block date says nothing about the paper. Neither is body text.
+    keywords.extend(p for p in front if S.KEYWORDS_PARAGRAPH_RE.match(p))
+    front = [p for p in front if not _is_front_meta(p)]
     if front:
         walker.sections.insert(0, Section(heading="", level=1, number="", paragraphs=front))
     if not title:
@@ -766,6 +984,7 @@ def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
     tail = body[-65536:]
     stats.truncated = not (S.END_OF_HTML_RE.search(tail) and S.END_OF_BODY_RE.search(tail))
     stats.package_alert = S.MISSING.encode() in body
+    stats.fatal = _has_fatal_banner(body)
 
     abstract = "\n".join(abstract_parts)
     flags: list[str] = []
@@ -781,6 +1000,8 @@ def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
         flags.append("too_short")
     if stats.truncated:
         flags.append("truncated")
+    if stats.fatal:
+        flags.append("fatal_conversion")
 
     doc = Document(
         arxiv_id="",
@@ -796,6 +1017,8 @@ def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
         references=walker.references,
         appendix=walker.appendix,
         flags=flags,
+        links=walker.links,
+        keywords=keywords,
     )
     return doc, stats
 
@@ -814,12 +1037,7 @@ def extract_html(
             ``max_bytes``, checked before parsing), ``"not_latexml"`` (an arXiv error page or
             any page without LaTeXML content) or ``"unparseable"``.
     """
-    walked = _take_checked(body, max_bytes)
-    if walked is None:
-        doc, stats = _extract(body, arxiv_id, url, max_bytes)
-    else:
-        doc, stats = walked
-        _bind(doc, body, arxiv_id, url)
+    doc, stats = _extract(body, arxiv_id, url, max_bytes)
     logger.debug("extracted %s: %d sections, %d tables, %d errors in %d/%d paragraphs",
                  doc.arxiv_id, len(doc.sections), len(doc.tables), stats.errors,
                  stats.error_paragraphs, stats.paragraphs)
@@ -827,6 +1045,9 @@ def extract_html(
 
 
 def _judge(stats: _Stats) -> str | None:
+    if stats.fatal:
+        return ("truncated: the conversion had a Fatal error and exited abruptly (the page "
+                "says it may be truncated or damaged)")
     if stats.paragraphs:
         ratio = stats.error_paragraphs / stats.paragraphs
         if ratio > S.MAX_ERROR_PARAGRAPH_RATIO:
@@ -844,41 +1065,102 @@ def _judge(stats: _Stats) -> str | None:
     return None
 
 
-def unusable_reason(body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
-    """Why this HTML should not be read (the fetch chain then falls back to the PDF).
+def check_html(
+    body: bytes, arxiv_id: str = "", *, url: str = "", title: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> tuple[Document | None, str | None]:
+    """Judge and parse an HTML page in one pass: ``(Document, None)`` when it is usable
+    (the same Document :func:`extract_html` returns), else ``(None, reason)``.
 
-    Returns ``None`` when the page is usable, otherwise a short reason such as
-    ``"conversion broken: 41% of paragraphs have ltx_ERROR (23/56)"``. Thresholds are in
-    :mod:`paperdigest.extract.selectors`, pinned by ``eval_baseline.json``. Never raises
-    for bad input: an empty, oversized, unparseable or non-LaTeXML body gives its reason.
+    ``title`` is the title the paper is listed under (Hugging Face / arXiv): when given, a
+    page whose own title does not match it loosely (:func:`title_matches`) is the wrong
+    document (arXiv converted a checklist or a template) and is unusable.
+
+    The acquire stage calls this, so that a page is parsed once for the check and the
+    extraction. Never raises for bad input: see :func:`unusable_reason` for the reasons.
     """
     try:
         doc, stats = _walk(body, max_bytes)
     except ExtractionError as exc:
-        return f"{exc.reason}: {exc}"
-    reason = _judge(stats)
-    if reason is None:
-        # The fetch chain checks a page and the pipeline then extracts the same bytes: keep
-        # the walk so the page is parsed once (handed out once, so never shared).
-        with _CHECKED_LOCK:
-            _CHECKED[_digest(body, max_bytes)] = (doc, stats)
-            while len(_CHECKED) > _CHECKED_MAX:
-                _CHECKED.popitem(last=False)
-    return reason
+        return None, f"{exc.reason}: {exc}"
+    reason = _judge(stats) or _wrong_document(doc, title)
+    if reason is not None:
+        return None, reason
+    _bind(doc, body, arxiv_id, url)
+    return doc, None
 
 
-#: Walked pages judged usable and not yet extracted (a handful: one per fetch in flight).
-_CHECKED: OrderedDict[bytes, tuple[Document, _Stats]] = OrderedDict()
-_CHECKED_MAX = 8
-_CHECKED_LOCK = threading.Lock()
+def unusable_reason(
+    body: bytes, *, title: str = "", max_bytes: int = DEFAULT_MAX_BYTES
+) -> str | None:
+    """Why this HTML should not be read (the acquire stage then falls back to the PDF).
+
+    Returns ``None`` when the page is usable, otherwise a short reason that starts with its
+    kind: ``"conversion broken: 41% of paragraphs have ltx_ERROR (23/56)"``, ``"truncated:
+    the conversion had a Fatal error …"``, ``"wrong document: page title 'NeurIPS Paper
+    Checklist' does not match the listed title '…'"`` (only when ``title``, the listed
+    title, is given) or an extraction reason (``"not_latexml: …"``). Thresholds are in
+    :mod:`paperdigest.extract.selectors`, pinned by ``eval_baseline.json``. Never raises
+    for bad input: an empty, oversized, unparseable or non-LaTeXML body gives its reason.
+    """
+    return check_html(body, title=title, max_bytes=max_bytes)[1]
 
 
-def _digest(body: bytes, max_bytes: int) -> bytes:
-    return hashlib.blake2b(body, digest_size=16, key=str(max_bytes).encode()).digest()
+def title_matches(listed: str, page: str, text: str = "") -> bool:
+    """Whether a page's title (or, failing that, its opening ``text``) is the listed paper's.
+
+    Loose on purpose (titles change between versions, math and punctuation differ): the
+    content words of ``listed`` (lower-cased, ``[a-z0-9]`` runs of 2+ characters, stop
+    words and a plural ``s`` removed) are compared with those of ``page``; half of them
+    must be there. When they are not (or the page has no title), 70 % of them must occur
+    in ``text`` (the abstract and first paragraphs). An empty ``listed`` always matches.
+    """
+    wanted = _title_words(listed)
+    if not wanted:
+        return True
+    got = _title_words(page)
+    if got and len(wanted & got) >= S.MIN_TITLE_OVERLAP * len(wanted):
+        return True
+    if text and len(wanted) >= 3:
+        return len(wanted & _title_words(text)) >= S.MIN_TEXT_TITLE_OVERLAP * len(wanted)
+    return False
 
 
-def _take_checked(body: bytes, max_bytes: int) -> tuple[Document, _Stats] | None:
-    if not _CHECKED:
+def _title_words(text: str) -> set[str]:
+    words = set()
+    for word in _WORD_RE.findall(unicodedata.normalize("NFKC", text).lower()):
+        if word in S.TITLE_STOPWORDS:
+            continue
+        words.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    return words
+
+
+def _wrong_document(doc: Document, title: str) -> str | None:
+    if not title.strip():
         return None
-    with _CHECKED_LOCK:
-        return _CHECKED.pop(_digest(body, max_bytes), None)
+    opening = " ".join([doc.abstract, *(p for s in doc.sections[:2] for p in s.paragraphs[:3])])
+    if title_matches(title, doc.title, opening[:5000]):
+        return None
+    listed = " ".join(title.split())
+    return (f"wrong document: page title {doc.title[:100]!r} does not match the listed title "
+            f"{listed[:100]!r}")
+
+
+def _has_fatal_banner(body: bytes) -> bool:
+    """The LaTeXML/ar5iv banner of a conversion that died part-way, as the text of an
+    element (``<span class="ltx_ERROR">Conversion to HTML had a Fatal error …``); the
+    phrase quoted inside a sentence does not count."""
+    at = body.find(S.FATAL_BANNER)
+    while at >= 0:
+        start = body.rfind(b"Conversion to HTML", max(0, at - 40), at)
+        if start >= 0 and body[max(0, start - 200):start].rstrip().endswith(b">"):
+            return True
+        at = body.find(S.FATAL_BANNER, at + 1)
+    return False
+
+
+def _is_front_meta(paragraph: str) -> bool:
+    """A hand-made keywords line or a title-block date before the first section."""
+    if S.KEYWORDS_PARAGRAPH_RE.match(paragraph):
+        return True
+    return len(paragraph) <= 80 and bool(S.DATE_PARAGRAPH_RE.match(paragraph))

@@ -4,8 +4,10 @@ Data apart from logic (trafilatura keeps its XPaths in ``xpaths.py``): when arXi
 its page chrome or LaTeXML renames a class, this is the one file to edit.
 
 The class names were read from the pages in ``shared/corpus/arxiv_html`` (ar5iv 0.7.4,
-0.7.9 + bootstrap, the 2025-09 and 2026-01 chrome) and ``shared/corpus/other`` (LaTeXML
-0.8.7 as used by arXiv's HTML-feedback prototype).
+0.7.9 + bootstrap, the 2025-09 and 2026-01 chrome), ``shared/corpus/other`` (LaTeXML
+0.8.7 as used by arXiv's HTML-feedback prototype) and the excerpts of latexml-oxide 0.7.6
+pages (what arxiv.org/html serves since 2026-08-11) in
+``shared/reference/latexml-oxide-snippets.html``.
 """
 
 from __future__ import annotations
@@ -42,8 +44,36 @@ SECTIONAL_TITLES = frozenset(
 )
 #: A run-in title ("Theorem 1.", "Proof.") starts the paragraph that follows it.
 RUNIN = "ltx_runin"
-#: Front-matter blocks that carry no paper content for a reader (dates, MSC codes).
-FRONTMATTER_SKIP = frozenset({KEYWORDS, DATES, CLASSIFICATION, "ltx_pagination"})
+#: Front-matter blocks that carry no paper content for a reader (dates, MSC codes, the
+#: acmart publication metadata that latexml-oxide prints after the title: CCS concepts,
+#: DOI, journal, volume).
+PUBNOTES = "ltx_pubnotes"
+FRONTMATTER_SKIP = frozenset(
+    {KEYWORDS, DATES, "ltx_date", CLASSIFICATION, "ltx_pagination", PUBNOTES}
+)
+#: Author-block notes (affiliation, e-mail, "Thanks") and their generated labels
+#: (``span.ltx_contact_name`` "Affiliation: "): never part of a name or of the text.
+AUTHOR_NOTES = frozenset({"ltx_author_notes", "ltx_contact", "ltx_contact_name", "ltx_role_email",
+                          "ltx_role_affiliation", "ltx_role_address"})
+#: Classes skipped wherever they occur (inline too: oxide nests ``ltx_pubnotes`` in the title).
+SKIP_CLASSES = frozenset({PUBNOTES, "ltx_contact_name", "ltx_nodisplay"})
+#: A hand-made keywords line in the front matter ("Keywords: LLM, agents", "Index Terms—").
+KEYWORDS_PARAGRAPH_RE = re.compile(
+    r"^\s*(?:keywords|key\s?words|index terms|ccs concepts)(?:\s*[:.\u2014\u2013-]|\s)",
+    re.IGNORECASE,
+)
+#: A title-block date standing alone ("January 30, 2026", "2026-01-30", "Draft: 3 Feb 2026").
+DATE_PARAGRAPH_RE = re.compile(
+    r"^\W*(?:(?:date|dated|draft|preprint|version)\W*)?(?:\w+day,?\s*)?"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?,?\s*)?\d{4}\W*$"
+    r"|^\W*\d{4}-\d{2}-\d{2}\W*$",
+    re.IGNORECASE,
+)
+
+#: A level-1 heading that starts supplementary material (filed with the appendix).
+SUPPLEMENT_HEADING_RE = re.compile(r"^(?:supplementary|supplemental)\b", re.IGNORECASE)
 
 # --- sections ----------------------------------------------------------------------------
 #: Section class -> Document level (DESIGN: 1 section, 2 subsection, 3 deeper).
@@ -71,6 +101,12 @@ PARA = "ltx_para"
 P = "ltx_p"
 TABLE_FIGURE = "ltx_table"
 TABULAR = "ltx_tabular"
+#: Rows, cells and row groups; ``\\resizebox`` output builds the whole tabular from spans
+#: (``span.ltx_tabular > span.ltx_tr > span.ltx_td`` inside ``ltx_transformed_outer``).
+TR = "ltx_tr"
+TD = "ltx_td"
+THEAD = "ltx_thead"
+ROW_GROUPS = frozenset({THEAD, "ltx_tbody", "ltx_tfoot"})
 FIGURE = "ltx_figure"
 CAPTION = "ltx_caption"
 EQUATION = "ltx_equation"
@@ -79,6 +115,14 @@ EQUATION_NUMBER = "ltx_eqn_eqno"
 TAG = "ltx_tag"
 ITEM_TAG = "ltx_tag_item"
 LISTING = "ltx_listing"
+LISTING_LINE = "ltx_listingline"
+#: Verbatim text (``\\verb``, ``{verbatim}``): oxide writes ``pre`` or ``span.ltx_verbatim``.
+VERBATIM = "ltx_verbatim"
+#: Floats whose body is text a reader wants (algorithm pseudo-code), not an image.
+ALGORITHM_FLOATS = frozenset({"ltx_float_algorithm", "ltx_algorithm"})
+#: Text inside an SVG ``foreignObject`` (tcolorbox prompt boxes) is kept when it is a ``pre``
+#: or a block at least this long; shorter ones are TikZ labels (axis ticks, node names).
+MIN_FOREIGN_TEXT_CHARS = 120
 
 # --- inline ------------------------------------------------------------------------------
 CITE = "ltx_cite"
@@ -96,10 +140,25 @@ ERROR = "ltx_ERROR"
 MISSING = "ltx_missing"
 XPATH_ERRORS = ".//*[contains(concat(' ', normalize-space(@class), ' '), ' ltx_ERROR ')]"
 
-#: Elements that never carry paper text (scripts, chrome widgets, images).
+#: Elements that never carry paper text (scripts, chrome widgets, images). ``svg`` is read
+#: only for the text of its ``foreignObject`` blocks (see ``MIN_FOREIGN_TEXT_CHARS``).
 SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "button", "svg", "img", "input", "textarea", "select",
      "dialog", "header", "footer", "nav", "form", "annotation", "annotation-xml"}
+)
+#: MathML invisible operators (zero-width space, function application, invisible
+#: times/separator/plus) that oxide writes inside ``<mo>``: never text.
+INVISIBLE_CHARS_RE = re.compile("[\u200b\u2061\u2062\u2063\u2064\ufeff]")
+#: TeX annotation of a formula (oxide writes presentation MathML plus only this one).
+TEX_ANNOTATION = "application/x-tex"
+
+# --- links -------------------------------------------------------------------------------
+#: Hosts of code, models and data: their links are what 代码与资源 needs (suffix match).
+CODE_HOSTS = (
+    "github.com", "github.io", "gitlab.com", "bitbucket.org", "huggingface.co", "hf.co",
+    "kaggle.com", "zenodo.org", "figshare.com", "modelscope.cn", "gitee.com",
+    "codeberg.org", "sourceforge.net", "paperswithcode.com", "colab.research.google.com",
+    "pypi.org", "npmjs.com", "dataverse.harvard.edu", "osf.io", "openreview.net",
 )
 #: Tags that start a new block when found between paragraphs.
 BLOCK_TAGS = frozenset(
@@ -108,17 +167,38 @@ BLOCK_TAGS = frozenset(
 )
 
 # --- version / id --------------------------------------------------------------------------
-#: ``<base href="/html/2312.12344v1/">`` (all chrome periods) or the watermark text
-#: ``arXiv:2508.08468v6 [cs.SD]``.
-#: Only these two places: an id-shaped string elsewhere may be a cited paper.
+#: ``<base href="/html/2312.12344v1/">`` (LaTeXML 0.8 chrome periods), the watermark text
+#: ``arXiv:2508.08468v6 [cs.SD]`` (``<div id="watermark-tr">``, attributes in any order) or
+#: the canonical link (latexml-oxide pages have no ``<base>``).
+#: Only these places: an id-shaped string elsewhere may be a cited paper.
 PAGE_ID_RES = (
     re.compile(rb"<base\s+href=\"/html/(\d{4}\.\d{4,5})(?:v(\d+))?/?\"", re.IGNORECASE),
     re.compile(
         rb"id=\"watermark-tr\"[^>]*>\s*arXiv:(\d{4}\.\d{4,5})(?:v(\d+))?", re.IGNORECASE
     ),
+    re.compile(
+        rb"<link\b(?=[^>]*\brel=\"canonical\")[^>]*\bhref=\"https?://(?:www\.)?arxiv\.org/"
+        rb"(?:html|abs)/(\d{4}\.\d{4,5})(?:v(\d+))?",
+        re.IGNORECASE,
+    ),
 )
+#: The banner LaTeXML/ar5iv append when the conversion died part-way: the page is truncated.
+FATAL_BANNER = b"had a Fatal error and exited abruptly"
 END_OF_HTML_RE = re.compile(rb"</html\s*>", re.IGNORECASE)
 END_OF_BODY_RE = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+# --- wrong document --------------------------------------------------------------------
+#: Share of the listed title's content words that the page title must hold; below it the
+#: page is another document (arXiv converted a checklist or template ``.tex``), unless
+#: ``MIN_TEXT_TITLE_OVERLAP`` of them occur in the abstract and opening paragraphs.
+MIN_TITLE_OVERLAP = 0.5
+MIN_TEXT_TITLE_OVERLAP = 0.7
+TITLE_STOPWORDS = frozenset(
+    {"a", "an", "the", "of", "for", "and", "or", "in", "on", "to", "with", "via", "by", "from",
+     "at", "as", "is", "are", "be", "its", "their", "into", "towards", "toward", "using",
+     "through", "we", "our", "can", "do", "does", "not", "no", "all", "how", "what", "when",
+     "why", "which", "that", "this", "it", "vs", "versus"}
+)
 
 # --- quality thresholds ------------------------------------------------------------------
 # Pinned in src/paperdigest/eval_baseline.json ("extract_html"), which
