@@ -10,7 +10,8 @@ Every error raised by the library derives from :class:`PaperdigestError`, so cal
     │   └── NoPapersError      nothing listed within the look-back window
     ├── HTTPError              a request failed after retries (url, status)
     │   ├── NotFoundError      404
-    │   ├── RateLimitedError   429/503 after all retries (retry_after)
+    │   ├── RateLimitedError   429/503 after all retries, or asked to wait > http.max_wait
+    │   ├── DeadlineExceededError no complete answer within the request's total deadline
     │   └── BodyTooLargeError  body over the configured size cap
     ├── FetchError             no usable full text/abstract for one paper
     ├── ExtractionError        a page/PDF cannot be turned into a Document
@@ -66,6 +67,10 @@ class HTTPError(PaperdigestError):
 
     #: Start of the error response body, when there was one (e.g. arXiv's "No HTML for …").
     body: str = ""
+    #: The server's own message (one line), when it sent one.
+    detail: str = ""
+    #: Requests the failed logical request cost, when retries ran out.
+    attempts: int | None = None
 
     def __init__(self, message: str, url: str = "", status: int | None = None) -> None:
         super().__init__(message)
@@ -95,6 +100,11 @@ class RateLimitedError(HTTPError):
 
 class BodyTooLargeError(HTTPError):
     """The response body exceeded the configured size cap."""
+
+
+class DeadlineExceededError(HTTPError):
+    """No complete answer within the request's total deadline (``http.deadline``, or
+    ``llm.timeout`` for LLM calls): connect and every read included."""
 
 
 class FetchError(PaperdigestError):
