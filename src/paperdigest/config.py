@@ -12,13 +12,15 @@ raises :class:`ConfigError` naming the file, the line and the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -27,8 +29,30 @@ DEFAULT_ARXIV_URL = "https://arxiv.org"
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 
 
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@]*@)")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def redact_url(text: str) -> str:
+    """Mask the userinfo of every URL in ``text``: ``https://user:pass@host/v1`` →
+    ``https://***@host/v1``. The one function for anything printed, logged or stored that
+    may hold a configured URL (error messages, reports, the store, ``config show``)."""
+    return _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"not an http(s) URL with a host: {redact_url(value)[:80]!r}; "
+            "e.g. https://api.openai.com/v1"
+        )
+    return value
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # Floats must be finite everywhere: `timeout = inf` or nan would disable a deadline.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class LLMSettings(_Strict):
@@ -37,12 +61,38 @@ class LLMSettings(_Strict):
     api_key: str | None = None
     """The key itself; prefer ``api_key_env`` so keys stay out of files."""
     api_key_env: str = "OPENAI_API_KEY"
+    """Name of the environment variable that holds the key (a variable name, never a key)."""
     context_tokens: int = Field(default=16000, ge=500)
     max_output_tokens: int = Field(default=4096, ge=64)
     timeout: float = Field(default=120.0, gt=0)
+    """Total seconds one LLM request may take, connect to last byte (per attempt). A 1.5B
+    model on a laptop CPU needs 600 or more at the default context budget."""
     temperature: float = Field(default=0.2, ge=0, le=2)
+    token_param: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
+    """Request field for the output budget. ``auto``: ``max_tokens``, except for model names
+    of OpenAI reasoning models (gpt-5*, o1/o3/o4*), and switch (remembered per server and
+    model) when the server answers 400 naming it unsupported."""
+    send_temperature: bool | Literal["auto"] = "auto"
+    """Send ``temperature``. ``auto``: yes, except for OpenAI reasoning models, and stop
+    (remembered per server and model) when the server rejects it with a 400."""
     fallback: list[str] = Field(default_factory=list)
     """Backends tried in order when the main one fails for a paper, e.g. ``["extractive"]``."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            # Never echo the value: people put the key itself here.
+            raise ValueError(
+                "must be the NAME of an environment variable (letters, digits, _), e.g. "
+                "OPENAI_API_KEY; put the key itself in that variable, not in the config"
+            )
+        return value
 
 
 class LimitSettings(_Strict):
@@ -62,13 +112,27 @@ class EndpointSettings(_Strict):
     arxiv_url: str = DEFAULT_ARXIV_URL
     arxiv_api_url: str = DEFAULT_ARXIV_API_URL
 
+    @field_validator("hf_url", "arxiv_url", "arxiv_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
+
 
 class HTTPSettings(_Strict):
+    """The one HTTP policy (:mod:`paperdigest.fetch.http`); times in seconds."""
+
     timeout: float = Field(default=30.0, gt=0)
+    """Longest silence while connecting or between two reads."""
+    deadline: float = Field(default=120.0, gt=0)
+    """Total time one attempt may take, connect and all reads (LLM calls: ``llm.timeout``)."""
     retries: int = Field(default=4, ge=0, le=20)
     backoff_base: float = Field(default=1.0, ge=0)
     backoff_max: float = Field(default=60.0, ge=0)
+    max_wait: float = Field(default=60.0, ge=0)
+    """Longest single wait between attempts; a server asking for more (``Retry-After``)
+    makes the request give up at once, with that reason recorded."""
     max_body_mb: float = Field(default=30.0, gt=0)
+    """Largest body accepted from any server, LLM included, counted after decompression."""
     cache: bool = True
 
 
@@ -143,7 +207,7 @@ class LoadedSettings:
             if key in SECRET_KEYS and value:
                 text = mask_secret(str(value))
             else:
-                text = "" if value is None else str(value)
+                text = "" if value is None else redact_url(str(value))
             rows.append((key, text, self.sources.get(key, "default")))
         return rows
 
@@ -198,9 +262,16 @@ def read_config_file(path: Path) -> dict[str, Any]:
         ConfigError: the file is not valid TOML or has an unknown key or bad value.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from exc
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        lineno = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{lineno}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

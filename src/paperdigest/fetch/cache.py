@@ -1,7 +1,7 @@
 """Persistent HTTP response cache keyed by the full request URL.
 
 One small SQLite file (``http-cache.sqlite3``) under ``settings.cache_dir``. It stores
-successful (200) bodies with their headers so that :class:`~paperdigest.fetch.http.HttpClient`
+successful (200) bodies that passed the client's checks, with their headers, so that :class:`~paperdigest.fetch.http.HttpClient`
 can revalidate them with ``If-None-Match`` / ``If-Modified-Since`` (a 304 costs no body), or
 skip the request entirely when an entry is younger than the caller's ``max_age``.
 
@@ -137,6 +137,14 @@ class ResponseCache:
         with self._lock:
             self._conn.execute("DELETE FROM responses WHERE url = ?", (url,))
             self._conn.commit()
+
+    def discard(self, url: str) -> None:
+        """Forget ``url`` because its body turned out unusable (never raises: a cache that
+        cannot write only costs a refetch). Called through ``HttpClient.discard``."""
+        try:
+            self.delete(url)
+        except sqlite3.Error as exc:
+            logger.warning("HTTP cache delete failed for %s: %s", url, exc)
 
     def __len__(self) -> int:
         with self._lock:

@@ -1,5 +1,14 @@
 """One chat client for every OpenAI-compatible server, with structured-output fallback.
 
+Every request goes through the one HTTP policy (:class:`paperdigest.fetch.http.HttpClient`,
+role ``llm``): the OpenAI SDK gets an ``httpx.Client`` whose transport is a
+:class:`~paperdigest.fetch.http.PolicyTransport`, and the SDK's own retries are off
+(``max_retries=0``). So ``limits.llm`` paces LLM calls, they appear in the run's request
+count, replies are capped by ``http.max_body_mb`` (decompressed), every call ends within
+``llm.timeout`` (connect to last byte), and 429/5xx are retried by the same policy as every
+other request — including an error object inside a 200 (OpenRouter and other gateways:
+``{"error": {"code": 429, "message": …}}`` with no ``choices``), whose message is kept.
+
 Servers differ in what ``response_format`` they accept (OpenAI: ``json_schema``; DeepSeek and
 many vLLM/Ollama builds: ``json_object`` only; some llama.cpp/proxy setups: nothing). The
 client tries, per request::
@@ -7,38 +16,59 @@ client tries, per request::
     json_schema  ──400──►  json_object  ──400──►  text (no response_format)
 
 and remembers per ``(base_url, model)`` which mode worked, in the process-wide dict
-:data:`MODE_MEMORY`, so the second paper of a run makes no rejected call. The memory is
-in-process only (a new run probes again, costing at most two rejected calls).
+:data:`MODE_MEMORY`. In the same way it learns the request parameters a model accepts
+(:data:`PARAM_MEMORY`): OpenAI's reasoning models (gpt-5, o-series) answer 400 to
+``max_tokens`` (they want ``max_completion_tokens``) and to any ``temperature`` but 1; the
+client then retries without them and remembers. ``llm.token_param`` and
+``llm.send_temperature`` set both explicitly.
 
 The caller builds the messages per mode (a JSON prompt for the first two, a Markdown prompt
 for ``text``); the client returns the raw answer text and the mode used. Parsing and the
 repair round live with the summarizer (``paperdigest.summarize.openai``).
 
-Errors (every ``openai`` exception is wrapped exactly once)::
+Errors (every failure is wrapped exactly once)::
 
     401/403                         → AuthError (stop the run; fix the key)
     400 "context length" wording    → ContextLengthError (repack smaller and retry)
-    429, 5xx, connection reset      → retried with backoff (Retry-After honoured), then LLMError
-    timeout, other 4xx              → LLMError
+    429, 5xx, reset, error-in-200   → retried by the HTTP policy, then LLMError
+    cannot connect after retries    → LLMUnavailableError
+    no answer within llm.timeout    → LLMError naming the setting to raise
+    malformed / oversized reply     → LLMError with a one-line reason
+    other 4xx                       → LLMError with the server's message
 """
 
 from __future__ import annotations
 
-import email.utils
+import json
 import logging
+import re
 import threading
-import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AuthError, ContextLengthError, LLMError, LLMUnavailableError
+import httpx
+
+from ..config import redact_url
+from ..errors import (
+    AuthError,
+    BodyTooLargeError,
+    ContextLengthError,
+    DeadlineExceededError,
+    HTTPError,
+    LLMError,
+    LLMUnavailableError,
+    PaperdigestError,
+    RateLimitedError,
+)
 
 if TYPE_CHECKING:
-    import httpx
     import openai
 
     from ..config import Settings
+    from ..fetch.http import HttpClient, Response
+    from ..fetch.ratelimit import Clock
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +80,13 @@ MessagesFor = Callable[[str], list[Message]]
 
 #: (base_url, model) → the mode that last worked; shared by all clients in this process.
 MODE_MEMORY: dict[tuple[str, str], str] = {}
+#: (base_url, model) → learned request parameters: ``token_param`` and ``temperature``
+#: (False once the server rejected it).
+PARAM_MEMORY: dict[tuple[str, str], dict[str, Any]] = {}
 _MEMORY_LOCK = threading.Lock()
+
+# OpenAI reasoning models (also behind gateways: "openai/gpt-5-mini", "o3-mini", "o4-mini").
+_REASONING_MODEL = re.compile(r"^(?:.*/)?(?:gpt-5|o[1-9])(?:$|[-.:_])", re.IGNORECASE)
 
 # Phrases servers use for an over-long prompt: OpenAI "maximum context length" /
 # code "context_length_exceeded"; vLLM "This model's maximum context length is";
@@ -66,12 +102,37 @@ _CONTEXT_PHRASES = (
 )
 # Phrases that say the response_format parameter itself was the problem.
 _FORMAT_PHRASES = ("response_format", "json_schema", "json_object", "unsupported", "not supported")
+_UNSUPPORTED = ("unsupported", "not supported", "does not support", "only the default",
+                "not allowed", "invalid")
+
+# Error codes/types of error objects (in a 200 or an error status) → the status they mean.
+_CODE_STATUS = {
+    "rate_limit_exceeded": 429,
+    "rate_limit_error": 429,
+    "too_many_requests": 429,
+    "insufficient_quota": 429,
+    "server_error": 500,
+    "internal_error": 500,
+    "internal_server_error": 500,
+    "api_error": 500,
+    "bad_gateway": 502,
+    "overloaded": 503,
+    "overloaded_error": 503,
+    "service_unavailable": 503,
+    "timeout": 504,
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+}
 
 
 def forget_modes() -> None:
-    """Clear :data:`MODE_MEMORY` (tests; or after switching a server's model build)."""
+    """Clear :data:`MODE_MEMORY` and :data:`PARAM_MEMORY` (tests; or after switching a
+    server's model build)."""
     with _MEMORY_LOCK:
         MODE_MEMORY.clear()
+        PARAM_MEMORY.clear()
 
 
 @dataclass
@@ -89,7 +150,11 @@ class ChatAnswer:
     """``message.refusal`` when the model refused (OpenAI structured outputs)."""
     finish_reason: str | None = None
     calls: int = 1
-    """HTTP requests this answer cost (rejected modes and retries included)."""
+    """HTTP requests this answer cost (rejected modes, rejected parameters and retries
+    included)."""
+    reasoning: str | None = None
+    """``message.reasoning_content`` (DeepSeek-R1, Qwen3 via vLLM/SGLang), kept apart from
+    the answer."""
 
 
 def _estimate_tokens(text: str) -> int:
@@ -105,80 +170,191 @@ def _messages_text(messages: Sequence[Message]) -> str:
     return "\n".join(str(m.get("content") or "") for m in messages)
 
 
-def _error_text(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    err = body.get("error", body) if isinstance(body, dict) else None
+def _error_object_text(err: Any, fallback: str) -> str:
     if isinstance(err, dict) and err.get("message"):
         extra = [str(err[k]) for k in ("code", "param") if err.get(k)]
         return str(err["message"]) + (f" ({', '.join(extra)})" if extra else "")
-    return str(exc.message or f"HTTP {exc.status_code}")
+    if isinstance(err, str) and err.strip():
+        return err
+    return fallback
 
 
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    headers = exc.response.headers if exc.response is not None else {}
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return float(value) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
+def _error_text(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    err = body.get("error", body) if isinstance(body, dict) else None
+    text = _error_object_text(err, str(exc.message or f"HTTP {exc.status_code}"))
+    return " ".join(text.split())[:500]
+
+
+def _error_param(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    err = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(err, dict) and isinstance(err.get("param"), str):
+        return str(err["param"])
+    return ""
+
+
+def error_status(err: Any) -> int:
+    """The HTTP status an error object stands for: its numeric ``code``/``status``, else its
+    ``code``/``type`` name (``rate_limit_exceeded`` → 429, ``server_error`` → 500 …), else 502
+    (an upstream failure the gateway did not name)."""
+    if isinstance(err, dict):
+        for key in ("code", "status", "status_code"):
+            value = err.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+                return value
+            if isinstance(value, str) and value.isdigit() and 400 <= int(value) <= 599:
+                return int(value)
+        for key in ("code", "type"):
+            value = err.get(key)
+            if isinstance(value, str) and value.lower() in _CODE_STATUS:
+                return _CODE_STATUS[value.lower()]
+    return 502
+
+
+def check_reply(response: Response) -> Response | None:
+    """The LLM role's check of every 2xx reply (a :data:`paperdigest.fetch.http.Check`).
+
+    Raises:
+        RetryReply: an error object inside a 200 whose code is 429/5xx (retried with backoff).
+        HTTPError: the body is not JSON (not UTF-8, garbage, nested absurdly deep) or has no
+            ``choices``.
+
+    Returns:
+        For an error object with another code, a response with that status and the error
+        object as body (the SDK then raises the matching error, with the server's message).
+    """
+    from ..fetch.http import Response as HttpResponse
+    from ..fetch.http import RetryReply, parse_json
+
+    shown = redact_url(response.url)
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:  # HTTP-date form (RFC 9110 §10.2.3)
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+        data = parse_json(response.content)
+    except ValueError as exc:
+        raise HTTPError(
+            f"the LLM server at {shown} sent a malformed reply ({exc}); "
+            "check llm.base_url and that it is an OpenAI-compatible /v1 endpoint",
+            shown,
+            response.status,
+        ) from None
+    if isinstance(data, dict) and data.get("error") and not data.get("choices"):
+        err = data["error"]
+        status = error_status(err)
+        text = _error_object_text(err, "unnamed error")
+        text = " ".join(text.split())[:500]
+        if status == 429 or status >= 500:
+            raise RetryReply(status, text)
+        body = json.dumps({"error": err if isinstance(err, dict) else {"message": text}})
+        return HttpResponse(response.url, status, dict(response.headers), body.encode("utf-8"),
+                            elapsed=response.elapsed)
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        raise HTTPError(
+            f"the LLM server at {shown} answered {response.status} without 'choices' "
+            "(not a chat completion); check llm.base_url",
+            shown,
+            response.status,
+        )
+    return None
+
+
+class _SleepClock:
+    """A clock whose waits go to an injected ``sleep`` and advance its own time (tests)."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        from ..fetch.ratelimit import FakeClock
+
+        self._fake = FakeClock()
+        self._sleep = sleep
+
+    def monotonic(self) -> float:
+        return self._fake.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._sleep(seconds)
+            self._fake.sleep(seconds)
 
 
 class ChatClient:
     """Chat completions against one OpenAI-compatible server (``settings.llm``).
 
     Thread-safe: one client can serve all of a run's concurrent papers.
+
+    Args:
+        settings: ``llm`` and ``http`` settings.
+        http: the run's HTTP policy (pacing, counting, deadlines, caps, retries); default:
+            a private one (its own ``limits.llm`` limiter and counters).
+        http_client: same as ``http`` (the name the summarizer factory uses).
+        sleep: only without ``http``: where retry waits go (tests record them).
+        clock: only without ``http``: the policy's clock.
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        http: HttpClient | None = None,
+        http_client: HttpClient | httpx.Client | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        import time as _time
+
+        from ..fetch.http import HttpClient, PolicyTransport
+
         self.settings = settings
         self.base_url = settings.llm.base_url.rstrip("/")
+        self.shown_url = redact_url(self.base_url)
         self.model = settings.llm.model
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self.calls = 0
-        """HTTP requests sent (rejected and retried ones included)."""
-        self.retries = settings.http.retries
-        # Local servers (vLLM, Ollama, llama.cpp) take any key; the SDK insists on one.
-        # max_retries=0: retries are ours, so that Retry-After and the sleep are testable.
-        self._http_client = http_client
+        if http is None and isinstance(http_client, HttpClient):
+            http = http_client
+        if http is None:
+            if clock is None and sleep is not None and sleep is not _time.sleep:
+                clock = _SleepClock(sleep)
+            transport = None
+            if isinstance(http_client, httpx.Client):
+                # A caller's own httpx client: still sent through the one policy.
+                transport = _ClientTransport(http_client)
+            http = HttpClient(settings, clock=clock, transport=transport, no_cache=True)
+            weakref.finalize(self, http.close)
+        self.http = http
+        self._sdk_http = httpx.Client(
+            transport=PolicyTransport(http, "llm", check=check_reply, on_reply=self._on_reply),
+            trust_env=False,  # proxies are the policy client's business
+            timeout=None,
+        )
+        weakref.finalize(self, self._sdk_http.close)
         self._client: openai.OpenAI | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def calls(self) -> int:
+        """LLM requests sent through this client's policy (all clients sharing it included)."""
+        return int(self.http.counters()["by_role"]["llm"])
 
     @property
     def _openai(self) -> openai.OpenAI:
         # The SDK is imported and built on first use (about 1 s): a fully cached rerun
         # never pays for it.
-        if self._client is None:
-            import openai
+        with self._client_lock:
+            if self._client is None:
+                import openai
 
-            self._client = openai.OpenAI(
-                base_url=self.base_url,
-                api_key=self.settings.api_key() or "EMPTY",
-                timeout=self.settings.llm.timeout,
-                max_retries=0,
-                # openai>=3 types this as httpx2.Client but accepts a legacy httpx.Client
-                # at runtime (is_legacy_httpx_sync_client); our HTTP stack is httpx.
-                http_client=self._http_client,  # type: ignore[arg-type]
-            )
-        return self._client
+                self._client = openai.OpenAI(
+                    base_url=self.base_url,
+                    # Local servers (vLLM, Ollama, llama.cpp) take any key; the SDK wants one.
+                    api_key=self.settings.api_key() or "EMPTY",
+                    timeout=self.settings.llm.timeout,
+                    max_retries=0,  # one policy decides: fetch.http's
+                    # openai>=3 types this as httpx2.Client but accepts a legacy httpx.Client
+                    # at runtime (is_legacy_httpx_sync_client); our HTTP stack is httpx.
+                    http_client=self._sdk_http,  # type: ignore[arg-type]
+                )
+            return self._client
+
+    def close(self) -> None:
+        """Close the SDK's connection (and the private policy client, if any)."""
+        self._sdk_http.close()
 
     @property
     def memory_key(self) -> tuple[str, str]:
@@ -191,8 +367,59 @@ class ChatClient:
     def _remember(self, mode: str) -> None:
         with _MEMORY_LOCK:
             if MODE_MEMORY.get(self.memory_key) != mode:
-                logger.info("LLM %s at %s: using %s output", self.model, self.base_url, mode)
+                logger.info("LLM %s at %s: using %s output", self.model, self.shown_url, mode)
             MODE_MEMORY[self.memory_key] = mode
+
+    # ------------------------------------------------------------------ parameters
+
+    def request_params(self) -> dict[str, Any]:
+        """The output-budget field and temperature to send: configured, else learned for this
+        server and model, else guessed from the model name."""
+        llm = self.settings.llm
+        with _MEMORY_LOCK:
+            learned = dict(PARAM_MEMORY.get(self.memory_key, {}))
+        reasoning = bool(_REASONING_MODEL.match(self.model))
+        token_param = llm.token_param
+        if token_param == "auto":
+            token_param = learned.get(
+                "token_param", "max_completion_tokens" if reasoning else "max_tokens"
+            )
+        send_temperature = llm.send_temperature
+        if send_temperature == "auto":
+            send_temperature = learned.get("temperature", not reasoning)
+        params: dict[str, Any] = {token_param: llm.max_output_tokens}
+        if send_temperature:
+            params["temperature"] = llm.temperature
+        return params
+
+    def _learn(self, key: str, value: Any) -> None:
+        with _MEMORY_LOCK:
+            PARAM_MEMORY.setdefault(self.memory_key, {})[key] = value
+        logger.info("LLM %s at %s: learned %s = %s", self.model, self.shown_url, key, value)
+
+    def _param_rejected(self, status: int, text: str, param: str, sent: dict[str, Any]) -> bool:
+        """Learn from a 400 that rejects ``max_tokens``/``temperature``; True to resend."""
+        if status != 400:
+            return False
+        lowered = text.lower()
+        llm = self.settings.llm
+        if llm.token_param == "auto":
+            for name, other in (("max_tokens", "max_completion_tokens"),
+                                ("max_completion_tokens", "max_tokens")):
+                named = param == name or f"'{name}'" in lowered or f"`{name}`" in lowered
+                if name in sent and named and (
+                    param == name or any(p in lowered for p in _UNSUPPORTED)
+                ):
+                    self._learn("token_param", other)
+                    return True
+        if llm.send_temperature == "auto" and "temperature" in sent:
+            named = param == "temperature" or "temperature" in lowered
+            if named and (param == "temperature" or any(p in lowered for p in _UNSUPPORTED)):
+                self._learn("temperature", False)
+                return True
+        return False
+
+    # ------------------------------------------------------------------ completions
 
     def complete_structured(
         self,
@@ -210,129 +437,192 @@ class ChatClient:
             schema_name: its name (``[a-zA-Z0-9_-]``).
 
         Returns:
-            The answer text (possibly empty; validation is the caller's) and the mode used.
+            The answer text (possibly empty; validation is the caller's) and the mode used;
+            ``calls`` counts every request it cost.
 
         Raises:
             AuthError: 401/403.
             ContextLengthError: the prompt is longer than the model's context.
-            LLMError: rate limited or server failing after all retries, timeout, connection
-                failure, or the server rejected the plain request too.
+            LLMUnavailableError: the server cannot be reached (after retries).
+            LLMError: rate limited or server failing after all retries, no answer within
+                ``llm.timeout``, a malformed or oversized reply, or the server rejected the
+                plain request too.
         """
+        started = self.http.sent_by_this_thread()
         start = self.remembered_mode() or MODES[0]
-        rejected_calls = 0
         for mode in MODES[MODES.index(start):]:
             msgs = list(messages(mode) if callable(messages) else messages)
             try:
                 answer = self._complete(msgs, mode, schema, schema_name)
             except _ModeRejected as rejected:
-                rejected_calls += rejected.calls
                 logger.info(
                     "LLM %s rejected %s output (%s); trying the next mode",
                     self.model, mode, rejected,
                 )
                 continue
             self._remember(mode)
-            answer.calls += rejected_calls
+            answer.calls = self.http.sent_by_this_thread() - started
             return answer
         raise LLMError("LLM server rejected every output mode")  # pragma: no cover
 
     def complete_text(self, messages: Sequence[Message]) -> ChatAnswer:
         """A plain chat completion (no ``response_format``); errors as above."""
-        return self._complete(list(messages), "text", {}, "")
+        started = self.http.sent_by_this_thread()
+        answer = self._complete(list(messages), "text", {}, "")
+        answer.calls = self.http.sent_by_this_thread() - started
+        return answer
 
     def _complete(
         self, messages: list[Message], mode: str, schema: dict[str, Any], schema_name: str
     ) -> ChatAnswer:
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": self.settings.llm.temperature,
-            "max_tokens": self.settings.llm.max_output_tokens,
-        }
-        if mode == "json_schema":
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+        for _ in range(3):  # at most two learned parameter changes
+            kwargs: dict[str, Any] = {
+                "model": self.model,
+                "messages": messages,
+                **self.request_params(),
             }
-        elif mode == "json_object":
-            kwargs["response_format"] = {"type": "json_object"}
-        response, calls = self._send(kwargs, mode)
-        answer = self._answer(response, messages, mode)
-        answer.calls = calls
-        return answer
+            if mode == "json_schema":
+                kwargs["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+                }
+            elif mode == "json_object":
+                kwargs["response_format"] = {"type": "json_object"}
+            try:
+                response = self._send(kwargs, mode)
+            except _ParamRejected:
+                continue
+            return self._answer(response, messages, mode)
+        raise LLMError(  # pragma: no cover - needs a server rejecting every variant
+            f"LLM server {self.shown_url} rejected the request parameters of {self.model}; "
+            "set llm.token_param and llm.send_temperature"
+        )
 
-    def _send(self, kwargs: dict[str, Any], mode: str) -> tuple[Any, int]:
-        """The completion and how many requests it took."""
+    def _send(self, kwargs: dict[str, Any], mode: str) -> Any:
+        """The SDK's completion object; every failure mapped to our errors."""
         import openai
 
         client = self._openai
-        attempt = 0
-        while True:
-            with self._lock:
-                self.calls += 1
-            try:
-                return client.chat.completions.create(**kwargs), attempt + 1
-            except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-                raise AuthError(
-                    f"LLM server {self.base_url} rejected the API key ({exc.status_code}): "
-                    f"set OPENAI_API_KEY, or name the variable that holds the key with "
-                    f"llm.api_key_env (now {self.settings.llm.api_key_env}), and check that "
-                    f"the key may use model {self.model!r}"
-                ) from exc
-            except openai.APITimeoutError as exc:
-                raise LLMError(
-                    f"LLM server {self.base_url} did not answer within "
-                    f"{self.settings.llm.timeout:g} s: raise llm.timeout or use a faster model"
-                ) from exc
-            except openai.APIConnectionError as exc:
-                if attempt >= self.retries:
-                    raise LLMUnavailableError(
-                        f"cannot connect to the LLM server {self.base_url} "
-                        f"({str(exc).rstrip('.')}): check llm.base_url (OPENAI_BASE_URL) "
-                        "and that the server is running"
-                    ) from exc
-                delay = self._backoff(attempt, None)
-            except openai.APIStatusError as exc:
-                status = exc.status_code
-                text = _error_text(exc)
-                lowered = text.lower()
-                if status in (400, 413, 422) and any(p in lowered for p in _CONTEXT_PHRASES):
-                    raise ContextLengthError(
-                        f"prompt too long for {self.model}: {text}"
-                    ) from exc
-                if mode != "text" and (
-                    status == 400
-                    or (status == 422 and any(p in lowered for p in _FORMAT_PHRASES))
-                ):
-                    # Any 400 on a structured mode counts as "parameter unsupported": servers
-                    # word it in many ways, and the next mode is cheaper to try than to parse.
-                    raise _ModeRejected(text, attempt + 1) from exc
-                if status == 429 or status >= 500:
-                    if attempt >= self.retries:
-                        raise LLMError(
-                            f"LLM server {self.base_url} answered {status} after "
-                            f"{attempt + 1} tries: {text}; lower --concurrency or retry later"
-                        ) from exc
-                    delay = self._backoff(attempt, _retry_after(exc))
-                else:
-                    raise LLMError(f"LLM server {self.base_url} answered {status}: {text}") from exc
-            except openai.OpenAIError as exc:
-                raise LLMError(f"LLM request failed: {exc}") from exc
-            logger.warning("LLM request failed, retry %d in %.1f s", attempt + 1, delay)
-            self._sleep(delay)
-            attempt += 1
+        try:
+            return client.chat.completions.create(**kwargs)
+        except PaperdigestError as exc:
+            raise self._policy_error(exc) from exc
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            raise AuthError(
+                f"LLM server {self.shown_url} rejected the API key ({exc.status_code}): "
+                f"set OPENAI_API_KEY, or name the variable that holds the key with "
+                f"llm.api_key_env (now {self.settings.llm.api_key_env}), and check that "
+                f"the key may use model {self.model!r}"
+            ) from None
+        except openai.APITimeoutError as exc:
+            raise self._timeout_error() from exc
+        except openai.APIConnectionError as exc:
+            # openai<3 wraps what the transport raised; ours are in __cause__.
+            if isinstance(exc.__cause__, PaperdigestError):
+                raise self._policy_error(exc.__cause__) from exc.__cause__
+            raise LLMUnavailableError(
+                f"cannot connect to the LLM server {self.shown_url} "
+                f"({redact_url(str(exc)).rstrip('.')}): check llm.base_url (OPENAI_BASE_URL) "
+                "and that the server is running"
+            ) from exc
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            text = redact_url(_error_text(exc))
+            lowered = text.lower()
+            if status in (400, 413, 422) and any(p in lowered for p in _CONTEXT_PHRASES):
+                raise ContextLengthError(f"prompt too long for {self.model}: {text}") from None
+            if self._param_rejected(status, text, _error_param(exc), kwargs):
+                raise _ParamRejected(text) from None
+            if mode != "text" and (
+                status == 400 or (status == 422 and any(p in lowered for p in _FORMAT_PHRASES))
+            ):
+                # Any 400 on a structured mode counts as "parameter unsupported": servers
+                # word it in many ways, and the next mode is cheaper to try than to parse.
+                raise _ModeRejected(text) from None
+            raise LLMError(f"LLM server {self.shown_url} answered {status}: {text}") from None
+        except openai.OpenAIError as exc:
+            raise LLMError(f"LLM request failed: {redact_url(str(exc))}") from exc
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        http = self.settings.http
-        if retry_after is not None:
-            return min(retry_after, http.backoff_max)
-        return float(min(http.backoff_base * (2**attempt), http.backoff_max))
+    def _timeout_error(self) -> LLMError:
+        llm = self.settings.llm
+        return LLMError(
+            f"LLM server {self.shown_url} gave no complete answer within llm.timeout = "
+            f"{llm.timeout:g} s: raise llm.timeout (a small model on a CPU needs 600 or more), "
+            f"or lower llm.context_tokens ({llm.context_tokens}) / llm.max_output_tokens "
+            f"({llm.max_output_tokens}), or use a faster model"
+        )
+
+    def _policy_error(self, exc: PaperdigestError) -> LLMError:
+        """Our error for a failure the HTTP policy raised through the SDK."""
+        text = str(exc)
+        if isinstance(exc, LLMError):
+            return exc
+        if isinstance(exc, DeadlineExceededError):
+            return self._timeout_error()
+        if isinstance(exc, BodyTooLargeError):
+            return LLMError(f"LLM reply rejected: {text}")
+        status = getattr(exc, "status", None)
+        attempts = getattr(exc, "attempts", None)
+        if isinstance(exc, HTTPError) and status is not None and attempts is not None:
+            detail = getattr(exc, "detail", "")
+            wait = (
+                f" (it asked to wait {exc.retry_after:g} s)"
+                if isinstance(exc, RateLimitedError) and exc.retry_after else ""
+            )
+            return LLMError(
+                f"LLM server {self.shown_url} answered {status} after {attempts} tries"
+                f"{wait}: {detail or 'no message'}; lower --concurrency or limits.llm, "
+                "or retry later"
+            )
+        if isinstance(exc, RateLimitedError):
+            return LLMError(f"LLM server: {text}; lower --concurrency or retry later")
+        if isinstance(exc, HTTPError) and exc.status is None:
+            return LLMUnavailableError(
+                f"cannot connect to the LLM server {self.shown_url} ({text}): check "
+                "llm.base_url (OPENAI_BASE_URL) and that the server is running"
+            )
+        return LLMError(f"LLM server: {text}")
+
+    def _on_reply(self, request: httpx.Request, response: Response | None) -> None:
+        """Count one finished LLM request's tokens in the policy's counters (the one place
+        calls and tokens are counted, whatever the caller later makes of the answer)."""
+        if response is None or response.status >= 300:
+            return
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            return
+        usage = data.get("usage") if isinstance(data, dict) else None
+        tokens_in = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+        tokens_out = usage.get("completion_tokens") if isinstance(usage, dict) else None
+        if isinstance(tokens_in, int) and isinstance(tokens_out, int):
+            self.http.record_llm_usage(tokens_in, tokens_out)
+            return
+        try:
+            sent = json.loads(request.content)
+        except ValueError:
+            sent = {}
+        messages = sent.get("messages", []) if isinstance(sent, dict) else []
+        choices = data.get("choices") if isinstance(data, dict) else None
+        content = ""
+        if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+            message = choices[0].get("message") or {}
+            if isinstance(message, dict):
+                content = str(message.get("content") or message.get("refusal") or "")
+        self.http.record_llm_usage(
+            _estimate_tokens(_messages_text(messages)), _estimate_tokens(content), estimated=True
+        )
 
     def _answer(self, response: Any, messages: list[Message], mode: str) -> ChatAnswer:
         choices = getattr(response, "choices", None) or []
         message = choices[0].message if choices else None
         text = (getattr(message, "content", None) or "") if message is not None else ""
         refusal = getattr(message, "refusal", None) if message is not None else None
+        reasoning = None
+        if message is not None:
+            extra = getattr(message, "model_extra", None) or {}
+            value = extra.get("reasoning_content") or extra.get("reasoning")
+            reasoning = value if isinstance(value, str) and value else None
         finish = getattr(choices[0], "finish_reason", None) if choices else None
         usage = getattr(response, "usage", None)
         tokens_in = getattr(usage, "prompt_tokens", None) if usage is not None else None
@@ -350,12 +640,23 @@ class ChatClient:
             estimated=estimated,
             refusal=refusal,
             finish_reason=finish,
+            reasoning=reasoning,
         )
+
+
+class _ClientTransport(httpx.BaseTransport):
+    """Sends through a caller's own ``httpx.Client`` (its hooks and settings apply)."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.client.send(request, stream=True)
 
 
 class _ModeRejected(Exception):
     """The server rejected the response_format of this mode (internal)."""
 
-    def __init__(self, message: str, calls: int) -> None:
-        super().__init__(message)
-        self.calls = calls
+
+class _ParamRejected(Exception):
+    """The server rejected max_tokens/temperature; learned, resend (internal)."""
