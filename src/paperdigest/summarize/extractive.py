@@ -146,7 +146,7 @@ _CONSTRUCT = re.compile(
     r"\b(we|this (paper|work|report|study)|our (work|paper))" + _GAP +
     r"\s+(propose[sd]?|introduce[sd]?|present(s|ed)?|design(s|ed)?|develop(s|ed)?|build|built|"
     r"construct(s|ed|e)?|curate[sd]?|release[sd]?|formulate[sd]?|create[sd]?|devise[sd]?|"
-    r"contribute[sd]?|extend(s|ed)?|offer(s|ed)?|provide[sd]?)\b",
+    r"contribute[sd]?)\b",
     re.IGNORECASE,
 )
 # "In this paper, we study …": the contribution statement of an analysis paper.
@@ -174,8 +174,12 @@ _BARE_RELEASE = re.compile(
 # Items of an enumeration are innovations only after a cue that they are ("three key designs:
 # 1) …", "our contributions: (i) …"), not a pipeline's stages or an output's parts.
 _DESIGN_CUE = re.compile(
-    r"\b(key|main|core|novel|major)\s+[\w-]+|contributions?|designs?|innovations?|"
-    r"components?|techniques?|ideas?|insights?|novelt(y|ies)",
+    r"\b(contributions?|innovations?|novelt(y|ies)|"
+    r"(key|main|core|major|novel|technical)\s+(designs?|components?|techniques?|ideas?|"
+    r"innovations?|contributions?|modules?|features?|mechanisms?|strateg(y|ies)|aspects?|"
+    r"ingredients?)|"
+    r"(two|three|four|five|several)\s+(key\s+|novel\s+|main\s+)?(designs|components|"
+    r"techniques|innovations|modules|mechanisms|strategies|ingredients))\b",
     re.IGNORECASE,
 )
 _WE = re.compile(r"\b(we|our)\b", re.IGNORECASE)
@@ -208,24 +212,44 @@ _SUBJECT = re.compile(
 # as input", "using X data … we measure"); anything vaguer leaves 输入 "论文未提及".
 _IO_INPUT = re.compile(
     r"\b(takes?|taking|accepts?|receives?|consumes?|ingests?)\b[^.;]{0,100}?\bas (its |an? |the )?"
-    r"inputs?\b|\bas inputs?\b|\b(the |its |our |model |system )inputs? (is|are|consists?|"
-    r"compris\w+|includ\w+)\b|\binputs? (to|of) (the|our|this) [\w-]+ (is|are)\b|"
-    r"^(given|conditioned on) (?!that\b)[^,;]{3,120},|\bconditioned on\b|"
-    r"^(using|from) [^,;]{3,120}\b(data|measurements?|observations?|images?|videos?|scans?|"
-    r"recordings?|sequences?|catalogu?es?|surveys?|corpus|corpora|logs?|samples?)\b[^,;]{0,60},"
+    r"inputs?\b|\bas ([\w-]+ ){0,2}inputs?\b|\b(the |its |our |model |system )inputs? (is|are|"
+    r"consists?|compris\w+|includ\w+)\b|\binputs? (to|of) (the|our|this) [\w-]+ (is|are)\b|"
+    r"^(given|conditioned on) (?!that\b)[^,;]{3,120},|\bcondition(s|ed|ing)? on\b|"
+    r"\bfrom ([\w-]+ ){0,4}inputs?\b|\b(fed|feeds?|feeding) ([\w-]+ ){0,2}into\b|"
+    r"\bfrom (a |an |the )?(given|single|single-view|monocular|input|raw|casually captured|"
+    r"user-provided|multi-view|sparse|unposed|noisy|short|long)\b[^.;]{0,60}?\b(images?|videos?|"
+    r"views?|sequences?|clips?|scans?|text|prompts?|audio|speech|recordings?|signals?|"
+    r"frames?|photos?|sketch(es)?|point clouds?|captures?|descriptions?|instructions?)\b|"
+    r"^(using|by (using|integrating|combining|fitting|analy[sz]ing)|based on) [^,;]{3,160}\b"
+    r"(data|measurements?|observations?|posteriors?|catalogu?es?|samples?|surveys?|signals?|"
+    r"spectra|images?|videos?|recordings?|logs?|corpus|corpora|datasets?|inputs?)\b[^,;]{0,80},"
     r"\s+we\b",
     re.IGNORECASE,
 )
+# "<system> maps X to Y", "transforms X into Y": X is the input (the subject must be the
+# system, see :func:`_system_subject`).
+_IO_MAP = re.compile(r"(?<!-)\b(maps|transforms|converts|lifts)\b[^.;]{3,100}?\b(in)?to\b",
+                     re.IGNORECASE)
 # Explicit output phrasings, with the paper's system (not "we") as the subject.
 _IO_OUTPUT_VERB = re.compile(
     r"\b(outputs|produces|generates|returns|predicts|synthesi[sz]es|emits|renders|"
-    r"(is able|learns|is trained|are trained|learn) to (output|produce|generate|return|"
-    r"predict|synthesi[sz]e))\b",
+    r"(?<=, )(producing|generating|outputting|predicting|returning)|"
+    r"(can|could|will|is able to|are able to|learns? to|is trained to|are trained to|"
+    r"designed to|developed to) (\w+ly )?(output|produce|generate|return|predict|"
+    r"synthesi[sz]e|derive|reconstruct|render|select|extract|detect|classify|estimate|"
+    r"segment|locali[sz]e|rank|retrieve|identify))\b",
     re.IGNORECASE,
 )
 _IO_OUTPUT_NOUN = re.compile(
+    r"\b(is|are) (a|an)\b[^.;,]{0,60}\b(predictor|generator|estimator|detector|classifier|"
+    r"segmenter|synthesi[sz]er)s?\b|"
     r"\b(the |its |our |model |system |final )outputs? (is|are|consists?|compris\w+|includ\w+)\b|"
     r"\bas (its |the )?outputs?\b|\boutputs? (of|from) (the|our|this) [\w-]+ (is|are)\b",
+    re.IGNORECASE,
+)
+_SYSTEM_NOUN = re.compile(
+    r"\b(model|network|system|framework|method|approach|pipeline|agent|decoder|generator|"
+    r"module|architecture|algorithm|predictor|detector|transformer|estimator)s?\b",
     re.IGNORECASE,
 )
 # What may stand before an output verb as its subject: the system, never "we".
@@ -279,7 +303,7 @@ _RESULT = re.compile(
 _COMPARE = re.compile(
     r"\b(outperform\w*|improv\w*|achiev\w*|surpass\w*|exceed\w*|reduc\w*|increas\w*|"
     r"decreas\w*|gains?|better|worse|higher|lower|faster|slower|speedups?|beats?|"
-    r"compared (to|with)|comparing to|relative to|drops?|rises?|yields?|reach\w*|attain\w*|"
+    r"compared (to|with)|comparing to|relative to|drops?|rises?|reach\w*|attain\w*|"
     r"prefer\w*|exclud\w*|consistent with|constrain\w*|upper limit|lower limit|favou?r\w*|"
     r"indicat\w*|tension)\b",
     re.IGNORECASE,
@@ -606,11 +630,30 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
         used.add(innovation.detail)
     workflow = _workflow(methods, intro_sents, abstract_sents, claim_index, used)
     used.add(workflow)
+    hardware = _hardware(parts, doc, abstract_sents, used)
+    # The claim sentence is the only evidence of a field left empty (the innovations, else
+    # the input, else the output): it moves there, and 一句话核心贡献 becomes the paper's own
+    # one-line statement of its contribution, the title. One sentence stays in one field.
+    claim_sentence = contribution if claim_index >= 0 or intro_sents else ""
+    if claim_index >= 0 and not any(
+        i.detail.rstrip(". …") in abstract_sents[claim_index] for i in innovations
+    ):
+        claim_sentence = _clip(abstract_sents[claim_index])  # whole, not cut before a list
+    name_re = _names_re(names)
+    title_line = _clip(" ".join((ref.title or doc.title).split()))
+    if claim_sentence and title_line:
+        if not innovations and _is_contribution_statement(claim_sentence):
+            innovations = [Innovation(_one_line_title(claim_sentence), claim_sentence)]
+            contribution = title_line
+        elif not input_text and _explicit_input(claim_sentence, name_re):
+            input_text, contribution = claim_sentence, title_line
+        elif not output_text and _explicit_output(claim_sentence, name_re):
+            output_text, contribution = claim_sentence, title_line
     usage = Usage(
         input=_clip(input_text) if input_text else missing,
         output=_clip(output_text) if output_text else missing,
         workflow=workflow or missing,
-        hardware=_hardware(parts, doc, abstract_sents, used) or missing,
+        hardware=hardware or missing,
         code_and_resources=_resources(ref, doc) or missing,
     )
     if not innovations:
@@ -703,6 +746,15 @@ def _own_sentences(
     return out
 
 
+def _is_contribution_statement(sentence: str) -> bool:
+    """A construction or study claim ("we propose …", "in this paper, we study …"), not a
+    release sentence."""
+    return bool(
+        (_CONSTRUCT.search(sentence) or _STUDY.search(sentence))
+        and not _BARE_RELEASE.search(sentence)
+    )
+
+
 def _names_re(names: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(n) for n in names)) if names else None
 
@@ -713,7 +765,8 @@ def _explicit_input(sentence: str, name_re: re.Pattern[str] | None) -> bool:
     "using X data …, we …"."""
     match = _IO_INPUT.search(sentence)
     if not match:
-        return False
+        mapping = _IO_MAP.search(sentence)
+        return bool(mapping) and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
     if re.match(r"(given|conditioned on)\b", match.group(0), re.IGNORECASE):
         rest = sentence[match.end():]  # the main clause must be about the system
         return bool(_SUBJECT.match(rest.strip()) or (name_re and name_re.match(rest.strip()))
@@ -732,23 +785,36 @@ _RESULT_OBJECT = re.compile(
 )
 
 
+def _system_subject(before: str, name_re: re.Pattern[str] | None) -> bool:
+    """Whether the nearest subject before a verb is the paper's system (its name, "it/which/
+    that", "the model/framework/…" in the same clause) rather than "we/our"."""
+    clause = re.split(r"[,;:]\s|\s(?:—|--)\s", before)[-1]
+    words = clause.split()[-12:]
+    tail = " ".join(words)
+    last_we = max((m.end() for m in re.finditer(r"\b(we|our|us)\b", tail, re.IGNORECASE)),
+                  default=-1)
+    system = [m.end() for m in _SYSTEM_NOUN.finditer(tail)]
+    system += [m.end() for m in re.finditer(r"\b(which|that|it)\b", tail, re.IGNORECASE)]
+    if name_re:
+        system += [m.end() for m in name_re.finditer(tail)]
+    return bool(system) and max(system) > last_we
+
+
 def _explicit_output(sentence: str, name_re: re.Pattern[str] | None) -> bool:
     """An explicit output phrasing: "the output is", "as output", or an output verb
     ("outputs/produces/generates/predicts/returns …", "learns to predict …") whose subject
     is the system (the method's name, "it", "which", "the model/framework/…"), never "we"."""
+    if _COMPARE_STRICT.search(sentence) or _FINDING.match(sentence):
+        return False  # "we show that X produces better …": a result
     if _IO_OUTPUT_NOUN.search(sentence):
         return True
     for match in _IO_OUTPUT_VERB.finditer(sentence):
-        before = sentence[: match.start()].rstrip()
         if _RESULT_OBJECT.match(sentence[match.end():]):
             continue
-        tail = " ".join(before.split()[-4:])
-        if re.search(r"\bwe\b", tail, re.IGNORECASE):
-            continue
-        if _SYSTEM_SUBJECT.search(before) or (
-            name_re and name_re.search(tail)
-        ) or re.search(r"\b(which|that|it)\s+(\w+ly\s+)?$", before + " ", re.IGNORECASE):
+        if _system_subject(sentence[: match.start()].rstrip(), name_re):
             return True
+    mapping = _IO_MAP.search(sentence)  # "maps X to Y": Y is the output
+    return bool(mapping) and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
     return False
 
 
@@ -770,13 +836,21 @@ def _input_output(
     name_re = _names_re(names)
     pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
     pool += [s for s in method_sents[:80] + intro_sents[:60] if _prose(s)]
-    input_text = next(
-        (s for s in pool if not used.taken(s) and _explicit_input(s, name_re)), ""
-    )
-    output_text = next(
-        (s for s in pool if not used.taken(s) and s != input_text
-         and _explicit_output(s, name_re)), ""
-    )
+    pool = [s for s in pool if not used.taken(s)]
+    inputs = [s for s in pool if _explicit_input(s, name_re)][:6]
+    # "outputs"/"the output is" are the most explicit, then "predicts/returns/emits", then
+    # "generates/produces/…"; ties keep the pool's order.
+    outputs = sorted(
+        (s for s in pool if _explicit_output(s, name_re)),
+        key=lambda s: 0 if re.search(r"\boutputs?\b", s, re.IGNORECASE) else
+        1 if re.search(r"\b(predicts|returns|emits)\b", s, re.IGNORECASE) else 2,
+    )[:6]
+    # One sentence, one field: when the best input sentence is also the only output
+    # sentence, take the next input sentence if there is one (both fields filled).
+    input_text = inputs[0] if inputs else ""
+    output_text = next((s for s in outputs if s != input_text), "")
+    if input_text and not output_text and outputs and len(inputs) > 1:
+        input_text, output_text = inputs[1], outputs[0]
     if input_text:
         used.add(input_text)
     if output_text:
@@ -1051,9 +1125,9 @@ def _innovations(
         items = []
         pools = [" ".join(p for s in intro for p in s.paragraphs), " ".join(abstract_sents)]
         for pool in pools:
-            for block in _enumeration_blocks(pool):
-                if _DESIGN_CUE.search(block[1]):
-                    items.extend(_enumerated_items(block[0]))
+            for block, lead in _enumeration_blocks(pool):
+                if _DESIGN_CUE.search(lead) and not _BACKGROUND.search(lead):
+                    items.extend(_enumerated_items(block))
             if len(items) >= 2:
                 break
         items = [i for i in items if not used.taken(i)]
@@ -1073,9 +1147,6 @@ def _innovations(
         construct = [s for s in pool if _CONSTRUCT.search(s)]
         study = [s for s in pool if _STUDY.search(s) and s not in construct]
         claims = construct + study
-        if not claims:
-            claims = [s for s in pool if _FINDING.search(s)
-                      and not _STANDALONE_NUMBER.search(_REFERENCE.sub("", s))]
         order = {s: i for i, s in enumerate(pool)}
         items = items + sorted(claims, key=lambda s: order[s])
     out: list[Innovation] = []
@@ -1100,7 +1171,8 @@ def _enumeration_blocks(text: str) -> list[tuple[str, str]]:
     if len(marks) < 2:
         return []
     start = marks[0].start()
-    return [(text[start:], text[max(0, start - 80):start])]
+    lead = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text[max(0, start - 160):start])[-1]
+    return [(text[start:], lead)]
 
 
 def _ordinal_items(sentences: list[str]) -> list[str]:
@@ -1118,13 +1190,24 @@ def _ordinal_items(sentences: list[str]) -> list[str]:
     return items if len(items) >= 2 else []
 
 
-# Comparisons an abstract's result sentence makes (stricter than :data:`_COMPARE`, which
-# also serves the body's astrophysics "constrain/indicate" sentences).
+# An explicit comparison (the labels' "outperforms, higher than, compared to, improves over").
 _COMPARE_STRICT = re.compile(
-    r"\b(outperform\w*|surpass\w*|exceed\w*|better|worse|higher|lower|faster|slower|"
-    r"improv\w*|reduc\w*|boost\w*|gains?|speedups?|beats?|compared (to|with)|relative to|"
-    r"state-of-the-art|SOTA|competitive with|comparable to|on par with|match(es|ing)|"
-    r"fewer|less than|more than|up to|as (few|low|little) as|from [\d.]+%? to [\d.]+)\b",
+    r"\b(outperform\w*|surpass\w*|exceed(s|ed|ing)?|beats?|"
+    r"(better|worse|higher|lower|faster|slower|fewer|less|more|larger|smaller|stronger|"
+    r"greater|cheaper)(\s+[\w-]+){0,3}\s+than|compared (to|with)|comparing (to|with)|relative to|"
+    r"in comparison (to|with)|competitive with|comparable to|on par with|"
+    r"improv\w* (over|upon)|"
+    r"(achiev\w*|set\w*|establish\w*|reach\w*|attain\w*) (a )?(new )?(state-of-the-art|SOTA)|"
+    r"(state-of-the-art|SOTA) (performance|results?|accuracy)|"
+    r"over (the |all |strong |existing |prior |previous )?(baselines?|prior|previous)|up from|"
+    r"from [\d.]+\s?%? to [\d.]+)\b",
+    re.IGNORECASE,
+)
+# Change words that make a comparison only with a figure ("improves accuracy by 3.2%";
+# "thereby improving fusion" is a claim).
+_CHANGE = re.compile(
+    r"\b(improv\w*|reduc\w*|boost\w*|gains?|speedups?|increas\w*|decreas\w*|accelerat\w*|"
+    r"sav\w+|cuts?|lowers?|raises?)\b",
     re.IGNORECASE,
 )
 # What makes a sentence report a result rather than a setup ("we evaluate on 12 benchmarks").
@@ -1138,13 +1221,27 @@ _RESULT_CUE = re.compile(
 # Setup sentences: what was run, not what came out.
 _SETUP = re.compile(
     r"^(\w+,\s+)?(we|our experiments)\s+(\w+ly\s+)?(evaluat|conduct|test|benchmark|train|"
-    r"fine-?tun|compar|consider|run|perform|collect|use|adopt|experiment)\w*\b",
+    r"fine-?tun|compar|consider|run|perform|collect|use|adopt|experiment|employ|leverag|"
+    r"utili[sz]|apply|appli|integrat|incorporat|combin|design|formulat)\w*\b",
     re.IGNORECASE,
 )
-# A number written in a sentence (not a citation "[3]", a model name "GPT-5"/"Qwen2.5-3B"
-# or a reference "Table 2"): the evidence test of a result.
-_STANDALONE_NUMBER = re.compile(r"(?<![\w.\-/])[+\-−~≈]?\d+(?:[.,]\d+)*(?![\w\-])|"
+# A number written in a sentence (not a citation "[3]", a model name "GPT-5"/"Qwen2.5-3B",
+# an exponent "n^2" or a reference "Table 2"): the evidence test of a result.
+_STANDALONE_NUMBER = re.compile(r"(?<![\w.\-/^_{])[+\-−~≈]?\d+(?:[.,]\d+)*(?![\w\-])|"
                                 r"\d+(?:\.\d+)?\s?(?:%|\\%|×|x\b|[KMB]\b)")
+
+
+_MODAL = re.compile(r"\b(can|could|may|might|would)\b", re.IGNORECASE)
+
+
+def _figures(sentence: str) -> str:
+    """The sentence without what looks like a number but is none: URLs, references
+    ("Table 2", "Sec. 3.2"), enumeration marks ("(1)", "2)")."""
+    text = _URL.sub(" ", sentence)
+    text = _REFERENCE.sub(" ", text)
+    return _ENUM_MARK.sub(" ", text)
+
+
 # Named benchmarks: a name after "on/across/in/such as", or a word ending in -Bench/-QA/
 # -Eval; a size suffix ("LLaMA-1B", "8B") marks a model, not a benchmark.
 _BENCH_PLACE = re.compile(
@@ -1206,23 +1303,28 @@ def _result_label(sentence: str, names: list[str], lang: str) -> str:
 def _is_result(sentence: str, names: list[str]) -> int:
     """How strongly a sentence of the paper's own work reports a result (0: not one).
 
-    A result carries a number, a comparison or a named benchmark (the evaluation labels'
-    rule) *and* says what came out (a result verb or a quantity): "we evaluate on 12
-    benchmarks" is a setup, "our method works well" a qualitative claim, both 0; a
-    construction claim ("we introduce a 900-prompt benchmark") is an innovation, not a
-    result, unless it also compares with a number.
+    A result carries a number, an explicit comparison (:data:`_COMPARE_STRICT`) or a named
+    benchmark (the evaluation labels' rule) *and* says what came out (a result verb, a
+    comparison or a quantity): "we evaluate on 12 benchmarks" is a setup, "thereby improving
+    fusion" a claim (a change word counts only with a figure), both 0; a construction claim
+    ("we introduce a 900-prompt benchmark") is an innovation, not a result, unless it also
+    compares with a figure.
     """
-    bare = _REFERENCE.sub("", sentence)
+    bare = _figures(sentence)
     number = bool(_STANDALONE_NUMBER.search(bare))
     quantity = bool(_QUANTITY.search(bare))
-    compare = bool(_COMPARE_STRICT.search(sentence))
+    compare = bool(_COMPARE_STRICT.search(sentence)) or (
+        quantity and bool(_CHANGE.search(sentence))
+    )
     bench = bool(_benchmarks(sentence, names))
     if not (number or compare or bench):
         return 0
-    if _CONSTRUCT.search(sentence) and not (compare and quantity):
+    if (_CONSTRUCT.search(sentence) and not (compare and quantity)) or _BARE_RELEASE.search(
+        sentence
+    ):
         return 0
     cue = bool(_RESULT_CUE.search(sentence)) or compare
-    if _SETUP.match(sentence) and not (compare or (quantity and cue)):
+    if _SETUP.match(sentence) and not (quantity and cue):
         return 0
     if not cue:
         return 0
@@ -1291,12 +1393,19 @@ def _body_results(
                 continue
             if used.taken(sentence) or (_CONSTRUCT.search(sentence) and not relaxed):
                 continue
+            if (_SETUP.match(sentence) or _MODAL.search(sentence)) and not _COMPARE_STRICT.search(
+                sentence
+            ):
+                continue  # "we use the setting of Section 3.2": what was run; "X can reduce"
             score = 0
-            bare = _REFERENCE.sub("", sentence)
+            bare = _figures(sentence)
             numeric = bool(_NUMBER.search(bare))
+            quantity = bool(_QUANTITY.search(bare))
+            if not quantity and not _COMPARE_STRICT.search(sentence) and not relaxed:
+                numeric = False  # "for $z<2$": a condition, not a figure
             if _COMPARE.search(sentence):
                 score += 3
-            if _QUANTITY.search(bare):
+            if quantity:
                 score += 2
             elif numeric:
                 score += 1
