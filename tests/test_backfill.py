@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -85,7 +85,7 @@ class World:
         self.arxiv = FakeArxiv(None, html={self.html_id: corpus / "arxiv_html" / HTML_PAGE})
         self.llm = FakeLLM(answer)
 
-    def __enter__(self) -> World:
+    def __enter__(self) -> Self:
         forget_modes()
         self.hf.start()
         self.arxiv.start()
@@ -270,7 +270,7 @@ def test_cli_ray_missing_is_one_line(tmp_path: Path) -> None:
     ).replace("importlib.util.find_spec = ", "_orig = importlib.util.find_spec\n"
               "importlib.util.find_spec = ")
     env = {**os.environ, "PAPERDIGEST_HOME": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                           env=env, cwd=REPO, timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip().splitlines() == [
@@ -290,7 +290,7 @@ def test_core_and_local_engine_never_import_ray(world: World, tmp_path: Path) ->
         "print(code, sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))\n"
     )
     env = {**os.environ, "PAPERDIGEST_NOW": NOW.isoformat()}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=120)
     assert proc.stdout.split(None, 1) == ["2", "[]\n"], proc.stderr  # 2: some papers fail
 

@@ -297,9 +297,7 @@ def run_backfill(
         StoreLockedError: another run uses the data directory.
         AuthError: the LLM rejected the key (papers finished so far are stored).
     """
-    from ..pipeline import Pipeline, RunOptions
-    from ..runtime import open_http, open_store, run_lock
-    from ..summarize import make_summarizer
+    from ..pipeline import RunOptions, open_pipeline
 
     options = options or BackfillOptions()
     if options.engine not in ENGINES:
@@ -313,43 +311,35 @@ def run_backfill(
         require_ray()
     result = BackfillResult(engine=options.engine, days=len(days))
     started = time.monotonic()
-    lock = run_lock(settings.home_path)
-    try:
-        store = open_store(settings)
-        http = open_http(settings)
+    sink = _Progress(progress)
+    with open_pipeline(settings, options=run_options, progress=sink, now=clock) as pipeline:
+        store, summarizer = pipeline.store, pipeline.summarizer
+        run_id = store.start_run("backfill", [d.isoformat() for d in days], summarizer.name,
+                                 summarizer.model)
+        pipeline.run_id = run_id
+        status = "incomplete"
         try:
-            summarizer = make_summarizer(settings)
-            run_id = store.start_run("backfill", [d.isoformat() for d in days],
-                                     summarizer.name, summarizer.model)
-            sink = _Progress(progress)
-            pipeline = Pipeline(settings, store, http, summarizer, options=run_options,
-                                now=clock, progress=sink, run_id=run_id)
-            status = "incomplete"
-            try:
-                listed = _list_days(pipeline, days, result)
-                result.papers = sum(d.count for d in listed)
-                sink.start(result.papers)
-                if options.engine == "local":
-                    _run_local(pipeline, listed, result)
-                else:
-                    from .ray_engine import run_ray
+            listed = _list_days(pipeline, days, result)
+            result.papers = sum(d.count for d in listed)
+            sink.start(result.papers)
+            if options.engine == "local":
+                _run_local(pipeline, listed, result)
+            else:
+                from .ray_engine import run_ray
 
-                    planner = Planner(settings, store, summarizer, run_options, clock)
-                    rows = _planned_rows(pipeline, planner, listed, sink)
-                    run_ray(settings, store, run_id, rows, options=options,
-                            run_options=run_options, now=clock(), progress=sink,
-                            result=result)
-                status = "ok" if not result.days_failed else "incomplete"
-            finally:
-                result.cached, result.done, result.failed = sink.cached, sink.done, sink.failed
-                result.http_requests = http.request_count
-                result.seconds = time.monotonic() - started
-                store.finish_run(run_id, _stats(result, summarizer), status)
+                planner = Planner(settings, store, summarizer, run_options, clock)
+                rows = _planned_rows(pipeline, planner, listed, sink)
+                run_ray(settings, store, run_id, rows, options=options, run_options=run_options,
+                        now=clock(), progress=sink, result=result)
+            status = "ok" if not (result.days_failed or sink.failed) else "partial"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
         finally:
-            http.close()
-            store.close()
-    finally:
-        lock.release()
+            result.cached, result.done, result.failed = sink.cached, sink.done, sink.failed
+            result.http_requests = pipeline.http.request_count
+            result.seconds = time.monotonic() - started
+            store.finish_run(run_id, _stats(result, summarizer), status)
     return result
 
 

@@ -244,7 +244,6 @@ class Worker:
 
     def __init__(self, spec: WorkerSpec, limiters: dict[str, Any] | None = None) -> None:
         from ..runtime import open_http
-        from ..summarize import make_summarizer
 
         self.spec = spec
         # No on-disk HTTP cache on workers: the store's Documents are what makes reruns free,
@@ -293,7 +292,7 @@ class Worker:
             got = pipeline.document(ref)
         except PaperdigestError as exc:
             out["error"] = encode_error(exc)
-        except Exception as exc:  # noqa: BLE001 - one paper's bug never stops the others
+        except Exception as exc:
             logger.exception("%s: unexpected error while fetching", ref.arxiv_id)
             out["error"] = encode_error(PaperdigestError(f"{type(exc).__name__}: {exc}"))
         else:
