@@ -477,7 +477,7 @@ def test_no_network_needed() -> None:
 
 def test_checked_page_is_extracted_once_and_identically(corpus: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fetch chain's usability check hands its parse to the extractor, unchanged."""
+    """The acquire stage's usability check hands its parse to the extractor, unchanged."""
     import paperdigest.extract.html as html_mod
 
     body = (corpus / "arxiv_html" / "2601.13621v1.html").read_bytes()
@@ -485,8 +485,8 @@ def test_checked_page_is_extracted_once_and_identically(corpus: Path,
     walks = []
     real_walk = html_mod._walk
     monkeypatch.setattr(html_mod, "_walk", lambda *a: walks.append(1) or real_walk(*a))
-    assert html_mod.unusable_reason(body) is None
-    checked = html_mod.extract_html(body, "2601.13621", url="u")
+    checked, reason = html_mod.check_html(body, "2601.13621", url="u")
+    assert reason is None
     assert len(walks) == 1  # parsed once for check + extraction
     assert checked == plain
     # Handed out once: a second extraction parses again and gets its own Document.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
+from .clock import Now, utc_now
 from .errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -24,9 +25,9 @@ _WEEK_RE = re.compile(r"^(?P<year>\d{4})-?W(?P<week>\d{1,2})$", re.IGNORECASE)
 _MONTH_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")
 
 
-def utc_today() -> date:
-    """Today's date in UTC (the Daily Papers lists are keyed by UTC days)."""
-    return datetime.now(UTC).date()
+def utc_today(now: Now = utc_now) -> date:
+    """Today's date in UTC by the clock ``now`` (the Daily Papers lists are keyed by UTC days)."""
+    return now().date()
 
 
 def parse_day(text: str, today: date) -> date:
@@ -126,3 +127,30 @@ def date_range(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> list[d
     """
     check_range(start, end, max_days)
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def requested_days(
+    today: date,
+    *,
+    day: str | None = None,
+    week: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> list[date]:
+    """The days a command asks for: exactly one of a day, an ISO week (its days up to
+    ``today``) or a ``start``/``end`` range (both given).
+
+    Raises:
+        InputError: none or several forms given, half a range, or any date invalid.
+    """
+    chosen = [x for x in (day, week, start or end) if x]
+    if len(chosen) != 1:
+        raise InputError("give exactly one of --date, --week, --from/--to or --ids")
+    if day:
+        return [parse_day(day, today)]
+    if week:
+        monday, sunday = parse_week(week)
+        return date_range(monday, min(sunday, today))
+    if not (start and end):
+        raise InputError("--from and --to go together")
+    return date_range(parse_day(start, today), parse_day(end, today))

@@ -8,13 +8,26 @@ stored as JSON in SQLite and written to the day's JSON report.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 SourceKind = Literal["HTML", "PDF", "ArXiv Abs"]
-#: The three source labels, in the order the fetch chain tries them.
+#: The three source labels, in the order the acquire stage tries them (best first).
 SOURCE_KINDS: tuple[SourceKind, ...] = ("HTML", "PDF", "ArXiv Abs")
+
+
+def source_rank(kind: str | None) -> int:
+    """How good a source kind is: higher is better (HTML 3 > PDF 2 > ArXiv Abs 1 > other 0).
+
+    The one ranking of sources: the store's "best document" and the pipeline's "never
+    replace a better stored source with a worse one" both use it.
+    """
+    if kind in SOURCE_KINDS:
+        return len(SOURCE_KINDS) - SOURCE_KINDS.index(kind)  # type: ignore[arg-type]
+    return 0
 
 #: Value for a summary field the paper does not cover (DESIGN §3).
 NOT_MENTIONED = "论文未提及"
@@ -86,6 +99,10 @@ class FetchAttempt:
     ok: bool
     reason: str = ""
     """Why this step failed or was skipped (e.g. ``404 No HTML``); empty when used."""
+    fault: bool = False
+    """True when a server fault (5xx, 429 after retries, timeout, reset) stopped this step,
+    as opposed to "not there" (404) or "not usable" (broken page): a later step then
+    degrades the paper, which the report, ``status`` and the exit code say (issue 11)."""
 
 
 @dataclass
@@ -204,6 +221,58 @@ class PackedContext:
     document_tokens: int = 0
 
 
+#: Hex digits of :func:`context_hash` kept in a summary cache key. Stored keys have this form:
+#: changing it would turn every stored summary into a cache miss (tested in test_store).
+CONTEXT_HASH_HEX = 16
+
+#: Stored in place of an unknown arXiv version (DESIGN §5: "version or 'unknown'").
+UNKNOWN_VERSION = "unknown"
+
+
+def context_hash(text: str) -> str:
+    """The packed context's part of the summary cache key: SHA-256 of the UTF-8 text, as
+    its first :data:`CONTEXT_HASH_HEX` hex digits (e.g. ``"9f86d081884c7d65"``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:CONTEXT_HASH_HEX]
+
+
+def version_key(version: int | str | None) -> str:
+    """An arXiv version as a cache-key column: ``"2"``, or ``"unknown"`` when not known."""
+    if version is None or version == "" or version == "None":
+        return UNKNOWN_VERSION
+    return str(version)
+
+
+@dataclass
+class SummaryKey:
+    """The summary cache key of DESIGN §5; equal keys mean the same summary.
+
+    ``version`` is the arXiv version as text, or ``"unknown"``; ints and ``None`` are
+    normalised by :meth:`as_tuple`, so ``version=2`` and ``version="2"`` are one key.
+    """
+
+    arxiv_id: str
+    version: str
+    source_kind: str
+    context_hash: str
+    prompt_version: str
+    backend: str
+    model: str
+    lang: str
+
+    def as_tuple(self) -> tuple[str, str, str, str, str, str, str, str]:
+        """The eight key columns, in the order of the ``summaries`` UNIQUE constraint."""
+        return (
+            self.arxiv_id,
+            version_key(self.version),
+            self.source_kind,
+            self.context_hash,
+            self.prompt_version,
+            self.backend,
+            self.model,
+            self.lang,
+        )
+
+
 @dataclass
 class Usage:
     input: str = NOT_MENTIONED
@@ -294,7 +363,8 @@ class Verification:
 class Failure:
     """Why a paper has no summary: the stage that failed and the reason."""
 
-    stage: Literal["list", "fetch", "extract", "summarize", "verify", "store"]
+    stage: Literal["list", "fetch", "extract", "summarize", "verify", "store", "run"]
+    """``run``: the run stopped before the paper finished, or an unexpected error."""
     reason: str
 
 
@@ -311,6 +381,17 @@ class PaperReport:
     context_tokens: int | None = None
     backend: str = ""
     model: str = ""
+    notes: list[str] = field(default_factory=list)
+    """Per-paper ``> `` notes for the report (e.g. a source lost to a server fault)."""
+    degraded: str = ""
+    """Why the paper was read from a worse source because a server failed (not a 404);
+    empty when the source is the best one available."""
+    tokens_in: int = 0
+    """LLM tokens spent on this paper in this run (0 when the summary came from the store)."""
+    tokens_out: int = 0
+    llm_calls: int = 0
+    cost: float = 0.0
+    """USD spent on this paper in this run (``Settings.prices``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -324,11 +405,25 @@ class PaperReport:
             "context_tokens": self.context_tokens,
             "backend": self.backend,
             "model": self.model,
+            **({"degraded": self.degraded} if self.degraded else {}),
         }
+
+
+def report_order_key(ref: PaperRef) -> tuple[int, str]:
+    """The one order of papers in a report or listing: upvotes descending, ties by arXiv id
+    (DESIGN §2)."""
+    return (-ref.upvotes, ref.arxiv_id)
+
+
+def order_reports(reports: Iterable[PaperReport]) -> list[PaperReport]:
+    """``reports`` in report order (:func:`report_order_key`)."""
+    return sorted(reports, key=lambda r: report_order_key(r.ref))
 
 
 @dataclass
 class RunStats:
+    """Totals of a run (or of one day of it): the footer of a report and a ``runs`` row."""
+
     backend: str = ""
     model: str = ""
     papers: int = 0
@@ -340,6 +435,33 @@ class RunStats:
     seconds: float = 0.0
     llm_calls: int = 0
     http_requests: int = 0
+    degraded: int = 0
+    """Papers read from a worse source because a server failed (issue 11: exit code 2)."""
+
+    #: Fields summed by :meth:`add` (the rest name the backend/model).
+    COUNTS: ClassVar[tuple[str, ...]] = ("papers", "done", "failed", "tokens_in", "tokens_out", "cost", "seconds",
+              "llm_calls", "http_requests", "degraded")
+
+    @classmethod
+    def of(cls, reports: Iterable[PaperReport], *, backend: str = "", model: str = "",
+           seconds: float = 0.0, http_requests: int = 0) -> RunStats:
+        """The totals of a set of paper reports: counts, tokens, calls and cost."""
+        stats = cls(backend=backend, model=model, seconds=seconds, http_requests=http_requests)
+        for report in reports:
+            stats.papers += 1
+            stats.done += report.failure is None
+            stats.failed += report.failure is not None
+            stats.degraded += bool(report.degraded)
+            stats.tokens_in += report.tokens_in
+            stats.tokens_out += report.tokens_out
+            stats.llm_calls += report.llm_calls
+            stats.cost += report.cost
+        return stats
+
+    def add(self, other: RunStats) -> None:
+        """Add ``other``'s counts, tokens, cost and time to these totals (in place)."""
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass

@@ -1,56 +1,80 @@
-"""The per-paper unit of work and the concurrent day pipeline.
+"""Runs: days, id lists and ranges through acquire → digest → store → report.
 
-One paper flows fetch → extract → pack → summarize → verify → store as soon as its
-previous stage is done. Fetching is bounded by the per-role rate limiters of the HTTP layer
-(and a small fetch semaphore so waiting fetches never starve the LLM workers); summarizing
-is bounded by ``concurrency``. Blocking work (HTTP, PDF parsing, the LLM SDK) runs in a
-thread pool driven by asyncio, so the stages overlap across papers.
+Library entry points (the CLI, the benchmarks, the backfill and tests call these):
 
-Every result is written to the store as soon as its paper completes, so a crash loses at
-most the papers in flight, and a rerun recomputes nothing that is stored: a settled day is
-not listed again, stored documents are not fetched again, and a summary whose cache key
-(DESIGN §5) is stored costs no LLM call. One failure never stops the others; it is
-recorded with its stage and reason. Only a rejected API key (:class:`AuthError`) stops the
-run, because every other paper would fail the same way.
+* :func:`open_pipeline` — a context manager that takes the data directory's run lock, opens
+  the store, the HTTP client and the summarizer, and closes all of them on exit.
+* :meth:`Pipeline.run` — one recorded run (a ``runs`` row) over days and/or ids, returning a
+  :class:`RunResult` with per-day outcomes, totals, status and exit code.
+* :meth:`Pipeline.run_day` / :meth:`Pipeline.run_ids` / :meth:`Pipeline.run_range` — one
+  report each (a :class:`~paperdigest.models.DayReport` with its notes and stats), written
+  through :func:`write_outputs` when ``RunOptions.out`` is set.
+* :meth:`Pipeline.process` / :meth:`Pipeline.process_all` — papers without a report.
+
+One paper flows acquire (fetch + extract) → :func:`paperdigest.core.digest` (pack →
+summarize → verify) → store as soon as its previous stage is done. Fetching is bounded by
+the per-role rate limiters of the HTTP layer (and a small fetch semaphore so waiting fetches
+never starve the LLM workers); summarizing is bounded by ``concurrency``. Blocking work runs
+in a thread pool driven by asyncio, so the stages overlap across papers.
+
+Every result is written to the store as soon as its paper completes, and the report files
+are rewritten at least every :data:`CHECKPOINT_SECONDS` and on every exit path (done, error,
+Ctrl-C), atomically, so a crash or an interrupt loses at most the papers in flight and never
+a good report. A rerun recomputes nothing that is stored. One failure never stops the
+others; it is recorded with its stage and reason. Only a rejected API key
+(:class:`AuthError`) stops the run, because every other paper would fail the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import logging
+import os
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from .context import pack
+from .acquire import acquire
+from .clock import Now, utc_now
+from .core import PaperResult, digest
 from .errors import (
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING,
+    EXIT_OK,
+    EXIT_PARTIAL,
     AuthError,
-    ExtractionError,
-    FetchError,
-    HTTPError,
-    LLMError,
     LLMUnavailableError,
+    OutputError,
     PaperdigestError,
+    SourceError,
 )
-from .extract import extract
-from .extract.abstract import document_from_abstract
-from .fetch.chain import fetch_paper
-from .models import DayReport, Document, Failure, PaperRef, PaperReport, RunStats
+from .models import (
+    DayReport,
+    Document,
+    Failure,
+    PaperRef,
+    PaperReport,
+    RunStats,
+    order_reports,
+    source_rank,
+    split_arxiv_id,
+)
 from .sources.hf import HFSource, is_settled
-from .store import SummaryKey
-from .verify import verify
 
 if TYPE_CHECKING:
     from .config import Settings
     from .fetch.http import HttpClient
+    from .models import PackedContext
     from .sources.arxiv import ArxivSource
     from .store import Store
-    from .summarize.base import Summarizer
+    from .summarize.base import Summarizer, SummaryResult
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +84,20 @@ T = TypeVar("T")
 RECHECK_ABSTRACT_DAYS = 14
 #: Fetches in flight at once; the per-role rate limiters set the real pace.
 FETCH_WORKERS = 4
-#: Each context-length retry inside the summarizer shrinks the budget; nothing to do here.
+#: While papers complete, the report files are rewritten at most this often (seconds).
+CHECKPOINT_SECONDS = 5.0
+#: Output formats and their renderers' module paths (imported on first write).
+FORMATS = ("md", "json")
+#: Reason given to papers a stopped run never finished.
+NOT_FINISHED = "not finished: the run was interrupted; rerun to finish"
 
 
 class ProgressSink(Protocol):
-    """Receives pipeline events; the CLI turns them into a progress bar or log lines."""
+    """Receives pipeline events; the CLI turns them into a progress bar or log lines.
+
+    Events: ``start(total)``, ``stage(arxiv_id, stage)``, ``done(arxiv_id, cached, tokens)``,
+    ``failed(arxiv_id, stage, reason)``, ``degraded(arxiv_id, reason)``.
+    """
 
     def event(self, name: str, **data: Any) -> None: ...
 
@@ -81,6 +114,9 @@ class RunOptions:
     """Recompute summaries even when their cache key is stored."""
     refresh: bool = False
     """Re-list settled days and re-fetch stored documents."""
+    out: Path | None = None
+    """Where :meth:`Pipeline.run_day`/:meth:`Pipeline.run_ids` write reports; ``None``: nowhere."""
+    formats: tuple[str, ...] = FORMATS
 
 
 @dataclass
@@ -91,22 +127,47 @@ class DayListing:
     notes: list[str] = field(default_factory=list)
 
 
-def context_hash(text: str) -> str:
-    """Stable short hash of the packed context (part of the summary cache key)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+@dataclass
+class DayOutcome:
+    """One requested report of a run: the report and its files, or why there is none."""
+
+    date: str
+    report: DayReport | None = None
+    outputs: list[Path] = field(default_factory=list)
+    error: PaperdigestError | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``days[]`` entry of ``run --json``."""
+        if self.report is None:
+            return {"date": self.date, "error": str(self.error)}
+        stats = self.report.stats or RunStats()
+        return {"date": self.report.date, "listed_date": self.report.listed_date,
+                "papers": stats.papers, "done": stats.done, "failed": stats.failed,
+                "degraded": stats.degraded, "outputs": [str(p) for p in self.outputs]}
 
 
-def order_reports(reports: Iterable[PaperReport]) -> list[PaperReport]:
-    """Upvotes descending, ties by arXiv id (DESIGN §2)."""
-    return sorted(reports, key=lambda r: (-r.ref.upvotes, r.ref.arxiv_id))
+@dataclass
+class RunResult:
+    """What one :meth:`Pipeline.run` did."""
 
+    run_id: int | None
+    days: list[DayOutcome]
+    stats: RunStats
+    status: str
+    """``ok`` | ``partial`` (failed or degraded papers) | ``incomplete`` (a day could not be
+    done) | ``interrupted``."""
 
-def cost_of(settings: Settings, model: str, tokens_in: int, tokens_out: int) -> float:
-    """USD cost from the configured price table (per million tokens); 0 when unpriced."""
-    price = settings.prices.get(model)
-    if not price:
-        return 0.0
-    return tokens_in / 1e6 * price[0] + tokens_out / 1e6 * price[1]
+    @property
+    def exit_code(self) -> int:
+        """0 all done; 2 some papers failed or degraded, or some days not done; 3 no day
+        could be done; 130 interrupted (README "Exit codes")."""
+        if self.status == "interrupted":
+            return EXIT_INTERRUPTED
+        if self.days and all(d.error for d in self.days):
+            return EXIT_NOTHING
+        if self.status == "ok":
+            return EXIT_OK
+        return EXIT_PARTIAL
 
 
 class Pipeline:
@@ -120,7 +181,7 @@ class Pipeline:
         summarizer: Summarizer,
         *,
         options: RunOptions | None = None,
-        now: Callable[[], datetime] | None = None,
+        now: Now | None = None,
         progress: ProgressSink | None = None,
         arxiv: ArxivSource | None = None,
         run_id: int | None = None,
@@ -128,21 +189,182 @@ class Pipeline:
         self.settings = settings
         self.store = store
         self.http = http
-        self.summarizer = summarizer
+        self.summarizer = _Guarded(summarizer)
         self.options = options or RunOptions(lang=settings.lang)
-        self.now = now or (lambda: datetime.now(UTC))
+        self.now: Now = now or utc_now
         self.progress: ProgressSink = progress or _NullProgress()
         self.arxiv = arxiv
         self.run_id = run_id
         self.hf = HFSource(http, settings)
-        self.stats = RunStats(backend=summarizer.name, model=summarizer.model)
         self._fatal: PaperdigestError | None = None
-        # Once the LLM server is unreachable after retries, later papers fail at once with
-        # the same reason instead of each waiting through its own retries.
-        self._llm_down: LLMUnavailableError | None = None
+        self._stopping = threading.Event()
         # Stage 1 results per paper in this run (a Document or the error that stopped it),
         # so stage 2 never fetches twice.
         self._docs: dict[str, Document | PaperdigestError] = {}
+        self._degraded: dict[str, str] = {}
+        self._last_outputs: list[Path] = []
+        #: Totals of every :meth:`process` call of this Pipeline (papers, tokens, cost).
+        self.stats = RunStats(backend=summarizer.name, model=summarizer.model)
+
+    @property
+    def _llm_down(self) -> LLMUnavailableError | None:
+        """The LLM outage that makes later papers fail at once (shared by backfill workers)."""
+        return self.summarizer.down
+
+    @_llm_down.setter
+    def _llm_down(self, value: LLMUnavailableError | None) -> None:
+        self.summarizer.down = value
+
+    # ------------------------------------------------------------------ runs
+
+    def run(self, days: Sequence[date] = (), ids: Sequence[str] = (),
+            *, command: str = "run") -> RunResult:
+        """One recorded run: a report for ``ids`` (if any), then one per day.
+
+        The ``runs`` row is started here (unless ``run_id`` was given) and always finished,
+        with status ``interrupted`` when Ctrl-C (``KeyboardInterrupt``) or an error ends it.
+
+        Raises:
+            AuthError: the LLM rejected the key (the run is recorded, reports written).
+            KeyboardInterrupt: interrupted (the run is recorded as ``interrupted``).
+        """
+        if self.run_id is None:
+            labels = [d.isoformat() for d in days] or ["ids"]
+            self.run_id = self.store.start_run(command, labels, self.summarizer.name,
+                                               self.summarizer.model)
+        started = time.monotonic()
+        requests_before = self.http.request_count
+        outcomes: list[DayOutcome] = []
+        status = "failed"
+        try:
+            if ids:
+                report = self.run_ids(list(ids))
+                outcomes.append(DayOutcome(report.date, report, self._last_outputs))
+            outcomes.extend(self.run_range(days))
+            status = _status(outcomes)
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            totals = RunStats(backend=self.summarizer.name, model=self.summarizer.model)
+            for outcome in outcomes:
+                if outcome.report is not None and outcome.report.stats is not None:
+                    totals.add(outcome.report.stats)
+            totals.seconds = time.monotonic() - started
+            totals.http_requests = self.http.request_count - requests_before
+            self.store.finish_run(self.run_id, totals, status)
+        return RunResult(self.run_id, outcomes, totals, status)
+
+    def run_range(self, days: Iterable[date]) -> list[DayOutcome]:
+        """:meth:`run_day` for each day; a day whose list fails becomes an outcome with its
+        error (recorded in the failure ledger) and the others proceed."""
+        outcomes = []
+        for day in days:
+            try:
+                report = self.run_day(day)
+            except SourceError as exc:
+                outcomes.append(DayOutcome(day.isoformat(), error=exc))
+            else:
+                outcomes.append(DayOutcome(report.date, report, self._last_outputs))
+        return outcomes
+
+    def run_day(self, day: date) -> DayReport:
+        """The report of one day: list, process every paper, write the outputs.
+
+        Raises:
+            NoPapersError: nothing listed within the look-back window (recorded).
+            SourceError: the list source failed (recorded).
+            AuthError: the LLM rejected the key (what was done is written).
+        """
+        started = time.monotonic()
+        try:
+            listing = self.list_day(day)
+        except SourceError as exc:
+            self.store.record_failure(self.run_id, "", day.isoformat(), "list", str(exc))
+            raise
+        # The day is listed now: an earlier run's list failure for it is no longer open.
+        self.store.resolve_failures("", date=day.isoformat())
+        report = DayReport(date=listing.date, listed_date=listing.listed_date,
+                           notes=listing.notes)
+        return self._report(report, listing.refs, [], started)
+
+    def run_ids(self, ids: Sequence[str], today: date | None = None) -> DayReport:
+        """The report of explicit arXiv ids, named ``ids-{today}`` so that it never
+        overwrites the Daily Papers report of the same date.
+
+        Ids are validated (arXiv grammar) and deduplicated; versions are dropped (the
+        acquire stage learns them). Ids the arXiv API does not know become failed blocks.
+
+        Raises:
+            InputError: an id is not an arXiv id.
+            SourceError: the arXiv API failed.
+        """
+        started = time.monotonic()
+        wanted = list(dict.fromkeys(_bare_id(i) for i in ids))
+        today = today or self.now().date()
+        if self.arxiv is None:
+            from .sources.arxiv import ArxivSource
+
+            self.arxiv = ArxivSource(self.http, self.settings)
+        found = self.arxiv.metadata(wanted)
+        refs, missing = [], []
+        for arxiv_id in wanted:
+            ref = found.get(arxiv_id)
+            if ref is None:
+                reason = "unknown arXiv id (the arXiv API does not know it)"
+                self.store.record_failure(self.run_id, arxiv_id, None, "list", reason)
+                missing.append(PaperReport(ref=PaperRef(arxiv_id=arxiv_id, title=arxiv_id),
+                                           failure=Failure("list", reason)))
+            else:
+                self.store.upsert_paper(ref)
+                refs.append(ref)
+        report = DayReport(date=today.isoformat(), listed_date=today.isoformat(),
+                           notes=[f"注：本报告汇总指定的 {len(wanted)} 篇论文。"])
+        return self._report(report, refs, missing, started, name=f"ids-{today.isoformat()}")
+
+    def _report(self, report: DayReport, refs: list[PaperRef], extra: list[PaperReport],
+                started: float, name: str | None = None) -> DayReport:
+        """Process ``refs`` into ``report``, keeping its stats and files up to date: the files
+        are rewritten while papers complete and on every exit path."""
+        done: dict[str, PaperReport] = {}
+        last_write = time.monotonic()
+        self._last_outputs = []
+
+        def finish(final: bool) -> None:
+            papers = [*done.values(), *extra]
+            if not final:
+                papers += [PaperReport(ref=r, failure=Failure("run", NOT_FINISHED))  # type: ignore[arg-type]
+                           for r in refs if r.arxiv_id not in done]
+            report.papers = order_reports(papers)
+            report.stats = RunStats.of(report.papers, backend=self.summarizer.name,
+                                       model=self.summarizer.model,
+                                       seconds=time.monotonic() - started)
+            if self.options.out is not None:
+                self._last_outputs = write_outputs(report, self.options.out,
+                                                   self.options.formats, name=name)
+
+        def on_done(paper: PaperReport) -> None:
+            nonlocal last_write
+            done[paper.ref.arxiv_id] = paper
+            if time.monotonic() - last_write >= CHECKPOINT_SECONDS:
+                last_write = time.monotonic()
+                try:
+                    finish(final=False)
+                except PaperdigestError as exc:  # e.g. disk full: the final write says it
+                    logger.warning("could not write the partial report: %s", exc)
+
+        complete = False
+        try:
+            self.process_all(refs, on_done=on_done)
+            complete = True
+        finally:
+            try:
+                finish(final=complete)
+            except PaperdigestError:
+                if complete:
+                    raise
+                logger.exception("could not write the partial report")
+        return report
 
     # ----------------------------------------------------------------- listing
 
@@ -161,9 +383,8 @@ class Pipeline:
         if record is None or not record.settled or self.options.refresh:
             listed_day, refs = self.hf.find_day(day, self.settings.lookback_days)
             # save_day upserts the papers in the same transaction.
-            self.store.save_day(
-                key, listed_day.isoformat(), refs, self.now(), is_settled(day, self.now())
-            )
+            now = self.now()
+            self.store.save_day(key, listed_day.isoformat(), refs, now, is_settled(day, now))
             record = self.store.get_day(key)
             assert record is not None
         listed = self.store.day_papers(key)
@@ -181,6 +402,8 @@ class Pipeline:
             return True
         if ref.version is not None and (doc.version is None or ref.version > doc.version):
             return True
+        if any(flag.startswith("degraded:") for flag in doc.flags):
+            return True  # a server fault cost the better source: try again (issue 11)
         if doc.source_kind == "ArXiv Abs":
             published = (ref.published_at or ref.submitted_on_daily_at or "")[:10]
             try:
@@ -191,7 +414,7 @@ class Pipeline:
         return False
 
     def document(self, ref: PaperRef) -> Document:
-        """The paper's Document: from the store, or fetched and extracted (and stored).
+        """The paper's Document: from the store, or acquired (and stored).
 
         The outcome is remembered for the rest of the run, failures included.
 
@@ -215,28 +438,22 @@ class Pipeline:
         if not self._needs_fetch(ref, stored):
             assert stored is not None
             return stored
+        self._check_stop()
         self.progress.event("stage", arxiv_id=ref.arxiv_id, stage="fetch")
-        fetched = fetch_paper(self.http, self.settings, ref, arxiv=self.arxiv)
-        self.store.save_fetch(fetched)
-        self.progress.event("stage", arxiv_id=ref.arxiv_id, stage="extract")
-        try:
-            doc = extract(
-                fetched,
-                ref,
-                pdf_timeout=self.settings.pdf_timeout,
-                max_bytes=int(self.settings.http.max_body_mb * 1_000_000),
-            )
-        except ExtractionError as exc:
-            if not ref.abstract:
-                raise
-            # A broken page or PDF still leaves the abstract: read that and say why.
-            logger.warning("%s: %s extraction failed (%s); using the abstract", ref.arxiv_id,
-                           fetched.kind, exc)
-            doc = document_from_abstract(ref)
-            doc.flags.append(f"extract_failed:{fetched.kind}:{exc.reason}")
-        if stored is not None and _rank(stored) > _rank(doc) and not self.options.refresh:
+        acquired = acquire(self.http, self.settings, ref, arxiv=self.arxiv, now=self.now)
+        self.store.save_fetch(acquired.fetched)
+        doc = acquired.document
+        degraded = acquired.degraded
+        if stored is not None and source_rank(stored.source_kind) > source_rank(doc.source_kind) \
+                and not self.options.refresh:
             # Never replace a better stored source with a worse one (e.g. HTML with abstract).
             return stored
+        if degraded:
+            self._degraded[ref.arxiv_id] = degraded
+            doc.flags.append(f"degraded:{degraded}")
+            logger.warning("%s: read from %s because a server failed (%s); it is re-checked "
+                           "on the next run", ref.arxiv_id, doc.source_kind, degraded)
+            self.progress.event("degraded", arxiv_id=ref.arxiv_id, reason=degraded)
         self.store.save_document(doc)
         return doc
 
@@ -246,97 +463,85 @@ class Pipeline:
         Raises:
             AuthError: the LLM rejected the key (the whole run must stop).
         """
+        report = self._process(ref)
+        self.stats.add(RunStats.of([report]))
+        return report
+
+    def _process(self, ref: PaperRef) -> PaperReport:
         report = PaperReport(ref=ref, backend=self.summarizer.name, model=self.summarizer.model)
-        stage = "fetch"
         try:
             doc = self.document(ref)
             report.source_kind = doc.source_kind
-            stage = "summarize"
-            packed = pack(doc, self.settings.llm.context_tokens, ref=ref)
-            report.coverage = packed.coverage
-            report.context_tokens = packed.tokens
-            key = SummaryKey(
-                arxiv_id=ref.arxiv_id,
-                version=str(doc.version) if doc.version is not None else "unknown",
-                source_kind=doc.source_kind,
-                context_hash=context_hash(packed.text),
-                prompt_version=self.summarizer.prompt_version,
-                backend=self.summarizer.name,
-                model=self.summarizer.model,
-                lang=self.options.lang,
-            )
-            stored = None if self.options.force else self.store.find_summary(key)
-            if stored is not None:
-                report.summary = stored.summary
-                report.verification = stored.verification
-                self.store.resolve_failures(ref.arxiv_id)
-                self.progress.event("done", arxiv_id=ref.arxiv_id, cached=True)
-                return report
+            degraded = self._degraded.get(ref.arxiv_id) or _flag(doc, "degraded:")
+            if degraded:
+                report.degraded = degraded
+                report.notes.append(f"⚠ 服务器故障，未能读取更好的来源（下次运行会重试）：{degraded}")
+            self._check_stop()
             self.progress.event("stage", arxiv_id=ref.arxiv_id, stage="summarize")
-            if self._llm_down is not None:
-                raise LLMUnavailableError(f"not attempted: {self._llm_down}")
-            result = self.summarizer.summarize(ref, doc, packed, self.options.lang)
-            stage = "verify"
-            verification = verify(result.summary, source_text(doc, ref))
-            stage = "store"
-            key.backend, key.model = result.backend, result.model
-            self.store.save_summary(
-                key,
-                result.summary,
-                tokens_in=result.tokens_in,
-                tokens_out=result.tokens_out,
-                mode=result.mode,
-                coverage=packed.coverage,
-                context_tokens=packed.tokens,
-                verification=verification,
-            )
+            lookup = None if self.options.force else self.store.find_summary
+            result = digest(ref, doc, self.summarizer, self.settings, lang=self.options.lang,
+                            lookup=lookup)
+            if not result.cached:
+                self._save(result)
             self.store.resolve_failures(ref.arxiv_id)
-            report.summary = result.summary
-            report.verification = verification
-            report.backend, report.model = result.backend, result.model
-            self.stats.tokens_in += result.tokens_in
-            self.stats.tokens_out += result.tokens_out
-            self.stats.llm_calls += result.calls
-            self.stats.cost += cost_of(self.settings, result.model, result.tokens_in,
-                                       result.tokens_out)
-            self.progress.event("done", arxiv_id=ref.arxiv_id, cached=False,
+            _fill(report, result)
+            self.progress.event("done", arxiv_id=ref.arxiv_id, cached=result.cached,
                                 tokens=result.tokens_in + result.tokens_out)
             return report
         except AuthError:
             raise
-        except (FetchError, HTTPError) as exc:
-            report.failure = Failure("fetch", _one_line(exc))
-        except ExtractionError as exc:
-            report.failure = Failure("extract", _one_line(exc))
-        except LLMUnavailableError as exc:
-            if self._llm_down is None:
-                self._llm_down = exc
-            report.failure = Failure("summarize", _one_line(exc))
-        except LLMError as exc:
-            report.failure = Failure("summarize", _one_line(exc))
+        except _Stopped:
+            report.failure = Failure("run", NOT_FINISHED)  # type: ignore[arg-type]
+            return report
         except PaperdigestError as exc:
-            report.failure = Failure(stage, _one_line(exc))  # type: ignore[arg-type]
+            report.failure = Failure(exc.stage, _one_line(exc))  # type: ignore[arg-type]
         except Exception as exc:
-            logger.exception("%s: unexpected error in stage %s", ref.arxiv_id, stage)
-            report.failure = Failure(stage, f"{type(exc).__name__}: {exc}")  # type: ignore[arg-type]
+            logger.exception("%s: unexpected error", ref.arxiv_id)
+            report.failure = Failure("run", f"{type(exc).__name__}: {exc}")  # type: ignore[arg-type]
         assert report.failure is not None
+        if self._stopping.is_set():
+            # A request cut by the stop is not the paper's fault: nothing to record.
+            report.failure = Failure("run", NOT_FINISHED)  # type: ignore[arg-type]
+            return report
         self.store.record_failure(self.run_id, ref.arxiv_id, ref.listed_date,
                                   report.failure.stage, report.failure.reason)
         self.progress.event("failed", arxiv_id=ref.arxiv_id, stage=report.failure.stage,
                             reason=report.failure.reason)
         return report
 
+    def _save(self, result: PaperResult) -> None:
+        self.store.save_summary(
+            result.key, result.summary, tokens_in=result.tokens_in,
+            tokens_out=result.tokens_out, mode=result.mode, coverage=result.coverage,
+            context_tokens=result.context_tokens, verification=result.verification)
+
+    def stop(self) -> None:
+        """Ask the run to stop: papers not yet started are skipped, the ones in flight end
+        after their current request. Safe from any thread or a signal handler."""
+        self._stopping.set()
+
+    def _check_stop(self) -> None:
+        if self._stopping.is_set():
+            raise _Stopped()
+
     # ------------------------------------------------------------- concurrency
 
-    def process_all(self, refs: list[PaperRef]) -> list[PaperReport]:
+    def process_all(self, refs: list[PaperRef],
+                    on_done: Callable[[PaperReport], None] | None = None) -> list[PaperReport]:
         """Process papers concurrently; returns reports in input order.
+
+        ``on_done`` is called with each paper's report as it completes (in the calling
+        thread's event loop, one at a time).
 
         Raises:
             AuthError: the LLM rejected the key; papers finished so far are stored.
+            KeyboardInterrupt: interrupted; papers finished so far are stored and passed to
+                ``on_done``, those in flight end after their current request.
         """
-        return asyncio.run(self._process_all(refs))
+        return asyncio.run(self._process_all(refs, on_done))
 
-    async def _process_all(self, refs: list[PaperRef]) -> list[PaperReport]:
+    async def _process_all(self, refs: list[PaperRef],
+                           on_done: Callable[[PaperReport], None] | None) -> list[PaperReport]:
         concurrency = self.settings.concurrency
         executor = ThreadPoolExecutor(
             max_workers=concurrency + FETCH_WORKERS, thread_name_prefix="paperdigest"
@@ -344,14 +549,13 @@ class Pipeline:
         fetch_sem = asyncio.Semaphore(FETCH_WORKERS)
         llm_sem = asyncio.Semaphore(concurrency)
         loop = asyncio.get_running_loop()
-        started = time.monotonic()
         self.progress.event("start", total=len(refs))
 
         async def run(fn: Callable[..., T], *args: Any) -> T:
             return await loop.run_in_executor(executor, fn, *args)
 
         async def one(ref: PaperRef) -> PaperReport:
-            # Stage 1 (fetch + extract) under the fetch semaphore, stage 2 under the LLM one.
+            # Stage 1 (acquire) under the fetch semaphore, stage 2 under the LLM one.
             async with fetch_sem:
                 if self._fatal:
                     raise self._fatal
@@ -363,61 +567,223 @@ class Pipeline:
                 if self._fatal:
                     raise self._fatal
                 try:
-                    return await run(self.process, ref)
+                    report = await run(self.process, ref)
                 except AuthError as exc:
                     self._fatal = exc
                     raise
                 finally:
                     # Memory stays flat over long runs: a finished paper's Document goes.
                     self._docs.pop(ref.arxiv_id, None)
+                    self._degraded.pop(ref.arxiv_id, None)
+            if on_done is not None:
+                on_done(report)
+            return report
 
+        clean = False
         try:
             results = await asyncio.gather(*(one(ref) for ref in refs), return_exceptions=True)
+            clean = True
         finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            if not clean:
+                # Cancelled (Ctrl-C): in-flight papers end after their current request.
+                self.stop()
+            executor.shutdown(wait=clean, cancel_futures=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        reports = [r for r in results if isinstance(r, PaperReport)]
-        self.stats.seconds += time.monotonic() - started
-        self.stats.papers += len(reports)
-        self.stats.done += sum(r.failure is None for r in reports)
-        self.stats.failed += sum(r.failure is not None for r in reports)
-        return reports
-
-def source_text(doc: Document, ref: PaperRef) -> str:
-    """What a summary's claims may be traced to: the text read plus the listing's links."""
-    links = [link for link in (ref.github_repo, ref.project_page) if link]
-    return "\n".join([doc.full_text(), *links])
+        return [r for r in results if isinstance(r, PaperReport)]
 
 
-_SOURCE_RANK = {"HTML": 3, "PDF": 2, "ArXiv Abs": 1}
+# --------------------------------------------------------------------------- outputs
 
 
-def _rank(doc: Document) -> int:
-    return _SOURCE_RANK.get(doc.source_kind, 0)
+def check_output_dir(out: Path) -> None:
+    """Make sure reports can be written to ``out`` (created if missing), before any network
+    work, so that a run's work is never lost at the end.
 
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+    Raises:
+        OutputError: ``out`` cannot be created or written.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".paperdigest-check-"):
+            pass
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write reports to {out}: {exc.strerror or exc}; pass --out DIR with a "
+            "writable directory"
+        ) from None
 
 
 def write_outputs(day_report: DayReport, out_dir: Path, formats: Iterable[str],
                   name: str | None = None) -> list[Path]:
     """Write the day's report in each format; returns the paths written.
 
-    Files are ``{out_dir}/{name}.{fmt}``; ``name`` defaults to the report's date. A report
-    of explicit ids passes ``ids-{date}`` so that it never overwrites that day's report.
+    Files are ``{out_dir}/{name}.{fmt}``; ``name`` defaults to the report's date. Each file
+    is written atomically (:func:`atomic_write`): a crash or a full disk leaves the previous
+    file whole.
+
+    Raises:
+        OutputError: a file could not be written (the previous one is intact).
     """
     from .render.json import render_json
     from .render.markdown import render_day
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     renderers = {"md": render_day, "json": render_json}
+    written = []
     for fmt in formats:
         path = out_dir / f"{name or day_report.date}.{fmt}"
-        path.write_text(renderers[fmt](day_report), encoding="utf-8")
+        atomic_write(path, renderers[fmt](day_report))
         written.append(path)
     return written
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) all at once: write a temporary file in the same
+    directory, fsync it, rename it over ``path``, fsync the directory.
+
+    Raises:
+        OutputError: the directory cannot be written or the disk is full; ``path`` is
+            untouched and the temporary file removed.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}; the previous "
+                              "file is kept") from None
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+@contextlib.contextmanager
+def open_pipeline(
+    settings: Settings,
+    *,
+    options: RunOptions | None = None,
+    progress: ProgressSink | None = None,
+    now: Now = utc_now,
+    wait: float = 0.0,
+    summarizer: Summarizer | None = None,
+) -> Iterator[Pipeline]:
+    """A :class:`Pipeline` over ``settings``' data directory, closed on exit.
+
+    Takes the run lock (so two runs never write one store), marks runs a dead process left
+    ``running`` as ``killed``, checks ``options.out`` is writable, opens the store (with the
+    same clock) and the HTTP client, and builds the summarizer.
+
+    Raises:
+        StoreLockedError: another run holds the data directory (after ``wait`` seconds).
+        StoreCorruptError / StoreReadOnlyError / StoreError: the store cannot be used.
+        OutputError: ``options.out`` cannot be written.
+        ConfigError: an unknown summarizer backend.
+    """
+    from .runtime import open_http, open_store, run_lock
+    from .summarize import make_summarizer
+
+    options = options or RunOptions(lang=settings.lang)
+    if options.out is not None:
+        check_output_dir(options.out)
+    lock = run_lock(settings.home_path, wait=wait)
+    try:
+        with contextlib.ExitStack() as stack:
+            store = stack.enter_context(open_store(settings, now=now))
+            store.close_stale_runs()
+            http = stack.enter_context(open_http(settings))
+            summarizer = summarizer or make_summarizer(settings)
+            yield Pipeline(settings, store, http, summarizer, options=options, now=now,
+                           progress=progress)
+    finally:
+        lock.release()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Stopped(Exception):
+    """The run was asked to stop before this paper's next stage."""
+
+
+class _Guarded:
+    """A summarizer that, once the LLM server was unreachable after retries, fails later
+    papers at once with the same reason instead of each waiting through its own retries."""
+
+    def __init__(self, inner: Summarizer) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+        self.prompt_version = inner.prompt_version
+        self.down: LLMUnavailableError | None = None
+
+    def summarize(self, ref: PaperRef, doc: Document, context: PackedContext,
+                  lang: str) -> SummaryResult:
+        if self.down is not None:
+            raise LLMUnavailableError(f"not attempted: {self.down}")
+        try:
+            return self.inner.summarize(ref, doc, context, lang)
+        except LLMUnavailableError as exc:
+            if self.down is None:
+                self.down = exc
+            raise
+
+
+def _fill(report: PaperReport, result: PaperResult) -> None:
+    report.summary = result.summary
+    report.verification = result.verification
+    report.coverage = result.coverage
+    report.context_tokens = result.context_tokens
+    if not result.cached:
+        report.backend, report.model = result.key.backend, result.key.model
+        report.tokens_in, report.tokens_out = result.tokens_in, result.tokens_out
+        report.llm_calls, report.cost = result.calls, result.cost
+
+
+def _status(outcomes: list[DayOutcome]) -> str:
+    if not outcomes or any(o.error for o in outcomes):
+        return "incomplete"
+    stats = [o.report.stats for o in outcomes if o.report and o.report.stats]
+    if any(s.failed for s in stats):
+        return "partial"
+    return "ok"
+
+
+def _flag(doc: Document, prefix: str) -> str:
+    return next((f[len(prefix):] for f in doc.flags if f.startswith(prefix)), "")
+
+
+def _bare_id(text: str) -> str:
+    """An arXiv id without its version (the acquire stage learns versions).
+
+    Raises:
+        InputError: not an arXiv id.
+    """
+    from .errors import InputError
+
+    try:
+        return split_arxiv_id(text)[0]
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import filelock
 
-from .errors import StoreLockedError
+from .clock import Now, utc_now
+from .errors import StoreLockedError, StoreReadOnlyError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -31,16 +32,32 @@ def open_http(settings: Settings, *, clock: Clock | None = None) -> HttpClient:
     return HttpClient(settings, clock=clock, cache=cache)
 
 
-def open_store(settings: Settings) -> Store:
-    """The SQLite store at ``$PAPERDIGEST_HOME/paperdigest.sqlite3``.
+def open_store(settings: Settings, *, now: Now = utc_now) -> Store:
+    """The SQLite store at ``$PAPERDIGEST_HOME/paperdigest.sqlite3``, stamping times by ``now``.
 
     Raises:
         StoreCorruptError: the file is not a paperdigest database.
+        StoreReadOnlyError: the data directory cannot be created or written.
     """
     from .store import Store
 
-    settings.home_path.mkdir(parents=True, exist_ok=True)
-    return Store(settings.db_path)
+    _make_home(settings.home_path)
+    return Store(settings.db_path, clock=now)
+
+
+def _make_home(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreReadOnlyError(
+            f"cannot create the data directory {home}: {exc.strerror or exc}; set "
+            "PAPERDIGEST_HOME to a writable directory"
+        ) from None
+    if not home.is_dir():
+        raise StoreReadOnlyError(
+            f"the data directory {home} is not a directory; set PAPERDIGEST_HOME to a "
+            "writable directory"
+        )
 
 
 def run_lock(home: Path, *, wait: float = 0.0) -> filelock.FileLock:
@@ -48,8 +65,9 @@ def run_lock(home: Path, *, wait: float = 0.0) -> filelock.FileLock:
 
     Raises:
         StoreLockedError: another run holds it (after waiting ``wait`` seconds).
+        StoreReadOnlyError: the directory or the lock file cannot be written.
     """
-    home.mkdir(parents=True, exist_ok=True)
+    _make_home(home)
     lock = filelock.FileLock(str(home / LOCK_NAME))
     try:
         lock.acquire(timeout=wait)
@@ -57,5 +75,10 @@ def run_lock(home: Path, *, wait: float = 0.0) -> filelock.FileLock:
         raise StoreLockedError(
             f"another paperdigest run is using {home}; wait for it to finish "
             "(or pass --wait SECONDS), or set PAPERDIGEST_HOME to use another data directory"
+        ) from None
+    except OSError as exc:
+        raise StoreReadOnlyError(
+            f"cannot create the lock file in {home}: {exc.strerror or exc}; the data there is "
+            "intact; make it writable or set PAPERDIGEST_HOME to a writable directory"
         ) from None
     return lock

@@ -39,7 +39,6 @@ connection (``check_same_thread=False``) guarded by a re-entrant lock, and each 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import sqlite3
@@ -47,21 +46,27 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
-from .errors import StoreCorruptError, StoreError, StoreLockedError
+from .clock import Now, iso_utc, utc_now
+from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 from .models import (
-    SOURCE_KINDS,
+    UNKNOWN_VERSION,
     Document,
     Failure,
     FetchAttempt,
     Fetched,
     PaperRef,
+    PaperReport,
     PaperSummary,
     RunStats,
+    SummaryKey,
     Verification,
+    context_hash,
+    source_rank,
+    version_key,
 )
 
 logger = logging.getLogger(__name__)
@@ -86,9 +91,6 @@ APPLICATION_ID = 0x50446773
 
 #: First 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html §1.3).
 SQLITE_HEADER = b"SQLite format 3\x00"
-
-#: Stored in place of an unknown arXiv version (DESIGN §5: "version or 'unknown'").
-UNKNOWN_VERSION = "unknown"
 
 #: Seconds a writer waits for another connection's lock before StoreLockedError.
 DEFAULT_TIMEOUT = 10.0
@@ -219,49 +221,13 @@ def m001_initial(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+@migration
+def m002_runs_degraded(db: sqlite3.Connection) -> None:
+    # RunStats.degraded: papers read from a worse source because a server failed (issue 11).
+    db.execute("ALTER TABLE runs ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0")
+
+
 # ------------------------------------------------------------------------------ records
-
-
-def context_hash(text: str) -> str:
-    """SHA-256 (hex) of a packed context's text: the ``context_hash`` of a SummaryKey."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _version_key(version: int | str | None) -> str:
-    if version is None or version == "" or version == "None":
-        return UNKNOWN_VERSION
-    return str(version)
-
-
-@dataclass
-class SummaryKey:
-    """The summary cache key of DESIGN §5; equal keys mean the same summary.
-
-    ``version`` is the arXiv version as text, or ``"unknown"``; ints and ``None`` are
-    normalised by :meth:`as_tuple`, so ``version=2`` and ``version="2"`` are one key.
-    """
-
-    arxiv_id: str
-    version: str
-    source_kind: str
-    context_hash: str
-    prompt_version: str
-    backend: str
-    model: str
-    lang: str
-
-    def as_tuple(self) -> tuple[str, str, str, str, str, str, str, str]:
-        """The eight key columns, in the order of the ``summaries`` UNIQUE constraint."""
-        return (
-            self.arxiv_id,
-            _version_key(self.version),
-            self.source_kind,
-            self.context_hash,
-            self.prompt_version,
-            self.backend,
-            self.model,
-            self.lang,
-        )
 
 
 @dataclass
@@ -330,9 +296,9 @@ class FailureRecord:
         return Failure(stage=self.stage, reason=self.reason)  # type: ignore[arg-type]
 
 
-@dataclass
-class RunRecord:
-    """One ``paperdigest run`` (or other command) and its totals."""
+@dataclass(kw_only=True)
+class RunRecord(RunStats):
+    """One ``paperdigest run`` (or other command): its :class:`RunStats` plus identity and state."""
 
     id: int
     command: str
@@ -340,18 +306,8 @@ class RunRecord:
     started_at: str
     finished_at: str | None
     status: str
-    """``running`` until :meth:`Store.finish_run`; then what the caller passed."""
-    backend: str = ""
-    model: str = ""
-    papers: int = 0
-    done: int = 0
-    failed: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost: float = 0.0
-    seconds: float = 0.0
-    llm_calls: int = 0
-    http_requests: int = 0
+    """``running`` until :meth:`Store.finish_run`; then ``ok``, ``partial``, ``incomplete``,
+    ``interrupted``; ``killed`` when a later run found it still ``running`` (the process died)."""
 
     @property
     def stats(self) -> RunStats:
@@ -361,31 +317,17 @@ class RunRecord:
 
 # ------------------------------------------------------------------------------- helpers
 
-#: The ``runs`` columns that hold RunStats fields (a new RunStats field needs a migration).
-_RUN_STATS = (
-    "backend",
-    "model",
-    "papers",
-    "done",
-    "failed",
-    "tokens_in",
-    "tokens_out",
-    "cost",
-    "seconds",
-    "llm_calls",
-    "http_requests",
-)
+#: The ``runs`` columns that hold RunStats fields: every RunStats field (a new one needs a
+#: migration adding its column, see m002_runs_degraded).
+_RUN_STATS = tuple(f.name for f in dataclasses.fields(RunStats))
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    # Naive datetimes are taken as UTC: every timestamp in the store is UTC.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
+def _row(cls: type[Any], row: sqlite3.Row, **override: Any) -> Any:
+    """A record built from a row by column name: the row's columns that are fields of ``cls``."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {key: row[key] for key in row.keys() if key in names}
+    values.update(override)
+    return cls(**values)
 
 
 def _dumps(data: Any) -> str:
@@ -413,16 +355,21 @@ def _merge_ref(old: PaperRef, new: PaperRef) -> PaperRef:
     return merged
 
 
-def _source_rank(kind: str) -> int:
-    try:
-        return SOURCE_KINDS.index(kind)
-    except ValueError:
-        return len(SOURCE_KINDS)
-
-
 def _is_locked(exc: sqlite3.Error) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _is_readonly(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "read only" in text
+
+
+def _readonly(path: str, exc: BaseException) -> StoreReadOnlyError:
+    return StoreReadOnlyError(
+        f"the store {path} cannot be written ({exc}): the data in it is intact; make the "
+        "directory writable or set PAPERDIGEST_HOME to a writable directory"
+    )
 
 
 def _corrupt(path: str) -> StoreCorruptError:
@@ -451,7 +398,7 @@ class Store:
         path: str | Path,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Now = utc_now,
     ) -> None:
         """Open (creating if needed) the store at ``path`` (``":memory:"`` for a private one).
 
@@ -483,6 +430,8 @@ class Store:
             self.conn = sqlite3.connect(
                 self.path, timeout=timeout, check_same_thread=False, isolation_level=None
             )
+            # Rows are read by column name (sqlite3.Row), never by position.
+            self.conn.row_factory = sqlite3.Row
         except sqlite3.Error as exc:
             raise StoreError(
                 f"cannot open the store {self.path}: {exc}; "
@@ -547,6 +496,8 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if _is_locked(exc):
                 raise self._locked(exc) from exc
+            if _is_readonly(exc):
+                raise _readonly(self.path, exc) from exc
             raise _corrupt(self.path) from exc
         self._migrate(applied)
         self._ensure_search_index()
@@ -648,6 +599,8 @@ class Store:
             except sqlite3.Error as exc:
                 if _is_locked(exc):
                     raise self._locked(exc) from exc
+                if _is_readonly(exc):
+                    raise _readonly(self.path, exc) from exc
                 raise StoreError(f"cannot write to the store {self.path}: {exc}") from exc
             self._depth = 1
             try:
@@ -659,6 +612,8 @@ class Store:
                 if isinstance(exc, sqlite3.Error):
                     if _is_locked(exc):
                         raise self._locked(exc) from exc
+                    if _is_readonly(exc):
+                        raise _readonly(self.path, exc) from exc
                     raise StoreError(f"store write failed ({self.path}): {exc}") from exc
                 raise
             self._depth = 0
@@ -683,7 +638,7 @@ class Store:
                 raise StoreError(f"store read failed ({self.path}): {exc}") from exc
 
     def _now(self) -> str:
-        return _iso(self._clock())
+        return iso_utc(self._clock())
 
     # ------------------------------------------------------------- lifecycle
 
@@ -735,7 +690,7 @@ class Store:
     def _upsert_paper(self, db: sqlite3.Connection, ref: PaperRef) -> None:
         row = db.execute("SELECT data FROM papers WHERE arxiv_id = ?", (ref.arxiv_id,)).fetchone()
         if row is not None:
-            ref = _merge_ref(PaperRef.from_dict(json.loads(row[0])), ref)
+            ref = _merge_ref(PaperRef.from_dict(json.loads(row["data"])), ref)
         db.execute(
             "INSERT INTO papers (arxiv_id, version, title, data, updated_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (arxiv_id) DO UPDATE SET "
@@ -748,7 +703,7 @@ class Store:
         """The stored paper, or ``None``."""
         with self._read() as db:
             row = db.execute("SELECT data FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
-        return PaperRef.from_dict(json.loads(row[0])) if row else None
+        return PaperRef.from_dict(json.loads(row["data"])) if row else None
 
     # ------------------------------------------------------------------ days
 
@@ -779,15 +734,15 @@ class Store:
                 "SELECT paper_ids, settled FROM days WHERE date = ?", (date,)
             ).fetchone()
             if row is not None:
-                ids.extend(i for i in json.loads(row[0]) if i not in ids)
-                settled = settled or bool(row[1])
+                ids.extend(i for i in json.loads(row["paper_ids"]) if i not in ids)
+                settled = settled or bool(row["settled"])
             db.execute(
                 "INSERT INTO days (date, listed_date, fetched_at, settled, paper_ids, count) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (date) DO UPDATE SET "
                 "listed_date = excluded.listed_date, fetched_at = excluded.fetched_at, "
                 "settled = excluded.settled, paper_ids = excluded.paper_ids, "
                 "count = excluded.count",
-                (date, listed_date, _iso(fetched_at), int(settled), _dumps(ids), len(ids)),
+                (date, listed_date, iso_utc(fetched_at), int(settled), _dumps(ids), len(ids)),
             )
             db.execute("DELETE FROM day_papers WHERE date = ?", (date,))
             db.executemany(
@@ -804,13 +759,8 @@ class Store:
             ).fetchone()
         if row is None:
             return None
-        return DayRecord(
-            date=row[0],
-            listed_date=row[1],
-            fetched_at=datetime.fromisoformat(row[2]),
-            settled=bool(row[3]),
-            paper_ids=json.loads(row[4]),
-        )
+        return _row(DayRecord, row, fetched_at=datetime.fromisoformat(row["fetched_at"]),
+                    settled=bool(row["settled"]), paper_ids=json.loads(row["paper_ids"]))
 
     def day_papers(self, date: str) -> list[PaperRef]:
         """The stored papers of ``date`` in list order (empty if the day is unknown)."""
@@ -820,7 +770,7 @@ class Store:
                 "WHERE d.date = ? ORDER BY d.position",
                 (date,),
             ).fetchall()
-        return [PaperRef.from_dict(json.loads(r[0])) for r in rows]
+        return [PaperRef.from_dict(json.loads(r["data"])) for r in rows]
 
     def days_for_paper(self, arxiv_id: str) -> list[str]:
         """The stored dates whose list holds ``arxiv_id``, oldest first."""
@@ -863,18 +813,8 @@ class Store:
             ).fetchone()
         if row is None:
             return None
-        return FetchRecord(
-            id=row[0],
-            arxiv_id=row[1],
-            kind=row[2],
-            url=row[3],
-            size=row[4],
-            version=row[5],
-            fetched_at=row[6],
-            seconds=row[7],
-            content_type=row[8],
-            attempts=[FetchAttempt(**a) for a in json.loads(row[9])],
-        )
+        return _row(FetchRecord, row,
+                    attempts=[FetchAttempt(**a) for a in json.loads(row["attempts"])])
 
     # ------------------------------------------------------------- documents
 
@@ -887,7 +827,7 @@ class Store:
                 "DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
                 (
                     doc.arxiv_id,
-                    _version_key(doc.version),
+                    version_key(doc.version),
                     doc.source_kind,
                     _dumps(doc.to_dict()),
                     self._now(),
@@ -910,7 +850,7 @@ class Store:
         params: list[Any] = [arxiv_id]
         if version is not None:
             sql += " AND version = ?"
-            params.append(_version_key(version))
+            params.append(version_key(version))
         if source_kind is not None:
             sql += " AND source_kind = ?"
             params.append(source_kind)
@@ -919,12 +859,12 @@ class Store:
         if not rows:
             return None
 
-        def rank(row: tuple[str, str, str, str]) -> tuple[int, int, str]:
-            known = -1 if row[0] == UNKNOWN_VERSION else int(row[0])
-            return (known, -_source_rank(row[1]), row[3])
+        def rank(row: sqlite3.Row) -> tuple[int, int, str]:
+            known = -1 if row["version"] == UNKNOWN_VERSION else int(row["version"])
+            return (known, source_rank(row["source_kind"]), row["created_at"])
 
         best = max(rows, key=rank)
-        return Document.from_dict(json.loads(best[2]))
+        return Document.from_dict(json.loads(best["data"]))
 
     # ------------------------------------------------------------- summaries
 
@@ -937,21 +877,16 @@ class Store:
         "prompt_version = ? AND backend = ? AND model = ? AND lang = ?"
     )
 
-    def _summary_from_row(self, db: sqlite3.Connection, row: tuple[Any, ...]) -> StoredSummary:
+    def _summary_from_row(self, db: sqlite3.Connection, row: sqlite3.Row) -> StoredSummary:
         vrow = db.execute(
-            "SELECT data FROM verifications WHERE summary_id = ?", (row[0],)
+            "SELECT data FROM verifications WHERE summary_id = ?", (row["id"],)
         ).fetchone()
-        return StoredSummary(
-            id=row[0],
-            key=SummaryKey(*row[1:9]),
-            summary=PaperSummary.from_dict(json.loads(row[9])),
-            verification=Verification.from_dict(json.loads(vrow[0])) if vrow else None,
-            tokens_in=row[10],
-            tokens_out=row[11],
-            mode=row[12],
-            coverage=row[13],
-            context_tokens=row[14],
-            created_at=row[15],
+        return _row(
+            StoredSummary,
+            row,
+            key=_row(SummaryKey, row),
+            summary=PaperSummary.from_dict(json.loads(row["data"])),
+            verification=Verification.from_dict(json.loads(vrow["data"])) if vrow else None,
         )
 
     def find_summary(self, key: SummaryKey) -> StoredSummary | None:
@@ -1033,6 +968,27 @@ class Store:
                 )
         return summary_id
 
+    def paper_report(self, arxiv_id: str) -> PaperReport | None:
+        """One paper's block as stored: its latest summary (with verification, source and
+        provenance), else its latest open failure; ``None`` when the paper is unknown."""
+        ref = self.get_paper(arxiv_id)
+        stored = self.latest_summary(arxiv_id)
+        if ref is None and stored is None:
+            return None
+        report = PaperReport(ref=ref or PaperRef(arxiv_id=arxiv_id, title=arxiv_id))
+        if stored is not None:
+            report.source_kind = stored.key.source_kind  # type: ignore[assignment]
+            report.summary = stored.summary
+            report.verification = stored.verification
+            report.coverage = stored.coverage
+            report.context_tokens = stored.context_tokens
+            report.backend, report.model = stored.key.backend, stored.key.model
+            return report
+        failures = [f for f in self.open_failures() if f.arxiv_id == arxiv_id]
+        if failures:
+            report.failure = failures[-1].failure
+        return report
+
     # -------------------------------------------------------------- failures
 
     def record_failure(
@@ -1082,19 +1038,7 @@ class Store:
         sql += " ORDER BY id"
         with self._read() as db:
             rows = db.execute(sql, params).fetchall()
-        return [
-            FailureRecord(
-                id=r[0],
-                run_id=r[1],
-                arxiv_id=r[2],
-                date=r[3],
-                stage=r[4],
-                reason=r[5],
-                created_at=r[6],
-                resolved=bool(r[7]),
-            )
-            for r in rows
-        ]
+        return [_row(FailureRecord, r, resolved=bool(r["resolved"])) for r in rows]
 
     # ------------------------------------------------------------------ runs
 
@@ -1111,59 +1055,46 @@ class Store:
         return run_id
 
     def finish_run(self, run_id: int, stats: RunStats, status: str) -> None:
-        """Store a run's totals and final ``status`` (e.g. ``ok``, ``partial``, ``failed``).
+        """Store a run's totals and final ``status`` (e.g. ``ok``, ``partial``, ``interrupted``).
 
         Empty ``stats.backend``/``stats.model`` keep the values given to :meth:`start_run`.
 
         Raises:
             StoreError: no run has id ``run_id``.
         """
+        counts = [name for name in _RUN_STATS if name not in ("backend", "model")]
         with self._tx() as db:
             cursor = db.execute(
                 "UPDATE runs SET finished_at = ?, backend = COALESCE(NULLIF(?, ''), backend), "
-                "model = COALESCE(NULLIF(?, ''), model), papers = ?, "
-                "done = ?, failed = ?, tokens_in = ?, tokens_out = ?, cost = ?, seconds = ?, "
-                "llm_calls = ?, http_requests = ?, status = ? WHERE id = ?",
-                (
-                    self._now(),
-                    stats.backend,
-                    stats.model,
-                    stats.papers,
-                    stats.done,
-                    stats.failed,
-                    stats.tokens_in,
-                    stats.tokens_out,
-                    stats.cost,
-                    stats.seconds,
-                    stats.llm_calls,
-                    stats.http_requests,
-                    status,
-                    run_id,
-                ),
+                "model = COALESCE(NULLIF(?, ''), model), "
+                + "".join(f"{name} = ?, " for name in counts)
+                + "status = ? WHERE id = ?",
+                (self._now(), stats.backend, stats.model,
+                 *(getattr(stats, name) for name in counts), status, run_id),
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"no run with id {run_id} in {self.path}")
 
+    def close_stale_runs(self) -> int:
+        """Mark every run still ``running`` as ``killed``; returns how many.
+
+        Call it only while holding the data directory's run lock
+        (:func:`paperdigest.runtime.run_lock`): then no other run is alive, so a ``running``
+        row is a process that died (kill -9, power loss) without finishing its record.
+        """
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE runs SET status = 'killed', finished_at = COALESCE(finished_at, ?) "
+                "WHERE status = 'running'",
+                (self._now(),),
+            )
+            return cursor.rowcount
+
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest ``limit`` runs, newest first."""
         with self._read() as db:
-            rows = db.execute(
-                "SELECT id, command, dates, started_at, finished_at, status, "
-                f"{', '.join(_RUN_STATS)} FROM runs ORDER BY id DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [
-            RunRecord(
-                id=r[0],
-                command=r[1],
-                dates=json.loads(r[2]),
-                started_at=r[3],
-                finished_at=r[4],
-                status=r[5],
-                **dict(zip(_RUN_STATS, r[6:], strict=True)),
-            )
-            for r in rows
-        ]
+            rows = db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [_row(RunRecord, r, dates=json.loads(r["dates"])) for r in rows]
 
     # ---------------------------------------------------------------- totals
 

@@ -30,6 +30,7 @@ from ..errors import (
 from . import backfill as _backfill  # noqa: F401
 from . import info as _info  # noqa: F401
 from . import run as _run  # noqa: F401
+from . import web as _web  # noqa: F401
 from .common import cli
 
 __all__ = ["cli", "entry", "main"]
@@ -88,4 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry() -> None:
     """Console-script entry point."""
     logging.captureWarnings(True)
-    sys.exit(main())
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # Reports and the run record are written; worker threads may still wait on a
+        # request: do not let the interpreter join them (Ctrl-C must end within seconds).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

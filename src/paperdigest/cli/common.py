@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import os
+import signal
 import sys
-from datetime import UTC, datetime
+import threading
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.logging import RichHandler
 
 from .. import __version__
+from ..clock import Now, clock_from_env
 from ..config import LoadedSettings, load_settings
-from ..errors import InputError
+from ..errors import EXIT_INTERRUPTED, EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
 
-EXIT_OK = 0
-EXIT_USAGE = 1
-EXIT_PARTIAL = 2
-EXIT_NOTHING = 3
+if TYPE_CHECKING:
+    from ..pipeline import Pipeline
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "State",
+           "cli", "clock", "err", "now_utc", "out", "print_json", "setup_logging", "stop_on_signals"]
 
 # Piped or captured output gets wide tables, so that ids, costs and counts are never cut to
 # "…" at rich's default 80 columns (a terminal keeps its own width).
@@ -47,15 +52,38 @@ class State:
 
 
 def now_utc() -> datetime:
-    """Current time; ``PAPERDIGEST_NOW`` (ISO 8601, UTC) overrides it for tests and replays."""
-    fixed = os.environ.get("PAPERDIGEST_NOW")
-    if fixed:
-        try:
-            value = datetime.fromisoformat(fixed)
-        except ValueError:
-            raise InputError(f"PAPERDIGEST_NOW={fixed!r} is not an ISO 8601 time") from None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.now(UTC)
+    """Current time (UTC): the command's clock (:func:`clock`) read once; usable as a ``Now``."""
+    return clock()()
+
+
+def clock() -> Now:
+    """The clock of this command: ``PAPERDIGEST_NOW`` (ISO 8601, UTC) pins it for tests and
+    replays (:func:`paperdigest.clock.clock_from_env`).
+
+    Raises:
+        InputError: ``PAPERDIGEST_NOW`` is not an ISO 8601 time.
+    """
+    return clock_from_env()
+
+
+@contextlib.contextmanager
+def stop_on_signals(pipeline: Pipeline) -> Iterator[None]:
+    """SIGTERM (``kill``, cron timeouts) ends a run like Ctrl-C: the pipeline stops taking
+    papers, what is done is written, the run is marked ``interrupted`` and the command exits
+    130. Only in the main thread (signal handlers can be installed nowhere else)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        pipeline.stop()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def setup_logging(verbose: int, quiet: bool = False) -> None:

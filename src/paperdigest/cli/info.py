@@ -13,9 +13,9 @@ from rich.table import Table
 from ..config import DEFAULT_CONFIG_TOML
 from ..dates import parse_day
 from ..errors import ExtractionError, InputError
-from ..models import PaperRef, split_arxiv_id
+from ..models import PaperRef, report_order_key, split_arxiv_id
 from ..runtime import open_http, open_store
-from .common import State, cli, err, now_utc, out, print_json
+from .common import State, cli, clock, err, out, print_json
 
 
 @cli.command()
@@ -35,10 +35,10 @@ def papers(state: State, day: str, as_json: bool) -> None:
     from ..sources.hf import HFSource
 
     settings = state.settings().settings
-    requested = parse_day(day, now_utc().date())
+    requested = parse_day(day, clock()().date())
     with open_http(settings) as http:
         listed, refs = HFSource(http, settings).find_day(requested, settings.lookback_days)
-    refs = sorted(refs, key=lambda r: (-r.upvotes, r.arxiv_id))
+    refs = sorted(refs, key=report_order_key)
     if as_json:
         print_json({"date": requested.isoformat(), "listed_date": listed.isoformat(),
                     "count": len(refs), "papers": [r.to_dict() for r in refs]})
@@ -71,30 +71,20 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
       paperdigest extract paper.html --json
       paperdigest extract 2601.13621 --markdown --budget 8000
     """
+    from ..acquire import acquire, read_local
     from ..context import pack
     from ..extract import extract
-    from ..fetch.chain import fetch_paper
-    from ..models import Fetched
 
     settings = state.settings().settings
     path = Path(target)
-    local = path.exists()
-    if local:
-        if path.is_dir():
-            raise InputError(f"{path} is a directory; give an HTML or PDF file or an arXiv id")
+    if path.exists():
+        ref, fetched = read_local(path, now=clock())
         try:
-            body = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror}") from None
-        kind = "PDF" if body[:5] == b"%PDF-" else "HTML"
-        stem = path.stem
-        try:
-            arxiv_id, version = split_arxiv_id(stem.split("-")[0])
-        except ValueError:
-            arxiv_id, version = stem, None
-        ref = PaperRef(arxiv_id=arxiv_id, title="")
-        fetched = Fetched(arxiv_id=arxiv_id, kind=kind, url=str(path), body=body,  # type: ignore[arg-type]
-                          fetched_at=now_utc().isoformat(), version=version)
+            doc = extract(fetched, ref, pdf_timeout=settings.pdf_timeout,
+                          max_bytes=int(settings.http.max_body_mb * 1_000_000))
+        except ExtractionError as exc:
+            # Name the file: the library's message speaks of a fetched body.
+            raise InputError(f"{path} (read as {fetched.kind}): {exc}") from None
     else:
         try:
             arxiv_id, version = split_arxiv_id(target)
@@ -102,15 +92,7 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
             raise InputError(f"{target!r} is neither a file nor an arXiv id") from None
         with open_http(settings) as http:
             ref = PaperRef(arxiv_id=arxiv_id, title="", version=version)
-            fetched = fetch_paper(http, settings, ref)
-    try:
-        doc = extract(fetched, ref, pdf_timeout=settings.pdf_timeout,
-                      max_bytes=int(settings.http.max_body_mb * 1_000_000))
-    except ExtractionError as exc:
-        if not local:
-            raise
-        # Name the file: the library's message speaks of a fetched body.
-        raise InputError(f"{path} (read as {fetched.kind}): {exc}") from None
+            doc = acquire(http, settings, ref, now=clock()).document
     if as_json:
         print_json(doc.to_dict())
         return
@@ -139,22 +121,20 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
         arxiv_id, _ = split_arxiv_id(paper_id)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    from ..models import PaperReport
     from ..render.markdown import render_paper
 
     settings = state.settings().settings
-    store = open_store(settings)
-    ref = store.get_paper(arxiv_id)
-    stored = store.latest_summary(arxiv_id)
-    fetch = store.latest_fetch(arxiv_id)
-    document = store.get_document(arxiv_id)
-    failures = [f for f in store.open_failures() if f.arxiv_id == arxiv_id]
-    if ref is None and stored is None:
+    with open_store(settings) as store:
+        report = store.paper_report(arxiv_id)
+        stored = store.latest_summary(arxiv_id)
+        fetch = store.latest_fetch(arxiv_id)
+        document = store.get_document(arxiv_id)
+        failures = [f for f in store.open_failures() if f.arxiv_id == arxiv_id]
+    if report is None:
         raise InputError(f"{arxiv_id} is not in the store; run `paperdigest run --ids {arxiv_id}`")
-    ref = ref or PaperRef(arxiv_id=arxiv_id, title=arxiv_id)
     if as_json:
         print_json({
-            "paper": ref.to_dict(),
+            "paper": report.ref.to_dict(),
             "fetch": _plain(fetch),
             # What was read in the end, and why (e.g. extract_failed:PDF:… when a broken PDF
             # left only the abstract): the fetch above is what was downloaded.
@@ -166,17 +146,6 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
             "failures": [_plain(f) for f in failures],
         })
         return
-    report = PaperReport(ref=ref, source_kind=stored.key.source_kind if stored else None,
-                         summary=stored.summary if stored else None,
-                         verification=stored.verification if stored else None,
-                         coverage=stored.coverage if stored else None,
-                         context_tokens=stored.context_tokens if stored else None,
-                         backend=stored.key.backend if stored else "",
-                         model=stored.key.model if stored else "")
-    if stored is None and failures:
-        from ..models import Failure
-
-        report.failure = Failure(failures[-1].stage, failures[-1].reason)  # type: ignore[arg-type]
     click.echo(render_paper(report))
     if fetch:
         err.print(f"source: {fetch.kind} {fetch.url}", markup=False, highlight=False)
@@ -203,10 +172,10 @@ def status(state: State, as_json: bool) -> None:
       paperdigest status --json
     """
     settings = state.settings().settings
-    store = open_store(settings)
-    totals = store.totals()
-    failures = store.open_failures()
-    runs = store.runs(limit=5)
+    with open_store(settings) as store:
+        totals = store.totals()
+        failures = store.open_failures()
+        runs = store.runs(limit=5)
     if as_json:
         print_json({"database": str(settings.db_path), "totals": totals,
                     "failures": [_plain(f) for f in failures],

@@ -27,12 +27,15 @@ def extract(
     *,
     pdf_timeout: float = 60.0,
     max_bytes: int = 30_000_000,
+    parsed: Document | None = None,
 ) -> Document:
     """The Document for one fetched source.
 
     The title and abstract come from ``ref`` when the source lacks them (``missing_abstract``
     is then dropped from the flags); ``version`` and ``source_url`` come from ``fetched``
-    (the version read from the page is kept when the fetch did not know it).
+    (the version read from the page is kept when the fetch did not know it). ``parsed`` is
+    the HTML usability check's Document of the same body (``html.check_html``), so that the
+    acquire stage parses each page once.
 
     Raises:
         ExtractionError: the source cannot be read (``reason`` says why: ``empty``,
@@ -41,7 +44,8 @@ def extract(
     """
     arxiv_id = fetched.arxiv_id
     if fetched.kind == "HTML":
-        doc = extract_html(fetched.body, arxiv_id, url=fetched.url, max_bytes=max_bytes)
+        doc = parsed or extract_html(fetched.body, arxiv_id, url=fetched.url,
+                                     max_bytes=max_bytes)
     elif fetched.kind == "PDF":
         # Imported here: the PDF stack (pypdfium2, worker pool) is only needed for PDFs.
         from paperdigest.extract.pdf import extract_pdf

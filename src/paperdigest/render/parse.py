@@ -51,7 +51,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from paperdigest.errors import LLMOutputError, PaperdigestError
+from paperdigest.errors import LLMOutputError, ReportFormatError
 from paperdigest.models import (
     NOT_MENTIONED,
     Failure,
@@ -111,10 +111,6 @@ _IO_SPLIT_RE = re.compile(
     r"^(?:输入(?:为|是|：|:)?\s*)?(?P<input>.+?)[，,；;。]\s*输出(?:为|是|：|:)?\s*(?P<output>.+)$",
     re.DOTALL,
 )
-
-
-class ReportFormatError(PaperdigestError, ValueError):
-    """A daily report does not have the reference layout (header, separators, blocks)."""
 
 
 @dataclass

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from .base import (
-    BACKENDS,
     NOT_MENTIONED_EN,
     FallbackSummarizer,
     Summarizer,
     SummaryResult,
-    make_summarizer,
     not_mentioned,
 )
+from .factory import BACKENDS, make_summarizer
 from .extractive import ExtractiveSummarizer, split_sentences, summarize_document
 from .openai import OpenAISummarizer, load_prompt
 

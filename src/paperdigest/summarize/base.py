@@ -1,4 +1,4 @@
-"""The Summarizer protocol, its result record, and the backend factory.
+"""The Summarizer protocol, its result record and the fallback chain.
 
 Every backend turns one paper (its :class:`PaperRef`, :class:`Document` and the packed
 context the model reads) into a :class:`SummaryResult` holding a validated
@@ -11,7 +11,8 @@ Backends:
 - ``openai`` — :class:`~paperdigest.summarize.openai.OpenAISummarizer`: any OpenAI-compatible
   server.
 
-With ``llm.fallback`` set (e.g. ``["extractive"]``), :func:`make_summarizer` wraps the main
+The factory lives in :mod:`paperdigest.summarize.factory` (it imports the backends, which
+import this module). With ``llm.fallback`` set (e.g. ``["extractive"]``), ``make_summarizer`` wraps the main
 backend in a :class:`FallbackSummarizer` that tries the next backend when one fails for a
 paper — except on :class:`~paperdigest.errors.AuthError`, which must stop the run.
 """
@@ -22,18 +23,12 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..errors import AuthError, ConfigError, LLMError
+from ..errors import AuthError, LLMError
 
 if TYPE_CHECKING:
-    import httpx
-
-    from ..config import Settings
     from ..models import Document, PackedContext, PaperRef, PaperSummary
 
 logger = logging.getLogger(__name__)
-
-#: Backend names accepted by :func:`make_summarizer` (and ``--backend``).
-BACKENDS: tuple[str, ...] = ("extractive", "openai")
 
 #: English counterpart of :data:`paperdigest.models.NOT_MENTIONED` for ``lang="en"`` reports.
 NOT_MENTIONED_EN = "Not mentioned in the paper"
@@ -126,41 +121,3 @@ class FallbackSummarizer:
                     )
         assert last is not None
         raise last
-
-
-def _make_one(
-    settings: Settings, backend: str, http_client: httpx.Client | None
-) -> Summarizer:
-    if backend == "extractive":
-        from .extractive import ExtractiveSummarizer
-
-        return ExtractiveSummarizer()
-    if backend == "openai":
-        from .openai import OpenAISummarizer
-
-        return OpenAISummarizer(settings, http_client=http_client)
-    raise ConfigError(
-        f"unknown summarizer backend {backend!r}: use one of {', '.join(BACKENDS)} "
-        "(--backend, PAPERDIGEST_BACKEND, backend or llm.fallback in the config)"
-    )
-
-
-def make_summarizer(
-    settings: Settings, backend: str | None = None, *, http_client: httpx.Client | None = None
-) -> Summarizer:
-    """The summarizer for ``backend`` (default ``settings.backend``).
-
-    When ``settings.llm.fallback`` lists other backends, returns a :class:`FallbackSummarizer`
-    trying the main backend first, then those in order (duplicates skipped).
-
-    Raises:
-        ConfigError: an unknown backend name.
-    """
-    names = [backend or settings.backend]
-    for name in settings.llm.fallback:
-        if name not in names:
-            names.append(name)
-    chain = [_make_one(settings, name, http_client) for name in names]
-    if len(chain) == 1:
-        return chain[0]
-    return FallbackSummarizer(chain)
