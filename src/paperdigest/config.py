@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .delivery.settings import DeliverySettings
 from .errors import ConfigError
+from .web.settings import SiteSettings
 
 DEFAULT_HF_URL = "https://huggingface.co"
 DEFAULT_ARXIV_URL = "https://arxiv.org"
@@ -150,6 +152,10 @@ class Settings(_Strict):
     http: HTTPSettings = Field(default_factory=lambda: HTTPSettings())
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """USD per million tokens (input, output) per model name."""
+    site: SiteSettings = Field(default_factory=lambda: SiteSettings())
+    """``[site]``: the web archive and feeds (paperdigest.web.settings)."""
+    delivery: DeliverySettings = Field(default_factory=lambda: DeliverySettings())
+    """``[delivery]``: email and webhooks (paperdigest.delivery.settings)."""
 
     @property
     def home_path(self) -> Path:

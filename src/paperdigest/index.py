@@ -73,8 +73,8 @@ _CJK_CLASS = (
 _BETWEEN_CJK = re.compile(f"(?<={_CJK_CLASS})(?={_CJK_CLASS})")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b]")
 
-#: What the English summaries write for a field the paper does not cover (DESIGN §3).
-_NOT_MENTIONED_EN = "Not mentioned"
+#: What English summaries write for a field the paper does not cover (the en prompt's words).
+_NOT_MENTIONED_EN = "Not mentioned in the paper"
 
 _TOKENIZE = "porter unicode61 remove_diacritics 2"
 

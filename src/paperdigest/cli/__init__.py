@@ -31,6 +31,7 @@ from . import backfill as _backfill  # noqa: F401
 from . import info as _info  # noqa: F401
 from . import run as _run  # noqa: F401
 from . import web as _web  # noqa: F401
+from . import web as _web  # noqa: F401
 from .common import cli
 
 __all__ = ["cli", "entry", "main"]

@@ -1,0 +1,265 @@
+"""Read the archive out of the store: days, a day's papers with summaries, fingerprints.
+
+Small read-only queries on a store connection (``Store.conn``, or a ``mode=ro`` connection
+of the server), so that the web archive and delivery never write and never depend on the
+store's Python API beyond its tables (``papers``, ``days``, ``day_papers``, ``summaries``,
+``verifications``, ``failures``; see :mod:`paperdigest.store`). Records come back as the
+models the Markdown renderer uses (:class:`~paperdigest.models.DayReport`,
+:class:`~paperdigest.models.PaperReport`).
+
+Which summary is shown: the latest stored one in the wanted language, else the latest in any
+language. A paper without a summary shows its latest unresolved failure (stage and reason),
+or "not summarized yet" when there is none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Failure, PaperRef, PaperReport, PaperSummary, Verification
+
+__all__ = [
+    "DayEntry",
+    "DayView",
+    "day_fingerprints",
+    "day_view",
+    "days_of_papers",
+    "list_days",
+    "paper_view",
+    "search_documents",
+]
+
+
+@dataclass
+class DayEntry:
+    """One day of the archive index."""
+
+    date: str
+    listed_date: str
+    count: int
+    """Papers listed."""
+    summarized: int
+    """Papers of the day with a stored summary."""
+    failed: int
+    """Papers without a summary whose latest failure is unresolved."""
+
+
+@dataclass
+class DayView:
+    """A day's papers in report order (upvotes descending, ties by arXiv id; DESIGN §2)."""
+
+    date: str
+    listed_date: str
+    fetched_at: str
+    papers: list[PaperReport] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[PaperReport]:
+        return [p for p in self.papers if p.failure is not None]
+
+    @property
+    def summarized(self) -> list[PaperReport]:
+        return [p for p in self.papers if p.summary is not None and p.failure is None]
+
+
+def _order(reports: Iterable[PaperReport]) -> list[PaperReport]:
+    # DESIGN §2 order, as render.markdown.render_day applies it.
+    return sorted(reports, key=lambda r: (-r.ref.upvotes, r.ref.arxiv_id))
+
+
+def list_days(conn: sqlite3.Connection) -> list[DayEntry]:
+    """Every stored day, newest first, with counts."""
+    rows = conn.execute(
+        """
+        SELECT d.date, d.listed_date, d.count,
+          (SELECT COUNT(DISTINCT s.arxiv_id) FROM day_papers dp JOIN summaries s
+             ON s.arxiv_id = dp.arxiv_id WHERE dp.date = d.date),
+          (SELECT COUNT(DISTINCT f.arxiv_id) FROM day_papers dp JOIN failures f
+             ON f.arxiv_id = dp.arxiv_id
+             WHERE dp.date = d.date AND f.resolved = 0
+               AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.arxiv_id = dp.arxiv_id))
+        FROM days d ORDER BY d.date DESC
+        """
+    ).fetchall()
+    return [DayEntry(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _reports(conn: sqlite3.Connection, refs: list[PaperRef], lang: str) -> list[PaperReport]:
+    """PaperReports for ``refs`` with their chosen summary or open failure (few queries)."""
+    if not refs:
+        return []
+    ids = [r.arxiv_id for r in refs]
+    chosen: dict[str, tuple[Any, ...]] = {}
+    # Chunks keep the number of SQL variables under SQLite's limit on big days.
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = conn.execute(
+            "SELECT s.arxiv_id, s.lang, s.source_kind, s.backend, s.model, s.data, s.coverage, "
+            "s.context_tokens, v.data FROM summaries s LEFT JOIN verifications v "
+            f"ON v.summary_id = s.id WHERE s.arxiv_id IN ({_marks(chunk)}) "
+            "ORDER BY s.created_at DESC, s.id DESC",
+            chunk,
+        ).fetchall()
+        for row in rows:
+            old = chosen.get(row[0])
+            if old is None or (old[1] != lang and row[1] == lang):
+                chosen[row[0]] = tuple(row)
+    failures: dict[str, Failure] = {}
+    missing = [i for i in ids if i not in chosen]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start:start + 500]
+        rows = conn.execute(
+            "SELECT arxiv_id, stage, reason FROM failures WHERE resolved = 0 AND "
+            f"arxiv_id IN ({_marks(chunk)}) ORDER BY id",
+            chunk,
+        ).fetchall()
+        for arxiv_id, stage, reason in rows:
+            failures[arxiv_id] = Failure(stage=stage, reason=reason)  # latest wins
+    reports = []
+    for ref in refs:
+        row = chosen.get(ref.arxiv_id)
+        if row is None:
+            reports.append(PaperReport(ref=ref, failure=failures.get(ref.arxiv_id)))
+            continue
+        reports.append(PaperReport(
+            ref=ref,
+            source_kind=row[2],
+            summary=PaperSummary.from_dict(json.loads(row[5])),
+            verification=Verification.from_dict(json.loads(row[8])) if row[8] else None,
+            coverage=row[6],
+            context_tokens=row[7],
+            backend=row[3],
+            model=row[4],
+        ))
+    return reports
+
+
+def day_view(conn: sqlite3.Connection, date: str, lang: str = "zh") -> DayView | None:
+    """The stored papers of ``date`` with summaries or failures; ``None`` if not stored."""
+    day = conn.execute(
+        "SELECT date, listed_date, fetched_at FROM days WHERE date = ?", (date,)
+    ).fetchone()
+    if day is None:
+        return None
+    refs = [
+        PaperRef.from_dict(json.loads(r[0]))
+        for r in conn.execute(
+            "SELECT p.data FROM day_papers d JOIN papers p ON p.arxiv_id = d.arxiv_id "
+            "WHERE d.date = ? ORDER BY d.position",
+            (date,),
+        )
+    ]
+    return DayView(date=day[0], listed_date=day[1], fetched_at=day[2],
+                   papers=_order(_reports(conn, refs, lang)))
+
+
+def paper_view(conn: sqlite3.Connection, arxiv_id: str, lang: str = "zh") -> PaperReport | None:
+    """One stored paper with its summary or failure; ``None`` if the paper is not stored."""
+    row = conn.execute("SELECT data FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
+    if row is None:
+        return None
+    return _reports(conn, [PaperRef.from_dict(json.loads(row[0]))], lang)[0]
+
+
+def days_of_papers(conn: sqlite3.Connection, ids: Sequence[str] | None = None
+                   ) -> dict[str, list[str]]:
+    """arXiv id → the stored dates whose list holds it, newest first."""
+    sql = "SELECT arxiv_id, date FROM day_papers"
+    params: list[str] = []
+    if ids is not None:
+        if not ids:
+            return {}
+        sql += f" WHERE arxiv_id IN ({_marks(ids)})"
+        params = list(ids)
+    out: dict[str, list[str]] = {}
+    for arxiv_id, date in conn.execute(sql + " ORDER BY date DESC", params):
+        out.setdefault(arxiv_id, []).append(date)
+    return out
+
+
+def day_fingerprints(conn: sqlite3.Connection) -> dict[str, str]:
+    """date → a hash that changes whenever anything shown on that day's pages changes.
+
+    Covers the day's list (fetch time, count), its papers (``updated_at``), their summaries
+    (ids, creation times) and failures (ids, resolution), and the other days that list the
+    same papers (paper pages name them). Cheap: four grouped queries, no JSON decoding.
+    """
+    parts: dict[str, list[str]] = {}
+    for row in conn.execute("SELECT date, listed_date, fetched_at, count FROM days"):
+        parts[row[0]] = [str(v) for v in row]
+    queries = [
+        "SELECT dp.date, MAX(p.updated_at), COUNT(*) FROM day_papers dp "
+        "JOIN papers p ON p.arxiv_id = dp.arxiv_id GROUP BY dp.date",
+        "SELECT dp.date, MAX(s.id), MAX(s.created_at), COUNT(s.id) FROM day_papers dp "
+        "JOIN summaries s ON s.arxiv_id = dp.arxiv_id GROUP BY dp.date",
+        "SELECT dp.date, MAX(f.id), SUM(f.resolved), MAX(f.resolved_at) FROM day_papers dp "
+        "JOIN failures f ON f.arxiv_id = dp.arxiv_id GROUP BY dp.date",
+        "SELECT a.date, group_concat(DISTINCT b.date) FROM day_papers a "
+        "JOIN day_papers b ON b.arxiv_id = a.arxiv_id AND b.date != a.date GROUP BY a.date",
+    ]
+    for sql in queries:
+        for row in conn.execute(sql):
+            if row[0] in parts:
+                parts[row[0]].extend(str(v) for v in row[1:])
+            parts.setdefault(row[0], [])
+    return {
+        date: hashlib.sha256("\x1f".join(values).encode("utf-8")).hexdigest()[:20]
+        for date, values in parts.items()
+        if values
+    }
+
+
+def search_documents(conn: sqlite3.Connection, lang: str = "zh") -> list[dict[str, Any]]:
+    """One record per listed paper for the static site's search index.
+
+    Keys: ``id``, ``title``, ``date`` (newest day listing it), ``text`` (title, keywords and
+    every field of the chosen summary, one string). Newest days first.
+    """
+    newest: dict[str, str] = {}
+    for arxiv_id, date in conn.execute(
+        "SELECT arxiv_id, MAX(date) FROM day_papers GROUP BY arxiv_id"
+    ):
+        newest[arxiv_id] = date
+    refs: dict[str, PaperRef] = {}
+    for (data,) in conn.execute(
+        "SELECT p.data FROM papers p WHERE p.arxiv_id IN (SELECT arxiv_id FROM day_papers)"
+    ):
+        ref = PaperRef.from_dict(json.loads(data))
+        refs[ref.arxiv_id] = ref
+    summaries: dict[str, tuple[str, str]] = {}
+    for arxiv_id, row_lang, data in conn.execute(
+        "SELECT arxiv_id, lang, data FROM summaries ORDER BY created_at DESC, id DESC"
+    ):
+        old = summaries.get(arxiv_id)
+        if arxiv_id in refs and (old is None or (old[0] != lang and row_lang == lang)):
+            summaries[arxiv_id] = (row_lang, data)
+    docs = []
+    for arxiv_id, ref in refs.items():
+        texts = [ref.title, " · ".join(ref.ai_keywords)]
+        if arxiv_id in summaries:
+            texts.extend(summary_texts(PaperSummary.from_dict(json.loads(summaries[arxiv_id][1]))))
+        docs.append({"id": arxiv_id, "title": ref.title, "date": newest.get(arxiv_id, ""),
+                     "text": "\n".join(t for t in texts if t)})
+    docs.sort(key=lambda d: (d["date"], d["id"]), reverse=True)
+    return docs
+
+
+def summary_texts(summary: PaperSummary) -> list[str]:
+    """Every text field of a summary, in report order (for search and plain-text output)."""
+    usage = summary.usage
+    return [
+        summary.domain,
+        summary.contribution,
+        usage.input, usage.output, usage.workflow, usage.hardware, usage.code_and_resources,
+        *(f"{i.title}：{i.detail}" for i in summary.innovations),
+        *(f"{r.setting}：{r.finding}" for r in summary.results),
+    ]

@@ -1,0 +1,214 @@
+"""HTML rendering with jinja2 (autoescape on for every HTML/XML template).
+
+Everything that comes from papers or models (titles, abstracts, summaries, reasons, links)
+reaches a template as data and is escaped there; URLs pass :func:`.links.safe_url` first.
+Templates never mark data ``|safe``; the only markup built in Python is the search snippet,
+whose pieces are escaped one by one (:func:`highlight`).
+
+The same templates serve the static site (:class:`StaticUrls`: relative links, works from
+``file://``) and ``paperdigest serve`` (:class:`ServerUrls`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..models import PaperReport
+from .links import paper_links
+
+try:
+    import jinja2
+    from markupsafe import Markup, escape
+except ImportError as exc:  # pragma: no cover - exercised without the extra
+    from ..errors import InputError
+
+    raise InputError(
+        "the web archive needs the [web] extra: pip install 'paperdigest[web]'"
+    ) from exc
+
+__all__ = ["ServerUrls", "StaticUrls", "environment", "highlight", "templates_digest", "ui"]
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+#: Interface words per report language (summary part names come from the vocabulary).
+UI: dict[str, dict[str, str]] = {
+    "zh": {
+        "archive": "归档", "search": "搜索", "feed": "订阅", "papers": "篇论文",
+        "summarized": "已摘要", "failed": "失败", "listed_on": "列表日期", "theme": "切换深色/浅色",
+        "links": "链接", "source": "阅读来源", "untraced": "⚠ 未在原文中找到：",
+        "traced": "核验", "traced_fmt": "{found}/{total} 个数字与名称在原文中找到",
+        "failure": "❌ 未能生成：", "pending": "尚未摘要", "read": "已读",
+        "days": "出现于", "no_results": "没有找到结果", "search_placeholder": "搜索标题、摘要、关键词…",
+        "results_for": "搜索结果", "failures": "失败的论文", "contents": "目录",
+        "upvotes": "点赞", "no_days": "存档为空：先运行 paperdigest run",
+        "search_help": "多个词为“且”；可用 \"短语\"、OR、NOT、前缀*",
+        "loading": "正在加载索引…",
+    },
+    "en": {
+        "archive": "Archive", "search": "Search", "feed": "Feed", "papers": "papers",
+        "summarized": "summarized", "failed": "failed", "listed_on": "listed on",
+        "theme": "Toggle dark/light theme", "links": "Links", "source": "Source",
+        "untraced": "⚠ Not found in the paper: ", "traced": "Verified",
+        "traced_fmt": "{found}/{total} numbers and names found in the paper",
+        "failure": "❌ Not summarized: ", "pending": "Not summarized yet", "read": "Read",
+        "days": "Listed on", "no_results": "No results", "search_placeholder":
+        "Search titles, abstracts, keywords…", "results_for": "Results",
+        "failures": "Failed papers", "contents": "Contents", "upvotes": "upvotes",
+        "no_days": "The archive is empty: run paperdigest run first",
+        "search_help": "Words are ANDed; use \"phrases\", OR, NOT, prefix*",
+        "loading": "Loading the index…",
+    },
+}
+
+#: Part names and usage labels when the shared vocabulary module is absent.
+_PARTS = {
+    "zh": ("应用领域", "一句话核心贡献", "使用指南", "主要创新点", "实验效果"),
+    "en": ("Domain", "Core contribution", "How to use", "Key innovations", "Results"),
+}
+_USAGE = {
+    "zh": {"input": "输入", "output": "输出", "workflow": "流程", "hardware": "硬件需求",
+           "code_and_resources": "代码与资源"},
+    "en": {"input": "Input", "output": "Output", "workflow": "Workflow",
+           "hardware": "Hardware", "code_and_resources": "Code and resources"},
+}
+_BACKENDS = {"extractive": {"zh": "抽取式摘要", "en": "extractive"}}
+
+
+def ui(lang: str) -> dict[str, Any]:
+    """Interface words, part names and usage labels for ``lang`` (``zh`` or ``en``)."""
+    lang = lang if lang in UI else "zh"
+    parts, usage = _PARTS[lang], _USAGE[lang]
+    try:  # the one vocabulary of the report format, where this version has it
+        from ..contract.vocab import vocabulary
+
+        vocab = vocabulary(lang)
+        parts, usage = tuple(vocab.part_names), dict(vocab.usage_labels)
+    except (ImportError, AttributeError):
+        pass
+    return {**UI[lang], "lang": lang, "parts": parts, "usage": usage}
+
+
+class StaticUrls:
+    """Relative links for a page ``depth`` folders below the site root (file:// works)."""
+
+    suffix = ".html"
+
+    def __init__(self, depth: int = 0) -> None:
+        self.root = "../" * depth
+
+    def index(self) -> str:
+        return f"{self.root}index.html"
+
+    def day(self, date: str) -> str:
+        return f"{self.root}days/{date}.html"
+
+    def paper(self, arxiv_id: str) -> str:
+        return f"{self.root}papers/{arxiv_id}.html"
+
+    def search(self) -> str:
+        return f"{self.root}search.html"
+
+    def static(self, name: str) -> str:
+        return f"{self.root}static/{name}"
+
+    def feed(self, fmt: str, date: str | None = None) -> str:
+        return f"{self.root}feeds/{date + '.' if date else ''}{fmt}.xml"
+
+
+class ServerUrls(StaticUrls):
+    """Absolute paths for ``paperdigest serve``."""
+
+    def __init__(self) -> None:
+        self.root = "/"
+
+    def index(self) -> str:
+        return "/"
+
+    def day(self, date: str) -> str:
+        return f"/days/{date}"
+
+    def paper(self, arxiv_id: str) -> str:
+        return f"/papers/{arxiv_id}"
+
+    def search(self) -> str:
+        return "/search"
+
+
+@dataclass
+class PaperCard:
+    """What a template shows for one paper (a PaperReport plus derived values)."""
+
+    report: PaperReport
+    links: list[Any]
+    untraced: list[str]
+    traced: tuple[int, int] | None
+    """(claims found, claims) of the verification, when there is one."""
+    days: list[str]
+
+    @property
+    def ref(self) -> Any:
+        return self.report.ref
+
+
+def card(report: PaperReport, days: list[str] | None = None) -> PaperCard:
+    verification = report.verification
+    untraced: list[str] = []
+    traced = None
+    if verification is not None:
+        for claim in verification.untraced:
+            text = " ".join(claim.text.split())
+            if text and text not in untraced:
+                untraced.append(text)
+        traced = (sum(c.found for c in verification.claims), len(verification.claims))
+    return PaperCard(report=report, links=paper_links(report.ref), untraced=untraced,
+                     traced=traced, days=days or [])
+
+
+def highlight(snippet: str) -> Markup:
+    """A search snippet (see :func:`paperdigest.index.snippet_parts`) as escaped HTML."""
+    from ..index import snippet_parts
+
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(text) if marked else escape(text)
+        for text, marked in snippet_parts(snippet)
+    )
+
+
+def _backend_label(report: PaperReport, lang: str) -> str:
+    names = _BACKENDS.get(report.backend)
+    if names:
+        return names.get(lang, report.backend)
+    return report.model or report.backend
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The jinja2 environment: package templates, autoescape on, undefined is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["backend_label"] = _backend_label
+    env.filters["highlight"] = highlight
+    env.filters["one_line"] = lambda text: " ".join(str(text or "").split())
+    return env
+
+
+@cache
+def templates_digest() -> str:
+    """Hash of every template and static file (a site built with other ones is rebuilt)."""
+    digest = hashlib.sha256()
+    for path in sorted([*TEMPLATES.rglob("*"), *STATIC.rglob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
