@@ -189,7 +189,16 @@ _LATER = re.compile(r"\b(later|below|above|shown in|as shown)\b", re.IGNORECASE)
 _BACKGROUND_WORDS = re.compile(
     r"\b(however|existing|previous(ly)?|prior (work|studies|methods|approaches)|traditional(ly)?|"
     r"conventional|manual(ly)?|typically|recent (work|studies|advances)|future work|"
-    r"has been|have been|remains? (an? )?(open|challenge))\b",
+    r"has been|have been|remains? (an? )?(open|challenge)|prevailing|mainstream|"
+    r"we attribute)\b",
+    re.IGNORECASE,
+)
+# Words that put a sentence about the paper's own work next to prior work's weaknesses
+# ("unlike existing methods that …", "we attribute this to prevailing VLMs, which …").
+_PRIOR_WORK = re.compile(
+    r"\b(however|existing|previous(ly)?|prior (work|studies|methods|approaches)|"
+    r"traditional(ly)?|conventional|prevailing|mainstream|we attribute|unlike|rather than|"
+    r"instead of)\b",
     re.IGNORECASE,
 )
 _CITATION = re.compile(r"\[\d|\bet al\.|\((\w[^()]*)?\d{4}[a-z]?\)")
@@ -212,10 +221,13 @@ _SUBJECT = re.compile(
 # as input", "using X data … we measure"); anything vaguer leaves 输入 "论文未提及".
 _IO_INPUT = re.compile(
     r"\b(takes?|taking|accepts?|receives?|consumes?|ingests?)\b[^.;]{0,100}?\bas (its |an? |the )?"
-    r"inputs?\b|\bas ([\w-]+ ){0,2}inputs?\b|\b(the |its |our |model |system )inputs? (is|are|"
+    r"inputs?\b|(?<!such )\bas ([\w-]+ ){0,2}inputs?\b(?! injection)|"
+    r"\b(the |its |our |model |system )inputs? (is|are|"
     r"consists?|compris\w+|includ\w+)\b|\binputs? (to|of) (the|our|this) [\w-]+ (is|are)\b|"
     r"^(given|conditioned on) (?!that\b)[^,;]{3,120},|\bcondition(s|ed|ing)? on\b|"
-    r"\bfrom ([\w-]+ ){0,4}inputs?\b|\b(fed|feeds?|feeding) ([\w-]+ ){0,2}into\b|"
+    r"\b(fed|feeds?|feeding) ([\w-]+ ){0,2}into\b|\binputs? (like|such as|including)\b|"
+    r"\bfrom ([\w-]+ ){0,2}(different|various|multiple|arbitrary|diverse|any) ([\w-]+ )?"
+    r"inputs?\b|"
     r"\bfrom (a |an |the )?(given|single|single-view|monocular|input|raw|casually captured|"
     r"user-provided|multi-view|sparse|unposed|noisy|short|long)\b[^.;]{0,60}?\b(images?|videos?|"
     r"views?|sequences?|clips?|scans?|text|prompts?|audio|speech|recordings?|signals?|"
@@ -223,12 +235,13 @@ _IO_INPUT = re.compile(
     r"^(using|by (using|integrating|combining|fitting|analy[sz]ing)|based on) [^,;]{3,160}\b"
     r"(data|measurements?|observations?|posteriors?|catalogu?es?|samples?|surveys?|signals?|"
     r"spectra|images?|videos?|recordings?|logs?|corpus|corpora|datasets?|inputs?)\b[^,;]{0,80},"
-    r"\s+we\b",
+    r"\s+we\s+(\w+ly\s+)?(measur|estimat|deriv|infer|fit|comput|obtain|find|found|reconstruct|"
+    r"constrain|construct|quantif|detect|determin|calculat|predict|model|simulat)\w*\b",
     re.IGNORECASE,
 )
 # "<system> maps X to Y", "transforms X into Y": X is the input (the subject must be the
 # system, see :func:`_system_subject`).
-_IO_MAP = re.compile(r"(?<!-)\b(maps|transforms|converts|lifts)\b[^.;]{3,100}?\b(in)?to\b",
+_IO_MAP = re.compile(r"(?<!-)\b(maps|converts|lifts)\b[^.;]{3,100}?\b(in)?to\b",
                      re.IGNORECASE)
 # Explicit output phrasings, with the paper's system (not "we") as the subject.
 _IO_OUTPUT_VERB = re.compile(
@@ -780,9 +793,15 @@ def _explicit_input(sentence: str, name_re: re.Pattern[str] | None) -> bool:
 # "produces consistent gains": a result, not an output.
 _RESULT_OBJECT = re.compile(
     r"^\s*(\w+\s+){0,2}(gains?|improvements?|results?|performance|speedups?|better|"
-    r"state-of-the-art|competitive|comparable|higher|lower|fewer|more accurate)\b",
+    r"state-of-the-art|competitive|comparable|higher|lower|fewer|more accurate|similar|"
+    r"changes|effects)\b",
     re.IGNORECASE,
 )
+
+
+# "Experiments show that X produces …": a result about the output, not what it is.
+_SHOWN = re.compile(r"\b(experiments?|results?|evaluations?|studies|analys[ie]s)\s+(\w+\s+)?"
+                    r"(show|demonstrate|reveal|indicate|confirm|suggest)\w*\b", re.IGNORECASE)
 
 
 def _system_subject(before: str, name_re: re.Pattern[str] | None) -> bool:
@@ -804,13 +823,19 @@ def _explicit_output(sentence: str, name_re: re.Pattern[str] | None) -> bool:
     """An explicit output phrasing: "the output is", "as output", or an output verb
     ("outputs/produces/generates/predicts/returns …", "learns to predict …") whose subject
     is the system (the method's name, "it", "which", "the model/framework/…"), never "we"."""
-    if _COMPARE_STRICT.search(sentence) or _FINDING.match(sentence):
+    if _COMPARE_STRICT.search(sentence) or _FINDING.match(sentence) or _SHOWN.search(sentence):
         return False  # "we show that X produces better …": a result
     if _IO_OUTPUT_NOUN.search(sentence):
         return True
     for match in _IO_OUTPUT_VERB.finditer(sentence):
-        if _RESULT_OBJECT.match(sentence[match.end():]):
+        after = sentence[match.end():]
+        if _RESULT_OBJECT.match(after):
             continue
+        if match.group(0).lower() == "outputs" and re.match(
+            r"\s*([,.;:)]|(of|from|into|to|in|for|and|or|are|is|were|was|that|which)\b)",
+            after, re.IGNORECASE,
+        ):
+            continue  # "model outputs, …", "LLM outputs into …": the noun
         if _system_subject(sentence[: match.start()].rstrip(), name_re):
             return True
     mapping = _IO_MAP.search(sentence)  # "maps X to Y": Y is the output
@@ -836,7 +861,7 @@ def _input_output(
     name_re = _names_re(names)
     pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
     pool += [s for s in method_sents[:80] + intro_sents[:60] if _prose(s)]
-    pool = [s for s in pool if not used.taken(s)]
+    pool = [s for s in pool if not used.taken(s) and not _PRIOR_WORK.search(s)]
     inputs = [s for s in pool if _explicit_input(s, name_re)][:6]
     # "outputs"/"the output is" are the most explicit, then "predicts/returns/emits", then
     # "generates/produces/…"; ties keep the pool's order.
