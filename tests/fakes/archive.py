@@ -9,6 +9,7 @@ Every value is written here by hand (SYNTHESIZED, not recorded data).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from paperdigest.models import (
     Claim,
@@ -96,3 +97,18 @@ def add_second_day(store: Store) -> None:
         Claim("GPT-9", "name", False)]))
     store.save_summary(_key(HOSTILE_REF), HOSTILE_SUMMARY,
                        verification=Verification([Claim(HOSTILE, "name", False)]))
+
+
+def assert_inert(doc: Any) -> None:
+    """No script but our own, no event handler, no non-http(s) link anywhere in ``doc``."""
+    for script in doc.iter("script"):
+        assert script.get("src", "").endswith(("theme.js", "search.js", "search-index.js"))
+        assert not (script.text or "").strip()
+    assert not doc.xpath("//img")
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on"), (el.tag, name)
+            if name in ("href", "src", "action"):
+                assert "javascript" not in value.lower().replace("\t", ""), value

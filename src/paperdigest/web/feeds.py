@@ -92,6 +92,7 @@ def build_feeds(
             fg.link(href=base + path, rel="self")
         fg.description(title)
         fg.generator("paperdigest")
+        fg.author({"name": "paperdigest"})
         fg.updated(stamp)
         fg.lastBuildDate(stamp)
         for entry in reversed(entries):  # feedgen prepends: add oldest first

@@ -1,0 +1,122 @@
+"""``paperdigest serve``'s app: pages, FTS5 search (Chinese and English), errors, read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("starlette", reason="the [web] extra is not installed")
+lxml_html = pytest.importorskip("lxml.html")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from paperdigest.store import Store  # noqa: E402
+from paperdigest.web.app import LOOPBACK_HOSTS, create_app  # noqa: E402
+from tests.fakes.archive import (  # noqa: E402
+    DAYS,
+    HOSTILE,
+    HOSTILE_REF,
+    UNIQUE_EN,
+    UNIQUE_ZH,
+    WEBARBITER,
+    assert_inert,
+    fill_archive,
+)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Any:
+    path = tmp_path / "pd.sqlite3"
+    with Store(path) as st:
+        fill_archive(st)
+    app = create_app(path, allowed_hosts=list(LOOPBACK_HOSTS))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        yield c
+
+
+def _hits(html: str) -> list[str]:
+    doc = lxml_html.fromstring(html)
+    return [li.get("data-arxiv-id") for li in doc.xpath("//ol[@id='results']/li")]
+
+
+def test_pages(client: Any) -> None:
+    index = client.get("/")
+    assert index.status_code == 200
+    assert index.text.index(DAYS[1]) < index.text.index(DAYS[0])
+    day = client.get(f"/days/{DAYS[1]}")
+    assert day.status_code == 200
+    doc = lxml_html.fromstring(day.text)
+    assert len(doc.xpath("//article[@class='paper']")) == 3
+    assert client.get(f"/papers/{WEBARBITER.arxiv_id}").status_code == 200
+    assert client.get("/days/2030-01-01").status_code == 404
+    assert client.get("/papers/not-an-id").status_code == 404
+    assert "script-src 'self'" in day.headers["content-security-policy"]
+
+
+def test_two_character_chinese_query_finds_its_paper(client: Any) -> None:
+    response = client.get("/search", params={"q": UNIQUE_ZH[:2]})
+    assert response.status_code == 200
+    assert _hits(response.text) == [WEBARBITER.arxiv_id]
+    snippet = lxml_html.fromstring(response.text).xpath("//p[@class='snippet']/mark")
+    assert [m.text_content() for m in snippet] == [UNIQUE_ZH[:2]]
+
+
+def test_english_query_finds_its_paper(client: Any) -> None:
+    response = client.get("/search", params={"q": UNIQUE_EN})
+    assert _hits(response.text) == [WEBARBITER.arxiv_id]
+    # Titles and abstracts are indexed too.
+    assert _hits(client.get("/search", params={"q": "Kronecker"}).text) == ["2601.90003"]
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "(reward OR", "NOT", "reward AND"])
+def test_malformed_query_gets_a_friendly_400(client: Any, query: str) -> None:
+    response = client.get("/search", params={"q": query})
+    assert response.status_code == 400
+    error = lxml_html.fromstring(response.text).xpath("//p[@id='search-error']")[0]
+    assert error.text_content().startswith("search syntax:")
+
+
+def test_hostile_text_is_escaped_in_pages_and_snippets(client: Any) -> None:
+    for url in (f"/days/{DAYS[1]}", f"/papers/{HOSTILE_REF.arxiv_id}"):
+        text = client.get(url).text
+        assert HOSTILE not in text
+        assert_inert(lxml_html.fromstring(text))
+    response = client.get("/search", params={"q": "alert"})
+    assert HOSTILE_REF.arxiv_id in _hits(response.text)
+    assert "<script>alert" not in response.text and "<img" not in response.text
+    # The query itself is echoed escaped.
+    echoed = client.get("/search", params={"q": '<img src=x onerror=alert(1)> "'}).text
+    assert "<img src=x" not in echoed
+
+
+def test_no_write_endpoints(client: Any) -> None:
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        for url in ("/", "/search", f"/days/{DAYS[1]}"):
+            assert client.request(method, url).status_code == 405
+
+
+def test_foreign_host_header_is_refused(client: Any) -> None:
+    assert client.get("/", headers={"host": "rebind.example"}).status_code == 400
+
+
+def test_feeds_are_served(client: Any) -> None:
+    feedparser = pytest.importorskip("feedparser")
+    for url in ("/feeds/rss.xml", "/feeds/atom.xml", f"/feeds/{DAYS[1]}.rss.xml"):
+        response = client.get(url)
+        assert response.status_code == 200
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo and parsed.entries
+    assert client.get("/feeds/2030-01-01.rss.xml").status_code == 404
+
+
+def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from paperdigest.cli import main
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
+    assert main(["serve"]) == 0
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 8000
