@@ -440,3 +440,16 @@ def test_title_matches_rules() -> None:
     assert title_matches("Seed mining for domain adaptation", "Title",
                          "We propose seed mining for domain adaptation of language models.")
     assert title_matches("", "anything")
+
+
+def test_acknowledgements_block_is_one_marked_paragraph_left_for_last() -> None:
+    from paperdigest.context import pack
+
+    ack = '<div id="ack" class="ltx_acknowledgements">We thank the Foo Foundation for grant 12345.</div>'
+    conclusion = section("S5", "Conclusion", para("S5.p1", "Mining works.") + ack, number="5")
+    doc = extract_html(oxide_page(INTRO + conclusion))
+    assert doc.sections[-1].paragraphs == [
+        "Mining works.", "Acknowledgements: We thank the Foo Foundation for grant 12345."]
+    packed = pack(doc, 200)
+    assert "Mining works." in packed.text and "Foo Foundation" not in packed.text
+    assert "Foo Foundation" in pack(doc, 100_000).text

@@ -10,16 +10,29 @@ still reports a context-length error is retried with a smaller budget by the cal
 0. header: ``# {title}`` and the line ``arXiv: {id}`` (always; the replay LLM and the
    summary cache rely on it; the title is shortened by whole words if it must be),
 1. abstract,
-2. introduction paragraphs that state contributions (plus the introduction's first),
-3. the first paragraph of every other section (with its heading),
-4. tables (caption + Markdown, never split), 5. figure captions, 6. conclusion,
-7. remaining body paragraphs and front-matter notes (code links, keywords),
-8. appendix, 9. references.
+2. introduction paragraphs that state contributions (plus the introduction's first), and
+   the code/model/data links the paper gives (``Document.links`` on code hosts),
+3. the first paragraph of every method section (the method's outline, heading by heading),
+4. results: the first paragraph of every results section and every results table (a table
+   of a results section, or one whose caption reads as a result),
+5. conclusion,
+6. the first paragraph of every other section (related work, setup, …),
+7. other tables (caption + Markdown, never split), 8. figure captions,
+9. remaining paragraphs of the introduction, method, setup, results and conclusion,
+10. remaining paragraphs of other sections and front-matter notes (footnotes, keywords),
+11. appendix,
+12. minor text: acknowledgements, author notes (contributions, competing interests,
+    ethics/impact statements), checklists, licence text — in the body or the appendix,
+13. references.
 
-A paragraph that does not fit whole contributes whole sentences up to the budget; a table
-that does not fit is dropped. The output keeps document order (``## heading`` lines), not
-priority order, so it reads naturally. ``PackedContext.tokens`` is the estimate of the
-final text and is always ``<= budget``.
+Section roles come from :func:`paperdigest.sections.section_role` (one rule for the packer
+and the extractive summarizer); a paragraph starting "Acknowledgements"/"Funding" is minor
+wherever it sits. A paragraph that does not fit whole contributes whole sentences up to the
+budget; a table that does not fit is dropped. The output keeps document order (``##
+heading`` lines), not priority order, so it reads naturally. ``PackedContext.tokens`` is
+the estimate of the final text and is always ``<= budget``; ``PackedContext.dropped``
+names what was left out and ``PackedContext.reasons`` says why (no room left, or minor
+text read only when room is left).
 """
 
 from __future__ import annotations
@@ -29,7 +42,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .extract.links import code_links
 from .models import Document, PackedContext, PaperRef
+from .sections import MINOR_ROLES, SectionRole, section_roles
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +69,23 @@ CONTRIBUTION_RE = re.compile(
     r"this (?:paper|work) (?:proposes|introduces|presents)|^\s*(?:[•●▪◦∗\-]|\(?\d\)|\d\.)\s",
     re.IGNORECASE,
 )
-INTRO_RE = re.compile(r"introduction|overview|motivation", re.IGNORECASE)
-#: Sections that say nothing about the paper's content: read only if budget remains.
-MINOR_RE = re.compile(r"acknowledg|funding|author contributions|ethics statement", re.IGNORECASE)
-CONCLUSION_RE = re.compile(r"conclu|summary|closing remarks", re.IGNORECASE)
+#: A paragraph that is acknowledgements wherever it sits ("Acknowledgements: We thank …").
+MINOR_PARAGRAPH_RE = re.compile(
+    r"^\W*(?:acknowledge?ments?|funding|author contributions?|competing interests?)\b",
+    re.IGNORECASE,
+)
+#: A table caption that reads as a result (for tables outside a results section).
+RESULT_CAPTION_RE = re.compile(
+    r"\b(?:results?|comparison|compar\w+|performance|accuracy|scores?|evaluat\w*|"
+    r"benchmarks?|ablation|outperform\w*|latency|error|precision|recall|F1|win rate)\b",
+    re.IGNORECASE,
+)
 FIGURE_LABEL_RE = re.compile(r"^(?:Figure|Fig\.|FIG\.|FIGURE)\s*(\d+|[IVX]+)", re.IGNORECASE)
 
-P_HEADER, P_ABSTRACT, P_INTRO, P_FIRST, P_TABLE, P_FIGURE, P_CONCLUSION = range(7)
-P_BODY, P_APPENDIX, P_REFERENCES = 7, 8, 9
+(P_HEADER, P_ABSTRACT, P_INTRO, P_METHOD, P_RESULTS, P_CONCLUSION, P_FIRST, P_TABLE, P_FIGURE,
+ P_BODY, P_BODY_OTHER, P_APPENDIX, P_MINOR, P_REFERENCES) = range(14)
+#: Roles whose remaining paragraphs rank as core body (P_BODY) rather than P_BODY_OTHER.
+_CORE_ROLES = frozenset({"introduction", "method", "setup", "results", "conclusion"})
 
 
 def estimate_tokens(text: str) -> int:
@@ -123,18 +147,29 @@ def _plan(doc: Document) -> _Plan:
 
     if doc.abstract:
         add("abstract", doc.abstract, P_ABSTRACT, heading("## Abstract"))
+    links = code_links(doc.links)
+    if links:
+        add("links", "\n".join(links), P_INTRO, heading("## Code and data links"))
+    if doc.keywords:
+        add("keywords", "\n".join(doc.keywords), P_BODY_OTHER)
     if doc.footnotes:
-        add("notes", "\n".join(doc.footnotes), P_BODY)
+        add("notes", "\n".join(doc.footnotes), P_BODY_OTHER)
 
     tables_by_section: dict[str, list[int]] = {}
     for index, table in enumerate(doc.tables):
         tables_by_section.setdefault(table.section, []).append(index)
     placed: set[int] = set()
 
-    def add_table(index: int, group: str, priority: int = P_TABLE) -> None:
+    def add_table(index: int, group: str, role: SectionRole | None = None,
+                  priority: int | None = None) -> None:
         table = doc.tables[index]
         label = table.label or f"Table {index + 1}"
         text = "\n\n".join(p for p in (table.caption, table.markdown) if p)
+        if priority is None:
+            results = role == "results" or (
+                role in (None, "other") and bool(RESULT_CAPTION_RE.search(table.caption))
+            )
+            priority = P_RESULTS if results else P_MINOR if role in MINOR_ROLES else P_TABLE
         add(f"table:{label}", text, priority, group, splittable=False)
         placed.add(index)
 
@@ -149,25 +184,15 @@ def _plan(doc: Document) -> _Plan:
         for key in (section.heading, f"{section.number} {section.heading}".strip())
     }
 
-    for section in doc.sections:
+    for section, role in zip(doc.sections, section_roles(doc.sections), strict=True):
         title = f"{section.number} {section.heading}".strip()
         line = heading(_heading_line(section.level, section.number, section.heading))
-        is_intro = bool(INTRO_RE.search(section.heading))
-        is_conclusion = bool(CONCLUSION_RE.search(section.heading))
         for k, paragraph in enumerate(section.paragraphs):
-            if MINOR_RE.search(section.heading):
-                priority = P_APPENDIX
-            elif is_conclusion:
-                priority = P_CONCLUSION
-            elif is_intro:
-                priority = P_INTRO if k == 0 or CONTRIBUTION_RE.search(paragraph) else P_BODY
-            else:
-                priority = P_FIRST if k == 0 else P_BODY
-            add(f"section:{title}", paragraph, priority, line)
+            add(f"section:{title}", paragraph, _priority(role, k, paragraph), line)
         keys = {section.heading, title}
         for index in [i for key in keys for i in tables_by_section.get(key, [])]:
             if index not in placed:
-                add_table(index, line)
+                add_table(index, line, role)
     # Tables of unknown place count as results; those of the appendix go with it.
     leftovers = [
         i
@@ -185,21 +210,49 @@ def _plan(doc: Document) -> _Plan:
             match = FIGURE_LABEL_RE.match(caption)
             label = f"Figure {match.group(1)}" if match else f"Figure {index + 1}"
             add(f"figure:{label}", caption, P_FIGURE, line, splittable=False)
-    for section in doc.appendix:
+    for section, role in zip(doc.appendix, section_roles(doc.appendix), strict=True):
         title = f"{section.number} {section.heading}".strip()
         line = heading(_heading_line(section.level, section.number, section.heading))
+        minor = role in MINOR_ROLES
         for paragraph in section.paragraphs:
-            add(f"appendix:{title}", paragraph, P_APPENDIX, line)
+            priority = P_MINOR if minor or MINOR_PARAGRAPH_RE.match(paragraph) else P_APPENDIX
+            add(f"appendix:{title}", paragraph, priority, line)
         keys = {section.heading, title}
         for index in [i for key in keys for i in tables_by_section.get(key, [])]:
             if index not in placed:
-                add_table(index, line, P_APPENDIX)
+                add_table(index, line, priority=P_MINOR if minor else P_APPENDIX)
     if doc.references:
         line = heading("## References")
         add("references", "\n".join(doc.references), P_REFERENCES, line)
     for part in plan.parts:
         part.tokens = estimate_tokens(part.text)
     return plan
+
+
+def _priority(role: SectionRole, k: int, paragraph: str) -> int:
+    """Priority of the ``k``-th paragraph of a body section with this role."""
+    if role in MINOR_ROLES or MINOR_PARAGRAPH_RE.match(paragraph):
+        return P_REFERENCES if role == "references" else P_MINOR
+    if role == "conclusion":
+        return P_CONCLUSION
+    if role == "introduction":
+        return P_INTRO if k == 0 or CONTRIBUTION_RE.search(paragraph) else P_BODY
+    if k == 0:
+        return {"method": P_METHOD, "results": P_RESULTS}.get(role, P_FIRST)
+    return P_BODY if role in _CORE_ROLES else P_BODY_OTHER
+
+
+#: Why a part of each priority was left out (``PackedContext.reasons``).
+_MINOR_REASON = "minor text (acknowledgements, author notes, checklist, licence), read only " \
+                "when room is left"
+
+
+def _reason(priority: int) -> str:
+    if priority == P_MINOR:
+        return _MINOR_REASON
+    if priority == P_REFERENCES:
+        return "references, read only when room is left"
+    return "no room left in the token budget"
 
 
 def _header(title: str, arxiv_id: str, budget: int) -> str:
@@ -286,15 +339,19 @@ def pack(doc: Document, budget: int = 16000, *, ref: PaperRef | None = None) -> 
 
     included: list[str] = []
     dropped: list[str] = []
+    reasons: dict[str, str] = {}
     status: dict[str, list[str]] = {}
+    priority: dict[str, int] = {}
     for part in plan.parts:
         state = "full" if part.chosen == part.text else ("partial" if part.chosen else "none")
         status.setdefault(part.name, []).append(state)
+        priority[part.name] = min(priority.get(part.name, part.priority), part.priority)
     for name, states in status.items():
         if all(s == "full" for s in states):
             included.append(name)
         elif all(s == "none" for s in states):
             dropped.append(name)
+            reasons[name] = _reason(priority[name])
         else:
             included.append(f"{name} (partial)")
     included.insert(0, "header")
@@ -312,6 +369,7 @@ def pack(doc: Document, budget: int = 16000, *, ref: PaperRef | None = None) -> 
         budget=budget,
         included=included,
         dropped=dropped,
+        reasons=reasons,
         coverage=coverage,
         document_tokens=document_tokens,
     )

@@ -216,6 +216,9 @@ class PackedContext:
     included: list[str] = field(default_factory=list)
     """Names of the parts included, e.g. ``abstract``, ``section:1 Introduction``, ``table:Table 2``."""
     dropped: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each part in ``dropped`` was left out, e.g. ``{"references": "references, read
+    only when room is left", "section:4 Results": "no room left in the token budget"}``."""
     coverage: float = 1.0
     """Share (0..1) of the document's estimated tokens that was included."""
     document_tokens: int = 0

@@ -172,7 +172,11 @@ class _Walker:
             return
         if tag == "a" and not self.in_bibliography:
             href = child.get("href")
-            if href and href.startswith(("http://", "https://")):
+            # arXiv writes the page's own cross-references ("Fig. 1", "§II") as absolute
+            # links into /html/{id}#S2: not external.
+            if href and href.startswith(("http://", "https://")) and not (
+                "#" in href and "arxiv.org/html/" in href
+            ):
                 self.link(child, href, parts)
                 return
         self.inline(child, parts)
@@ -478,6 +482,18 @@ class _Walker:
             return
         if tag in ("ul", "ol", "dl"):
             self.list_items(el, out)
+            return
+        if S.ACKNOWLEDGEMENTS in cls and _has_class(cls, S.ACKNOWLEDGEMENTS):
+            # One block that says what it is, so that the packer can leave it for last.
+            inner: list[str] = []
+            self.blocks(el, inner)
+            text = " ".join(inner)
+            if text and not S.ACKNOWLEDGEMENTS_START_RE.match(text):
+                text = f"Acknowledgements: {text}"
+            if self.current is not None and inner:
+                self.current.items -= len(inner) - 1
+            if text:
+                out.append(text)
             return
         if tag == "svg":
             for block in self.svg_blocks(el):

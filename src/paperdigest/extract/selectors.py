@@ -75,6 +75,11 @@ DATE_PARAGRAPH_RE = re.compile(
 #: A level-1 heading that starts supplementary material (filed with the appendix).
 SUPPLEMENT_HEADING_RE = re.compile(r"^(?:supplementary|supplemental)\b", re.IGNORECASE)
 
+#: ``\\begin{acknowledgements}`` inside a section (no heading of its own): kept as one
+#: paragraph that starts with "Acknowledgements".
+ACKNOWLEDGEMENTS = "ltx_acknowledgements"
+ACKNOWLEDGEMENTS_START_RE = re.compile(r"^\W*(?:acknowledge?ments?|funding)\b", re.IGNORECASE)
+
 # --- sections ----------------------------------------------------------------------------
 #: Section class -> Document level (DESIGN: 1 section, 2 subsection, 3 deeper).
 SECTION_LEVELS: dict[str, int] = {
