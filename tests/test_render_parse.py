@@ -26,7 +26,8 @@ from paperdigest.models import (
     Result,
     Usage,
 )
-from paperdigest.render.labels import LABEL_SYNONYMS, USAGE_FIELDS, usage_fields_for
+from paperdigest.contract import echo_problem
+from paperdigest.contract.labels import LABEL_SYNONYMS, USAGE_FIELDS, usage_fields_for
 from paperdigest.render.markdown import SEPARATOR, render_day, render_summary
 from paperdigest.render.parse import (
     DEFAULT_RESULT_SETTING,
@@ -259,14 +260,15 @@ Computer vision
     assert s.usage.hardware == "1 张 A100"
     # unmatched label → "label：text"; an unlabelled bullet joins workflow without a label
     assert s.usage.workflow == "模型架构：ViT-L\n直接运行脚本即可"
-    assert s.usage.code_and_resources == NOT_MENTIONED
+    # Issue 13 (a whole English report): an English summary gets the English markers.
+    assert s.usage.code_and_resources == "Not mentioned in the paper"
     assert s.innovations == [
         Innovation(title="第一", detail="第一，提出了新损失函数"),
         Innovation(title="Fast", detail="2x faster"),
     ]
     assert s.results == [
         Result(
-            setting=DEFAULT_RESULT_SETTING, finding="在 KITTI 上 AbsRel 降低 12%\n- 夜间子集更明显"
+            setting="Result", finding="在 KITTI 上 AbsRel 降低 12%\n- 夜间子集更明显"
         ),
         Result(setting="NYU", finding="0.05"),
     ]
@@ -342,7 +344,8 @@ _WORD = st.lists(_TOKENS, min_size=1, max_size=12).map("".join)
 
 
 def _line() -> st.SearchStrategy[str]:
-    return _WORD.map(str.strip).filter(bool)
+    # A value that is only a label or prompt hint ("输入") is invalid content (issue 10).
+    return _WORD.map(str.strip).filter(bool).filter(lambda s: echo_problem("domain", s) is None)
 
 
 def _indented_line() -> st.SearchStrategy[str]:
@@ -430,7 +433,8 @@ def test_normalize_summary_fixes_form_only() -> None:
     assert clean == PaperSummary(
         domain="CV\n  ＃ 视频",
         contribution="＞ 一句话",
-        usage=Usage(input=NOT_MENTIONED, output="图像\n深度"),
+        # Issue 13: an English summary's empty field gets the English marker.
+        usage=Usage(input="Not mentioned in the paper", output="图像\n深度"),
         innovations=[Innovation("架构", "a\n b")],
         results=[Result("基准", "x")],
         language="en",
@@ -454,9 +458,10 @@ _ANY_TEXT = st.text(max_size=40)
     )
 )
 def test_normalized_summaries_round_trip(summary: PaperSummary) -> None:
-    """Any text, once normalised, renders and parses back, unless it reads as a heading."""
+    """Any text, once normalised, renders and parses back, unless it reads as a heading (or,
+    issue 10, is only a copied label/hint: normalisation never invents content)."""
     clean = normalize_summary(summary)
     problems = summary_problems(clean)
-    assert all("part heading" in p for p in problems), problems
+    assert all("part heading" in p or "not content" in p for p in problems), problems
     if not problems:
         assert parse_summary_markdown(render_summary(clean), clean.language) == clean

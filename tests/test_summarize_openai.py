@@ -21,6 +21,7 @@ from paperdigest.summarize import (
     load_prompt,
     make_summarizer,
 )
+from paperdigest.summarize.openai import markdown_example
 from tests.fakes.llm import FakeLLM, LLMFault, arxiv_id_of, mode_of
 
 # The JSON a model would answer for WebArbiter (2601.21872); facts from its HF abstract.
@@ -105,7 +106,7 @@ def test_json_schema_path_builds_prompt_and_summary(corpus: Path) -> None:
     with FakeLLM(lambda req: ANSWER) as llm:
         result = _run(llm, ref, doc)
     assert result.mode == "json_schema" and result.backend == "openai"
-    assert result.model == "fake-model" and result.prompt_version == "zh-1"
+    assert result.model == "fake-model" and result.prompt_version == "zh-2"
     assert result.summary.domain == ANSWER["domain"]
     assert [i.title for i in result.summary.innovations] == ["原则引导的推理式 WebPRM", "两阶段训练"]
     assert result.summary.results[0].finding == "WebArbiter-7B 超过 GPT-5 9.1 分。"
@@ -300,20 +301,28 @@ def test_english_prompt(corpus: Path) -> None:
     ref, doc = _paper(corpus, "2601.21872")
     with FakeLLM(lambda req: ANSWER) as llm:
         result = _run(llm, ref, doc, lang="en")
-    assert result.prompt_version == "en-1" and result.summary.language == "en"
+    assert result.prompt_version == "en-2" and result.summary.language == "en"
     assert "Not mentioned in the paper" in llm.requests[0]["messages"][0]["content"]
 
 
 def test_prompt_files_have_versions_and_sections() -> None:
     for lang in ("zh", "en"):
         prompt = load_prompt(lang)
-        assert prompt.version == f"{lang}-1"
+        # zh-2/en-2: hints from the contract's vocabulary, untrusted-data rule (issues 10, 11).
+        assert prompt.version == f"{lang}-2"
         for name in ("system", "json", "markdown", "user", "repair"):
             assert prompt.section(name)
         assert "json" in prompt.section("json")  # json_object mode requires the word
-        for heading in ("### 1. 应用领域", "### 2. 一句话核心贡献", "### 3. 使用指南",
-                        "### 4. 主要创新点", "### 5. 实验效果"):
-            assert heading in prompt.section("markdown")
+        # The Markdown format is the report's own, in the report's language (issue 13).
+        headings = {
+            "zh": ("### 1. 应用领域", "### 2. 一句话核心贡献", "### 3. 使用指南",
+                   "### 4. 主要创新点", "### 5. 实验效果"),
+            "en": ("### 1. Domain", "### 2. Core contribution", "### 3. How to use",
+                   "### 4. Key innovations", "### 5. Results"),
+        }[lang]
+        shown = markdown_example(lang)
+        for heading in headings:
+            assert heading in shown
         assert "{context}" in prompt.section("user")
 
 

@@ -1,4 +1,4 @@
-"""The 使用指南 label synonym table: free-form usage labels → the five usage fields.
+"""The usage label synonym table (使用指南 / How to use): free-form labels → the five usage fields.
 
 LLMs label the usage bullets of a report in many ways. The reference report
 (``reference/daily_report_2026-01-31.md``) alone uses more than 70 distinct labels for its
@@ -6,7 +6,7 @@ LLMs label the usage bullets of a report in many ways. The reference report
 were collected with ``grep`` over its 使用指南 sections and are all listed in
 :data:`LABEL_SYNONYMS` below. Labels not in the table are classified by keyword
 (:data:`KEYWORD_RULES`); a label matching nothing is *unmatched* and its text goes into
-``workflow`` as ``"label：text"`` (rules in the :mod:`paperdigest.render.parse` docstring).
+``workflow`` as ``"label：text"`` (rules in the :mod:`paperdigest.contract.markdown` docstring).
 
 Data only, no parsing logic beyond the lookup: extend the table when a new model invents a
 new label.
@@ -30,15 +30,6 @@ USAGE_FIELDS: tuple[UsageField, ...] = (
     "hardware",
     "code_and_resources",
 )
-
-#: The label the renderer writes for each field (DESIGN §2 template).
-CANONICAL_LABELS: dict[UsageField, str] = {
-    "input": "输入",
-    "output": "输出",
-    "workflow": "流程",
-    "hardware": "硬件需求",
-    "code_and_resources": "代码与资源",
-}
 
 _IN: tuple[UsageField, ...] = ("input",)
 _OUT: tuple[UsageField, ...] = ("output",)

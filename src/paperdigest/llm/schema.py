@@ -1,11 +1,22 @@
-"""The LLM's JSON answer: schema sent to the server and local validation.
+"""The LLM's answer: reasoning removed, JSON decoded and repaired, shape checked.
 
 Pydantic lives here because this is a trust boundary (STYLE §6): whatever the server sends,
-with or without ``response_format`` support, is parsed and validated locally into a
-:class:`~paperdigest.models.PaperSummary` (DESIGN §3). Validation is lenient where the
-meaning is clear (extra keys ignored, strings stripped, more than six innovations truncated,
-a few usage key synonyms) and strict where the report format would break (empty strings,
-the 60-'=' separator, leading '#', multi-line titles).
+with or without ``response_format`` support, is parsed locally into a
+:class:`~paperdigest.models.PaperSummary` (DESIGN §3). This module owns what is specific to
+LLM answers:
+
+* :func:`strip_reasoning` — ``<think>…</think>`` blocks (DeepSeek-R1, Qwen3 thinking models
+  via Ollama, vLLM, LM Studio) are removed before parsing in every mode (issue 10, item 1);
+* :func:`extract_json` — the JSON object, tolerating fences and prose, and TeX whose
+  backslash was eaten by a JSON escape (``"\text{x}"`` decodes to TAB + ``ext{x}``;
+  :func:`repair_tex_escapes`, issue 10 item 7);
+* :class:`SummaryModel` — the shape (keys, types, list lengths), lenient where the meaning is
+  clear (extra keys ignored, lists of lines joined, more than six innovations truncated, a
+  few usage key synonyms).
+
+Validity (non-empty, report-safe, not a copied hint …) is the contract's one validator,
+:func:`paperdigest.contract.validate.summary_problems`, applied after
+:func:`~paperdigest.contract.validate.normalize_summary`.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..contract.validate import normalize_summary, summary_problems
 from ..errors import LLMOutputError
 from ..models import Innovation, PaperSummary, Result, Usage
 
@@ -23,8 +35,6 @@ from ..models import Innovation, PaperSummary, Result, Usage
 MAX_INNOVATIONS = 6
 #: Results beyond this are dropped; a report block stays readable.
 MAX_RESULTS = 8
-
-SEPARATOR = "=" * 60
 
 #: Usage keys models write instead of the five canonical names.
 USAGE_SYNONYMS: dict[str, str] = {
@@ -52,29 +62,9 @@ def _clean(value: Any) -> str:
         return ""
     if isinstance(value, list):  # some models answer a list of lines for a text field
         value = "；".join(_clean(v) for v in value if _clean(v))
-    # Report-safe whitespace: no tabs, no blank lines, no trailing spaces (DESIGN §3).
-    lines = str(value).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines if line.strip()).strip()
-
-
-def _check_text(value: str) -> str:
-    if not value:
-        raise ValueError("must be a non-empty string")
-    if SEPARATOR in value:
-        raise ValueError("must not contain the 60-'=' separator line")
-    for line in value.split("\n"):
-        if line.lstrip().startswith("#"):
-            raise ValueError("must not have a line starting with '#'")
-        if line.lstrip().startswith(">"):
-            raise ValueError("must not have a line starting with '>'")
-    return value
-
-
-def _single_line(value: str) -> str:
-    # Titles/settings are printed inside '**…**' on one line: join lines, drop bold markers.
-    value = " ".join(part.strip() for part in value.splitlines() if part.strip())
-    value = value.replace("**", "").strip()
-    return value.rstrip("：:").strip()
+    if isinstance(value, dict):  # {"text": …} or a nested object: keep its text values
+        value = "；".join(_clean(v) for v in value.values() if _clean(v))
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 class _Lenient(BaseModel):
@@ -109,40 +99,15 @@ class UsageModel(_Texts):
                 out[canonical] = value
         return out
 
-    @field_validator("*")
-    @classmethod
-    def _valid(cls, value: str) -> str:
-        return _check_text(value)
-
 
 class InnovationModel(_Texts):
     title: str
     detail: str
 
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str) -> str:
-        return _check_text(_single_line(value))
-
-    @field_validator("detail")
-    @classmethod
-    def _detail(cls, value: str) -> str:
-        return _check_text(value)
-
 
 class ResultModel(_Texts):
     setting: str
     finding: str
-
-    @field_validator("setting")
-    @classmethod
-    def _setting(cls, value: str) -> str:
-        return _check_text(_single_line(value))
-
-    @field_validator("finding")
-    @classmethod
-    def _finding(cls, value: str) -> str:
-        return _check_text(value)
 
 
 class SummaryModel(_Lenient):
@@ -158,11 +123,6 @@ class SummaryModel(_Lenient):
     @classmethod
     def _strip(cls, value: Any) -> str:
         return _clean(value)
-
-    @field_validator("domain", "contribution")
-    @classmethod
-    def _valid(cls, value: str) -> str:
-        return _check_text(value)
 
     @field_validator("innovations", mode="before")
     @classmethod
@@ -226,19 +186,119 @@ SUMMARY_SCHEMA_NAME = "paper_summary"
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
+# Reasoning blocks of thinking models. Servers differ: DeepSeek-R1/Qwen3 via Ollama, vLLM
+# (without a reasoning parser) and LM Studio put "<think>…</think>" before the answer; some
+# chat templates open the block in the prompt, so the answer holds only the closing tag.
+_REASONING_TAGS = ("think", "thinking", "reasoning", "reflection")
+_LEADING_BLOCK = re.compile(
+    r"\A\s*<(?P<tag>" + "|".join(_REASONING_TAGS) + r")>(?P<body>.*?)(?:</(?P=tag)>|\Z)",
+    re.DOTALL | re.IGNORECASE,
+)
+_REASONING_CLOSE = re.compile(r"</(?:" + "|".join(_REASONING_TAGS) + r")>", re.IGNORECASE)
+_ANSWER_START = ("{", "```", "#", "**", "[")
 
-def extract_json(text: str) -> dict[str, Any]:
-    """The JSON object in a model answer, tolerating ```json fences and prose around it.
 
-    Raises:
-        LLMOutputError: no JSON object could be decoded.
+def strip_reasoning(text: str) -> tuple[str, str]:
+    """Split a model answer into (answer, reasoning).
+
+    Thinking models write their reasoning *before* the answer, so only leading blocks are
+    removed: every ``<think>…</think>`` (also ``<thinking>``, ``<reasoning>``,
+    ``<reflection>``) at the start; an unclosed one runs to the end of the text (the model was
+    cut off while thinking: the answer is empty). Text before a lone closing tag is reasoning
+    whose opening tag was in the chat template, unless it already looks like an answer. A tag
+    quoted inside the answer (```<thinking>``` in a summary) is content and stays.
     """
+    reasoning: list[str] = []
+    close = _REASONING_CLOSE.search(text)
+    head = text.lstrip()
+    if (
+        close
+        and not head.startswith(_ANSWER_START)
+        and not _LEADING_BLOCK.match(text)
+    ):
+        reasoning.append(text[: close.start()].strip())
+        text = text[close.end() :]
+    while match := _LEADING_BLOCK.match(text):
+        reasoning.append(match.group("body").strip())
+        text = text[match.end() :]
+    return text.strip(), "\n\n".join(r for r in reasoning if r)
+
+
+#: TeX commands whose name starts with a letter that is also a JSON escape (``\t`` tab,
+#: ``\f`` form feed, ``\b`` backspace, ``\n`` newline, ``\r`` carriage return). A model that
+#: writes ``"\text{x}"`` in a JSON string means the command, not TAB + "ext{x}".
+TEX_COMMANDS_AFTER_ESCAPE: frozenset[str] = frozenset(
+    """
+    text textbf textit texttt textrm textsc textsf textnormal textsuperscript textsubscript
+    times theta tau tilde top to triangle tfrac tanh tan therefore tiny tt textcolor
+    frac forall flat footnote footnotesize fbox
+    beta bar bf boldsymbol begin bigl bigr big bm binom bullet bigcup bigcap bigoplus
+    bigotimes bot boxed backslash bmod breve bmatrix
+    nabla neq ne nu not nonumber newline neg ni notin nleq ngeq nmid newcommand normalsize
+    rho rightarrow right rangle rm rfloor rceil rvert rbrace rbrack
+    """.split()
+)
+_JSON_ESCAPES = set('"\\/bfnrtu')
+#: Commands too short to tell from a newline followed by a word without other TeX nearby.
+_SHORT_N = frozenset({"ne", "nu", "ni", "not", "neg"})
+
+
+def repair_tex_escapes(raw: str) -> str:
+    r"""Double the backslash of TeX commands that JSON would otherwise misread.
+
+    ``\text``, ``\frac``, ``\beta``, ``\nabla``, ``\rho`` … (a JSON escape letter followed by
+    letters that form a command in :data:`TEX_COMMANDS_AFTER_ESCAPE`) and backslashes JSON
+    does not allow at all (``\alpha``, ``\mathbf``, ``\%``) become ``\\…``, so that the
+    decoded string holds the TeX the model wrote. Valid escapes (``\n`` before ordinary text,
+    ``\"``, ``\\``, ``\u00e9``) are kept. Short ``\n`` commands (``\nu``, ``\ne``) are repaired
+    only next to other TeX (a ``$`` in the text, or ``{``, ``_``, ``^``, ``$`` right after).
+    """
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    i, n = 0, len(raw)
+    has_math = raw.count("$") >= 2
+    while i < n:
+        ch = raw[i]
+        if ch != "\\" or i + 1 >= n:
+            out.append(ch)
+            i += 1
+            continue
+        nxt = raw[i + 1]
+        if nxt in '"\\/':
+            out.append(raw[i : i + 2])
+            i += 2
+            continue
+        if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", raw[i + 2 : i + 6]):
+            out.append(raw[i : i + 6])
+            i += 6
+            continue
+        end = i + 1
+        while end < n and raw[end].isascii() and raw[end].isalpha():
+            end += 1
+        word = raw[i + 1 : end]
+        after = raw[end : end + 1]
+        if nxt in "bfnrt":
+            command = word in TEX_COMMANDS_AFTER_ESCAPE
+            if command and word in _SHORT_N:
+                command = has_math or after in ("{", "_", "^", "$")
+            out.append(("\\\\" if command else "\\") + word if word else raw[i : i + 2])
+            i = end if word else i + 2
+            continue
+        # Not a JSON escape at all (\alpha, \mathbf, \%, \,): keep it as a literal backslash.
+        out.append("\\\\")
+        i += 1
+    return "".join(out)
+
+
+def _decode_object(text: str) -> dict[str, Any] | None:
+    # strict=False: raw line breaks inside strings (common in model JSON) are accepted.
+    decoder = json.JSONDecoder(strict=False)
     candidates: list[str] = [text.strip()]
     candidates += [m.group(1).strip() for m in _FENCE.finditer(text)]
-    decoder = json.JSONDecoder()
     for candidate in candidates:
         try:
-            value = json.loads(candidate)
+            value = decoder.decode(candidate)
         except ValueError:
             value = None
         if isinstance(value, dict):
@@ -251,7 +311,22 @@ def extract_json(text: str) -> dict[str, Any]:
             continue
         if isinstance(value, dict):
             return value
-    raise LLMOutputError("answer is not a JSON object (no parsable {...} found)")
+    return None
+
+
+def extract_json(text: str) -> dict[str, Any]:
+    """The JSON object in a model answer, tolerating ```json fences, prose around it,
+    reasoning blocks (:func:`strip_reasoning`) and TeX backslashes
+    (:func:`repair_tex_escapes`).
+
+    Raises:
+        LLMOutputError: no JSON object could be decoded.
+    """
+    answer, _reasoning = strip_reasoning(text)
+    value = _decode_object(repair_tex_escapes(answer))
+    if value is None:
+        raise LLMOutputError("answer is not a JSON object (no parsable {...} found)")
+    return value
 
 
 def _describe(exc: ValidationError) -> str:
@@ -275,11 +350,29 @@ def parse_summary_json(text: str, language: str = "zh") -> PaperSummary:
 def summary_from_data(data: dict[str, Any], language: str = "zh") -> PaperSummary:
     """Validate already-decoded JSON data; see :func:`parse_summary_json`.
 
+    The shape is checked by :class:`SummaryModel`; the result is normalised and checked by
+    the contract's validator (:func:`~paperdigest.contract.validate.summary_problems`).
+
     Raises:
-        LLMOutputError: fields missing/empty/malformed (named in the message).
+        LLMOutputError: fields missing/empty/malformed, or a value breaks the contract (each
+            problem names its field and the fix, for the repair round).
     """
     try:
         model = SummaryModel.model_validate(data)
     except ValidationError as exc:
         raise LLMOutputError(f"JSON does not match the summary schema: {_describe(exc)}") from None
-    return model.to_summary(language)
+    return validated(model.to_summary(language))
+
+
+def validated(summary: PaperSummary) -> PaperSummary:
+    """``summary`` normalised (form only) and checked by the contract's validator.
+
+    Raises:
+        LLMOutputError: "summary breaks the contract: {problems}" (at most six, each naming
+            its field and the fix).
+    """
+    summary = normalize_summary(summary)
+    problems = summary_problems(summary)
+    if problems:
+        raise LLMOutputError("summary breaks the contract: " + "; ".join(problems[:6]))
+    return summary

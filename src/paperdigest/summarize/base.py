@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from ..contract.vocab import NOT_MENTIONED_EN, not_mentioned  # noqa: F401 - re-exported
 from ..errors import AuthError, LLMError
 
 if TYPE_CHECKING:
@@ -30,15 +31,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: English counterpart of :data:`paperdigest.models.NOT_MENTIONED` for ``lang="en"`` reports.
-NOT_MENTIONED_EN = "Not mentioned in the paper"
-
-
-def not_mentioned(lang: str) -> str:
-    """The "not covered by the paper" marker for a report language."""
-    from ..models import NOT_MENTIONED
-
-    return NOT_MENTIONED_EN if lang == "en" else NOT_MENTIONED
+# NOT_MENTIONED_EN and not_mentioned() live in the summary contract (paperdigest.contract.vocab)
+# and are re-exported here for the summarizers.
 
 
 @dataclass

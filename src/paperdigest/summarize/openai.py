@@ -4,40 +4,52 @@ One paper costs one request in the usual case:
 
 1. Build the messages from the versioned prompt file (``prompts/{lang}.txt``): the system
    rules, the output format for the mode (JSON for ``json_schema``/``json_object``, the
-   report's Markdown for ``text``), and the packed context with HF metadata.
+   report's Markdown for ``text``; both examples are built from the contract's vocabulary, so
+   the hints the model sees are the ones the validator rejects as copied), and the packed
+   context with HF metadata between ``<paper>`` and ``</paper>``. The paper is untrusted
+   data: its own ``<paper>``/``</paper>`` tags are neutralised (:func:`fence_data`) and the
+   system prompt says to ignore instructions inside it.
 2. :meth:`ChatClient.complete_structured` picks the mode (json_schema → json_object → text).
-3. Parse and validate locally (JSON via :mod:`paperdigest.llm.schema`, Markdown via
-   ``paperdigest.render.parse.parse_summary_markdown``). Empty, refused or invalid answers
-   get one repair round: the model sees its answer and the validation error.
+3. Remove reasoning (``<think>…</think>``; ``reasoning_content`` arrives apart), then parse
+   (JSON via :mod:`paperdigest.llm.schema`, Markdown via the contract's codec) and validate
+   with the contract's one validator. Refused or invalid answers get one repair round: the
+   model sees its answer and the problems, each naming the field and the fix. An empty answer
+   cut off at the output budget (``finish_reason: "length"``, usually a reasoning model that
+   thought until the budget ran out) is not repaired: the error names ``llm.max_output_tokens``.
 4. A context-length error repacks the Document with 60 % of the budget, at most twice.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..errors import ConfigError, ContextLengthError, LLMError, LLMOutputError
+from ..contract.markdown import parse_summary_markdown, render_summary
+from ..contract.vocab import vocabulary
+from ..errors import ConfigError, ContextLengthError, LLMOutputError
 from ..llm.client import ChatAnswer, ChatClient, Message
 from ..llm.schema import (
     SUMMARY_JSON_SCHEMA,
     SUMMARY_SCHEMA_NAME,
     parse_summary_json,
-    summary_from_data,
+    strip_reasoning,
+    validated,
 )
+from ..models import Innovation, PaperSummary, Result, Usage
 from .base import SummaryResult
 
 if TYPE_CHECKING:
     import httpx
 
     from ..config import Settings
-    from ..models import Document, PackedContext, PaperRef, PaperSummary
+    from ..models import Document, PackedContext, PaperRef
 
 logger = logging.getLogger(__name__)
 
@@ -109,24 +121,98 @@ def load_prompt(lang: str) -> Prompt:
     return parse_prompt(path.read_text(encoding="utf-8"), f"prompts/{lang}.txt")
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
-    # Plain replacement, not str.format: the templates contain literal JSON braces.
-    for key, value in values.items():
-        template = template.replace("{" + key + "}", value)
-    return template
+    """Replace ``{name}`` placeholders in one pass (text from a value is never re-scanned,
+    so a paper containing ``{context}`` stays as it is). Not str.format: the templates
+    contain literal JSON braces."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+# The data block's delimiter in any spelling a model would read as one: <paper>, </paper>,
+# < / PAPER >, <paper id="x">.
+_DATA_TAG = re.compile(r"<\s*(/?)\s*paper\b[^<>]*>", re.IGNORECASE)
+
+
+def fence_data(text: str) -> str:
+    """Neutralise the prompt's data delimiters inside paper text (issue 11, item 10).
+
+    ``</paper>`` → ``[/paper]``, ``<paper>`` → ``[paper]``: text from the paper cannot close
+    the ``<paper>`` block of the prompt and smuggle instructions after it.
+    """
+    return _DATA_TAG.sub(lambda m: f"[{m.group(1)}paper]", text)
 
 
 def _metadata(ref: PaperRef, context: PackedContext) -> str:
     lines: list[str] = []
     if ref.title and ref.title not in context.text:
-        lines.append(f"Title: {ref.title}")
+        lines.append(f"Title: {' '.join(ref.title.split())}")
     if f"arXiv: {ref.arxiv_id}" not in context.text:
         lines.append(f"arXiv: {ref.arxiv_id}")
     if ref.github_repo:
         lines.append(f"GitHub: {ref.github_repo}")
     if ref.project_page:
         lines.append(f"Project page: {ref.project_page}")
-    return "\n".join(lines) + ("\n" if lines else "")
+    return fence_data("\n".join(lines) + ("\n" if lines else ""))
+
+
+def _bracket(hint: str, lang: str) -> str:
+    if any(mark in hint for mark in "(（"):
+        return hint
+    return f"({hint})" if lang == "en" else f"（{hint}）"
+
+
+def json_example(lang: str) -> str:
+    """The JSON answer template shown to the model: each field holds its hint from the
+    contract's vocabulary (the validator rejects an answer that copies one)."""
+    hints = vocabulary(lang).hints
+    usage = ",\n".join(
+        f'    "{name}": {json.dumps(hints["usage." + name], ensure_ascii=False)}'
+        for name in ("input", "output", "workflow", "hardware", "code_and_resources")
+    )
+
+    def pair(a: str, b: str, kind: str) -> str:
+        return json.dumps(
+            {a: hints[f"{kind}.{a}"], b: hints[f"{kind}.{b}"]}, ensure_ascii=False
+        )
+
+    return (
+        "{\n"
+        f'  "domain": {json.dumps(hints["domain"], ensure_ascii=False)},\n'
+        f'  "contribution": {json.dumps(hints["contribution"], ensure_ascii=False)},\n'
+        f'  "usage": {{\n{usage}\n  }},\n'
+        f'  "innovations": [{pair("title", "detail", "innovations")}],\n'
+        f'  "results": [{pair("setting", "finding", "results")}]\n'
+        "}"
+    )
+
+
+def markdown_example(lang: str) -> str:
+    """The Markdown answer template shown in text mode: the report's own five parts (the
+    contract's codec, so the model is shown exactly what the parser reads), hints in
+    brackets."""
+    hints = vocabulary(lang).hints
+    h = {key: _bracket(value, lang) for key, value in hints.items()}
+    example = PaperSummary(
+        domain=h["domain"],
+        contribution=h["contribution"],
+        usage=Usage(**{name: h["usage." + name] for name in (
+            "input", "output", "workflow", "hardware", "code_and_resources")}),
+        innovations=[Innovation(h["innovations.title"], h["innovations.detail"])] * 2,
+        results=[Result(h["results.setting"], h["results.finding"])],
+        language="en" if lang == "en" else "zh",
+    )
+    return render_summary(example).rstrip("\n")
+
+
+def _prompt_values(lang: str) -> dict[str, str]:
+    return {
+        "not_mentioned": vocabulary(lang).not_mentioned,
+        "json_example": json_example(lang),
+        "markdown_example": markdown_example(lang),
+    }
 
 
 class OpenAISummarizer:
@@ -187,13 +273,15 @@ class OpenAISummarizer:
     ) -> SummaryResult:
         user = _fill(
             prompt.section("user"),
-            {"metadata": _metadata(ref, context), "context": context.text},
+            {"metadata": _metadata(ref, context), "context": fence_data(context.text)},
         )
+        values = _prompt_values(lang)
+        system = _fill(prompt.section("system"), values)
 
         def messages_for(mode: str) -> list[Message]:
-            fmt = prompt.section("markdown" if mode == "text" else "json")
+            fmt = _fill(prompt.section("markdown" if mode == "text" else "json"), values)
             return [
-                {"role": "system", "content": f"{prompt.section('system')}\n\n{fmt}"},
+                {"role": "system", "content": f"{system}\n\n{fmt}"},
                 {"role": "user", "content": user},
             ]
 
@@ -204,10 +292,14 @@ class OpenAISummarizer:
         answers.append(answer)
         try:
             summary = self._parse(answer, lang)
+        except _OutOfBudget as exc:
+            raise LLMOutputError(
+                f"invalid LLM output: {exc}; model {self.model} at {self.client.base_url}"
+            ) from None
         except LLMOutputError as first:
             logger.info("%s: invalid answer (%s); asking for a repair", ref.arxiv_id, first)
             repair = _fill(prompt.section("repair"), {"error": str(first)})
-            previous = answer.text or answer.refusal or "(empty answer)"
+            previous = strip_reasoning(answer.text)[0] or answer.refusal or "(empty answer)"
 
             def repair_for(mode: str) -> list[Message]:
                 return [
@@ -240,56 +332,46 @@ class OpenAISummarizer:
         )
 
     def _parse(self, answer: ChatAnswer, lang: str) -> PaperSummary:
-        """Validate one answer.
+        """Validate one answer (reasoning removed first, in every mode).
 
         Raises:
+            _OutOfBudget: no answer, cut off at the output budget (not worth a repair).
             LLMOutputError: empty, refused, cut off or not a valid summary.
         """
-        text = answer.text.strip()
+        text, reasoning = strip_reasoning(answer.text)
+        reasoning = reasoning or (answer.reasoning or "")
+        budget = self.settings.llm.max_output_tokens
         if answer.refusal:
             raise LLMOutputError(f"the model refused: {answer.refusal.strip()[:200]}")
         if not text:
+            if answer.finish_reason == "length":
+                spent = " while reasoning" if reasoning else ""
+                raise _OutOfBudget(
+                    f"empty answer: the output budget of {budget} tokens ran out{spent} "
+                    f"before the answer (finish_reason 'length'); raise llm.max_output_tokens "
+                    f"(now {budget}), or lower the model's reasoning effort"
+                )
             raise LLMOutputError("empty answer")
-        if _REFUSAL.match(text) and "应用领域" not in text and "{" not in text:
+        if (
+            _REFUSAL.match(text)
+            and not any(name in text for name in vocabulary(lang).part_names)
+            and "{" not in text
+        ):
             raise LLMOutputError(f"the model refused: {text[:200]}")
         cut = (
-            " (the answer was cut off at llm.max_output_tokens; raise it)"
+            f" (the answer was cut off at llm.max_output_tokens = {budget}; raise it)"
             if answer.finish_reason == "length"
             else ""
         )
         looks_json = text.startswith(("{", "```json"))
         try:
             if answer.mode != "text" or looks_json:
-                summary = parse_summary_json(text, lang)
-            else:
-                summary = _parse_markdown(text, lang)
+                return parse_summary_json(text, lang)
+            # Same validator as the JSON path, so both modes yield equally valid summaries.
+            return validated(parse_summary_markdown(text, language=lang))
         except LLMOutputError as exc:
             raise LLMOutputError(f"{exc}{cut}") from None
-        _check_report_safe(summary)
-        return summary
 
 
-def _check_report_safe(summary: PaperSummary) -> None:
-    """The renderer's own validity rules (round trip through Markdown).
-
-    Raises:
-        LLMOutputError: naming the problems.
-    """
-    try:
-        from ..render.parse import summary_problems
-    except ImportError:  # pragma: no cover - only while render/parse.py is missing
-        return
-    problems = summary_problems(summary)
-    if problems:
-        raise LLMOutputError("summary breaks the report format: " + "; ".join(problems[:6]))
-
-
-def _parse_markdown(text: str, lang: str) -> PaperSummary:
-    try:
-        from ..render.parse import parse_summary_markdown
-    except ImportError as exc:  # pragma: no cover - only while render/parse.py is missing
-        raise LLMError("the Markdown summary parser (paperdigest.render.parse) is missing") from exc
-    summary = parse_summary_markdown(text, language=lang)
-    # Same rules as the JSON path, so both modes yield equally valid summaries.
-    data: dict[str, Any] = summary.to_dict()
-    return summary_from_data(data, lang)
+class _OutOfBudget(LLMOutputError):
+    """The answer is empty because the output budget ran out: a repair would end the same."""

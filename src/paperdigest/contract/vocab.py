@@ -1,0 +1,246 @@
+"""Every fixed string of a report and a prompt, once per language (``zh``, ``en``).
+
+The Chinese strings are the reference report's (``reference/daily_report_2026-01-31.md``,
+DESIGN §2): ``### 1. 应用领域``, ``**输入**：``, ``- **阅读来源**: HTML``, the ``> `` notes.
+The English ones replace every one of them in an ``--lang en`` report (issue 13: "a whole
+English report"), so an English report holds no CJK character outside paper content.
+
+Also here, because the validator and the prompt must agree on them:
+
+* :data:`SEPARATOR`, the 60-'=' line between paper blocks;
+* the "not covered by the paper" marker (``论文未提及`` / ``Not mentioned in the paper``);
+* the per-field *hints* the prompt shows the model (``"hardware needs (GPU type and count,
+  model size)"``) and the *labels* a model may echo (``输入：``, ``创新点标题：``): a value
+  that is only a hint or a label is rejected by :mod:`paperdigest.contract.validate`.
+
+Data and small formatters only; no parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..models import NOT_MENTIONED
+from .labels import USAGE_FIELDS, UsageField
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh", "en")
+
+#: Line between the header and each paper block (60 '=', as in the reference).
+SEPARATOR = "=" * 60
+#: First line of every report (identical in both languages, as in the reference).
+REPORT_TITLE = "# Hugging Face Daily Papers Report"
+#: English counterpart of :data:`paperdigest.models.NOT_MENTIONED`.
+NOT_MENTIONED_EN = "Not mentioned in the paper"
+
+#: Summary field paths, in report order, as used in validation messages.
+TEXT_FIELDS: tuple[str, ...] = (
+    "domain",
+    "contribution",
+    *(f"usage.{name}" for name in USAGE_FIELDS),
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The fixed strings of one report language."""
+
+    lang: Language
+    part_names: tuple[str, str, str, str, str]
+    """Headings of the five parts: ``### {n}. {name}``."""
+    usage_labels: dict[UsageField, str]
+    """The label written for each usage field (``**输入**``, ``**Input**``)."""
+    colon: str
+    """After a bold label: ``：`` (zh, as in the reference) or ``: `` (en)."""
+    not_mentioned: str
+    default_result_setting: str
+    """Setting given to a parsed result item that has none."""
+    link_label: str
+    source_label: str
+    no_source: str
+    """``阅读来源`` of a paper that has no summary."""
+    failed: str
+    """Prefix of a failed paper's ``> ❌`` line (stage and reason follow)."""
+    untraced: str
+    """Prefix of the ``> ⚠`` line that lists claims not found in the paper."""
+    list_joiner: str
+    read: str
+    """Prefix of the provenance line."""
+    read_abstract: str
+    read_full_text: str
+    tokens: str
+    """Template for the token count after the share read: ``{tokens}`` is formatted."""
+    backend_names: dict[str, str]
+    footer: tuple[str, str, str, str, str]
+    """Templates of the five footer lines (see :func:`paperdigest.render.markdown.render_footer`)."""
+    footer_model: str
+    cost_unknown: str
+    empty_day_note: str
+    """Note when a day has no list: ``{date}``, ``{listed}``, ``{count}``."""
+    ids_note: str
+    """Note of a ``run --ids`` report: ``{count}``."""
+    extractive_note: str
+    """Note of a report whose content is the paper's own sentences (extractive backend)."""
+    hints: dict[str, str] = field(default_factory=dict)
+    """Field path → what the prompt asks for in that field (shown to the model)."""
+    echo_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Field path → labels a model may write in front of that field's value."""
+
+    def part_heading(self, index: int) -> str:
+        """``### 1. 应用领域`` … (``index`` 0–4)."""
+        return f"### {index + 1}. {self.part_names[index]}"
+
+    def bold(self, label: str) -> str:
+        """``**label**：`` / ``**label**: ``."""
+        return f"**{label}**{self.colon}"
+
+
+ZH = Vocabulary(
+    lang="zh",
+    part_names=("应用领域", "一句话核心贡献", "使用指南", "主要创新点", "实验效果"),
+    usage_labels={
+        "input": "输入",
+        "output": "输出",
+        "workflow": "流程",
+        "hardware": "硬件需求",
+        "code_and_resources": "代码与资源",
+    },
+    colon="：",
+    not_mentioned=NOT_MENTIONED,
+    default_result_setting="结果",
+    link_label="链接",
+    source_label="阅读来源",
+    no_source="无",
+    failed="❌ 未能生成：",
+    untraced="⚠ 未在原文中找到：",
+    list_joiner="、",
+    read="已读：",
+    read_abstract="摘要",
+    read_full_text="正文",
+    tokens="（{tokens} tokens）",
+    backend_names={"extractive": "抽取式摘要", "replay": "回放"},
+    footer=(
+        "后端：{backend}{model}",
+        "论文：{papers} 篇 · 完成 {done} · 失败 {failed}",
+        "tokens：输入 {tokens_in} · 输出 {tokens_out}",
+        "LLM 调用：{calls} · 费用：{cost}",
+        "用时：{seconds} s",
+    ),
+    footer_model=" · 模型：{model}",
+    cost_unknown="未知（{model} 没有价格：设置 [prices]）",
+    empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",
+    ids_note="注：本报告汇总指定的 {count} 篇论文。",
+    extractive_note="注：本报告由抽取式后端生成（无需 API key），内容为论文原文的英文句子。",
+    hints={
+        "domain": "应用领域，例如：自然语言处理 - 智能体 / 强化学习",
+        "contribution": "一句话核心贡献（一句话）",
+        "usage.input": "输入",
+        "usage.output": "输出",
+        "usage.workflow": "使用流程",
+        "usage.hardware": "硬件需求（如 GPU 型号、数量、模型规模）",
+        "usage.code_and_resources": "代码与资源（如 GitHub 仓库、项目主页、数据集链接）",
+        "innovations.title": "创新点标题（一行）",
+        "innovations.detail": "具体说明",
+        "results.setting": "实验设置或基准（一行）",
+        "results.finding": "结果，保留论文原始数字",
+    },
+    echo_labels={
+        "domain": ("应用领域", "领域"),
+        "contribution": ("一句话核心贡献", "核心贡献", "一句话"),
+        "usage.input": ("输入",),
+        "usage.output": ("输出",),
+        "usage.workflow": ("流程", "使用流程"),
+        "usage.hardware": ("硬件需求", "硬件"),
+        "usage.code_and_resources": ("代码与资源",),
+        "innovations.title": ("创新点标题", "创新点", "标题"),
+        "innovations.detail": ("具体说明", "说明"),
+        "results.setting": ("实验设置或基准", "实验设置"),
+        "results.finding": ("结果",),
+    },
+)
+
+EN = Vocabulary(
+    lang="en",
+    part_names=("Domain", "Core contribution", "How to use", "Key innovations", "Results"),
+    usage_labels={
+        "input": "Input",
+        "output": "Output",
+        "workflow": "Workflow",
+        "hardware": "Hardware",
+        "code_and_resources": "Code and resources",
+    },
+    colon=": ",
+    not_mentioned=NOT_MENTIONED_EN,
+    default_result_setting="Result",
+    link_label="Link",
+    source_label="Source",
+    no_source="none",
+    failed="❌ Not generated: ",
+    untraced="⚠ Not found in the paper: ",
+    list_joiner=", ",
+    read="Read: ",
+    read_abstract="abstract",
+    read_full_text="full text",
+    tokens=" ({tokens} tokens)",
+    backend_names={"extractive": "extractive summary", "replay": "replay"},
+    footer=(
+        "Backend: {backend}{model}",
+        "Papers: {papers} · done {done} · failed {failed}",
+        "Tokens: input {tokens_in} · output {tokens_out}",
+        "LLM calls: {calls} · cost: {cost}",
+        "Time: {seconds} s",
+    ),
+    footer_model=" · model: {model}",
+    cost_unknown="unknown (no price for {model}: set [prices])",
+    empty_day_note=(
+        "Note: {date} has no paper list; this report uses the {count} papers of {listed}."
+    ),
+    ids_note="Note: this report covers the {count} requested papers.",
+    extractive_note=(
+        "Note: written by the extractive backend (no API key): the content is the paper's "
+        "own sentences."
+    ),
+    hints={
+        "domain": "application domain, e.g. NLP - agents / reinforcement learning",
+        "contribution": "the core contribution in one sentence",
+        "usage.input": "input",
+        "usage.output": "output",
+        "usage.workflow": "how it is used, step by step",
+        "usage.hardware": "hardware needs (GPU type and count, model size)",
+        "usage.code_and_resources": "code and resources (GitHub repository, project page, datasets)",
+        "innovations.title": "innovation title (one line)",
+        "innovations.detail": "explanation",
+        "results.setting": "setting or benchmark (one line)",
+        "results.finding": "result with the paper's own numbers",
+    },
+    echo_labels={
+        "domain": ("domain", "application domain"),
+        "contribution": ("core contribution", "contribution"),
+        "usage.input": ("input", "inputs"),
+        "usage.output": ("output", "outputs"),
+        "usage.workflow": ("workflow",),
+        "usage.hardware": ("hardware", "hardware needs"),
+        "usage.code_and_resources": ("code and resources",),
+        "innovations.title": ("innovation title", "innovation", "title"),
+        "innovations.detail": ("explanation", "detail"),
+        "results.setting": ("setting or benchmark", "setting"),
+        "results.finding": ("result", "finding"),
+    },
+)
+
+VOCABULARIES: dict[str, Vocabulary] = {"zh": ZH, "en": EN}
+
+
+def vocabulary(lang: str | None) -> Vocabulary:
+    """The vocabulary of a report language; anything but ``"en"`` is Chinese (the default)."""
+    return EN if lang == "en" else ZH
+
+
+def not_mentioned(lang: str | None) -> str:
+    """The "not covered by the paper" marker for a report language."""
+    return vocabulary(lang).not_mentioned
+
+
+#: Both markers: a field holding one of them is empty on purpose.
+NOT_MENTIONED_MARKERS: frozenset[str] = frozenset({NOT_MENTIONED, NOT_MENTIONED_EN})
