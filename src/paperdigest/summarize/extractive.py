@@ -410,7 +410,8 @@ _CLAIM_VERB = re.compile(
     r"^(we|this (paper|work|report|study))\s+(also\s+|further\s+|then\s+|\w+ly\s+)?(propos|"
     r"present|introduc|develop|design|releas|build|built|construct|curat|formulat|find|found|"
     r"show|demonstrat|deriv|measur|report|provid|stud|investigat|analy[sz]|establish|identif|"
-    r"updat|integrat|reconstruct|constrain|obtain)\w*\s+(that,?\s+)?((a|an|the)\s+)?",
+    r"updat|integrat|reconstruct|constrain|obtain|examin|explor|address|tackl|emphasi[sz])\w*"
+    r"\s+(that,?\s+|whether\s+|how\s+|what\s+|if\s+|why\s+)?((a|an|the)\s+)?",
     re.IGNORECASE,
 )
 # "Using an estimate of …, we constrain …": the participial lead-in is not the claim.
@@ -426,7 +427,8 @@ _TITLE_BREAK = frozenset(
     re.findall(
         r"\w+",
         "of for in on over with across from to that which who via using by through into while "
-        "where whereas when as at and or but than under between among without whether if",
+        "where whereas when as at and or but than under between among without whether if "
+        "within",
     )
 )
 _TITLE_TAIL = _TITLE_BREAK | frozenset(
@@ -515,7 +517,7 @@ class ExtractiveSummarizer:
 
     name = "extractive"
     model = "extractive"
-    prompt_version = "extractive-2"
+    prompt_version = "extractive-3"
 
     def summarize(
         self, ref: PaperRef, doc: Document, context: PackedContext, lang: str
@@ -1201,15 +1203,21 @@ def _enumeration_blocks(text: str) -> list[tuple[str, str]]:
 
 
 def _ordinal_items(sentences: list[str]) -> list[str]:
-    """"Firstly, … Secondly, … Finally, …" sentences that follow one another."""
+    """"Firstly, … Secondly, … Finally, …" sentences that follow one another, when the first
+    is announced as contributions ("our contributions are: First, …", "three key designs:
+    First, …"); "We report three new insights: Firstly, …" lists findings, not
+    innovations."""
     items: list[str] = []
-    for sentence in sentences:
+    for index, sentence in enumerate(sentences):
         found = re.search(r"(?:^|: )(first(ly)?|second(ly)?|third(ly)?|finally|lastly),\s",
                           sentence, re.IGNORECASE)
         if found:
             items.append(sentence[found.start():].lstrip(": "))
-            if len(items) == 1 and not _WE.search(sentence):
-                return []  # "First, if goal-directed behavior emerged …" is an argument
+            lead = sentence[: found.start()] or (sentences[index - 1] if index else "")
+            if len(items) == 1 and not (
+                _WE.search(sentence) and (_DESIGN_CUE.search(lead) or _CONTRIB_CUE.search(lead))
+            ):
+                return []  # an argument or a list of findings
         elif items:
             break
     return items if len(items) >= 2 else []
@@ -1385,10 +1393,10 @@ def _results(
     taken = [r.finding for r in results]
     table_result = _best_table(doc, parts, names)
     room = MAX_RESULTS_FULL - len(results) - (1 if table_result else 0)
-    results += _body_results(result_parts, names, taken, room, used)
+    results += _body_results(result_parts, names, taken, room, used, lang)
     if len(results) + (1 if table_result else 0) < 2:  # few comparisons: any numeric sentence
         taken = [r.finding for r in results]
-        results += _body_results(result_parts, names, taken, 1, used, relaxed=True)
+        results += _body_results(result_parts, names, taken, 1, used, lang, relaxed=True)
     if table_result:
         results.append(table_result)
     return results
@@ -1400,6 +1408,7 @@ def _body_results(
     taken: list[str],
     limit: int,
     used: _Used,
+    lang: str,
     relaxed: bool = False,
 ) -> list[Result]:
     """Up to ``limit`` result sentences of the results sections, in the paper's order, chosen
@@ -1460,20 +1469,30 @@ def _body_results(
         per_section[setting] = per_section.get(setting, 0) + 1
         picked.append((order, setting, sentence))
     picked.sort()
-    return [Result(setting, _clip(sentence)) for _, setting, sentence in picked]
+    out: list[Result] = []
+    for _, setting, sentence in picked:
+        benches = _benchmarks(sentence, names)
+        label = " / ".join(benches) if benches else setting or _result_label(
+            sentence, names, lang)
+        out.append(Result(label, _clip(sentence)))
+    return out
 
 
 def _section_setting(part: _Part) -> str:
-    """A result's setting: its section heading, or the parent's for a generic "Results"."""
+    """A result's setting: its section heading, or the parent's for a generic "Results";
+    ``""`` when both are generic (the sentence's own benchmark or metric labels it then)."""
     heading = part.heading
     if _GENERIC_HEADING.match(heading) and part.parent and not _GENERIC_HEADING.match(
         part.parent
     ):
         heading = part.parent
     heading = re.sub(r"\s+", " ", heading).strip(" :：*#")
+    heading = re.sub(r"^([\dIVX]+(\.\d+)*|[A-Z])[.)]?\s+", "", heading)  # "V. Results"
+    if _GENERIC_HEADING.match(heading):
+        return ""
     if len(heading) > 60:
         heading = heading[:60].rsplit(" ", 1)[0].strip(" ,;:(")
-    return heading or "Results"
+    return heading
 
 
 def _table_setting(table: Table, fallback: str) -> str:
