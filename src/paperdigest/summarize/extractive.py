@@ -5,29 +5,45 @@ Each of the five parts (DESIGN §3) is filled from the Document by simple, docum
 an abstract-only Document uses the abstract, a full text (HTML/PDF) adds its sections,
 tables and appendix:
 
-- 应用领域: arXiv categories through :data:`CATEGORY_LABELS`; else topics recognised in the
-  title/abstract (:data:`TOPIC_RULES`) with the HF ``ai_keywords``; else "论文未提及".
+- 应用领域: arXiv categories through :data:`CATEGORY_LABELS`; else the fields recognised in
+  the title, abstract and HF ``ai_keywords`` (:data:`TOPIC_RULES`), followed by the
+  keywords; keywords alone name no field: then "论文未提及".
 - 一句话核心贡献: the abstract's claim sentence ("we propose/present/introduce …", "this paper
-  …"); else its first sentence with "we"; else its first sentence.
-- 使用指南: input/output from explicit phrasings ("takes X as input", "given X, …", "the
-  input is", "outputs/produces Y", "finetuned on datasets …") about the paper's own system,
-  never from background sentences (however/existing/previous/citations); workflow from a
+  …"); else its first sentence with "we"; else its first sentence. When the claim sentence
+  is the only evidence of the innovations (or of 输入/输出), it goes there and this part is
+  the paper's title, its own one-line statement of the contribution.
+- 使用指南: 输入/输出 only from explicit phrasings about the paper's own system ("takes X as
+  input", "given X, <system> …", "conditioned on", "from a single image", "using X data, we
+  measure", "<system> outputs/produces/generates/predicts Y", "maps X to Y", "the output
+  is"), never from background or prior-work sentences; else "论文未提及". Workflow from a
   pipeline sentence of the method sections ("consists of three stages", "first … then"),
-  else their first complete sentences; hardware from accelerator, memory and training-time
-  mentions in body and appendix; code from the HF item's GitHub repo/project page and URLs.
-- 主要创新点: the introduction's contribution list ("Our contributions are:" followed by
-  bullets, "1)", "First, …", or an inline "(1) … (2) …"); "Firstly, … Secondly, …" claims;
-  else claim sentences ("we propose/introduce/find/show …") of the abstract, introduction
-  and conclusion. Titles are the item's label ("**X**:", "X (C1):") or its leading noun
-  phrase cut at a phrase boundary (≤ 8 words, ≤ 80 characters, no "…").
-- 实验效果: the abstract's numeric result sentences; for a full text also the results
-  sections' sentences with a number and a comparison verb (setting = section heading) and
-  the best result table as "caption — the paper's own row" (setting = the table's label).
+  else their first complete sentences, else the abstract's method sentences; hardware from
+  accelerator, memory and training-time mentions in body and appendix; code from the HF
+  item's GitHub repo/project page, the paper's own code links (``Document.links``) and URLs.
+- 主要创新点: contribution statements only: the introduction's contribution list ("Our
+  contributions are:" followed by bullets, "1)", "First, …", or an inline "(1) … (2) …");
+  enumerations after a design cue ("three key designs: 1) …"); else the construction and
+  study claims ("we propose/introduce/present/design …", "in this paper, we study …") of the
+  abstract, introduction and conclusion — never background, prior work's weaknesses,
+  findings or code-release sentences. Titles are the item's label ("**X**:", "X (C1):") or
+  the object of its claim verb / its leading noun phrase, cut at a phrase boundary (≤ 8
+  words, ≤ 80 characters, no "…"), in the paper's own casing (mHC stays mHC).
+- 实验效果: sentences of the paper's own work with a number, an explicit comparison or a
+  named benchmark that also say what came out (not setups, qualitative claims or release
+  sentences), labelled by what they measure: the benchmark(s) named, else the metric, else
+  "对比基线"/"数值结果"; for a full text also the results sections' sentences with a figure
+  and a comparison (labelled by benchmark, else section heading) and the best result table
+  as "caption — the paper's own row" (labelled by the table's label).
+
+No sentence fills two fields: the fields are filled in a fixed order (contribution,
+input, output, results, innovations, workflow, hardware), each from the sentences no
+earlier field took (:class:`_Used`). Evaluated against independent hand labels by
+``bench/eval_extractive.py`` (floors in ``eval_baseline.json``).
 
 Every sentence, row and label is copied from the Document, so no number can be invented.
-The text stays in the paper's language (the headings are Chinese anyway); the marker that
-a summary is extractive is :attr:`SummaryResult.mode` ``"extractive"``, which the renderer
-prints in the provenance line.
+The text stays in the paper's language (the headings are Chinese anyway; a zh report says so
+once in a note under its header); the marker that a summary is extractive is
+:attr:`SummaryResult.mode` ``"extractive"``, which the renderer prints in the provenance line.
 """
 
 from __future__ import annotations
@@ -97,7 +113,8 @@ TOPIC_RULES: list[tuple[re.Pattern[str], str, str]] = [
         (r"reinforcement learning|\bRL\b|reward|policy optimization", "强化学习",
          "Reinforcement learning"),
         (r"benchmark|evaluation", "评测基准", "Benchmarks and evaluation"),
-        (r"mixture-of-experts|\bMoE\b|sparsity|scaling|pretrain|pre-train", "模型架构与训练",
+        (r"mixture-of-experts|\bMoE\b|sparsity|scaling|pretrain|pre-train|residual|"
+         r"hyper-connections?|\barchitecture|normali[sz]ation layer", "模型架构与训练",
          "Model architecture and training"),
         (r"retrieval|search|recommend", "信息检索", "Information retrieval"),
         (r"math|theorem|geometr|combinator", "数学与优化", "Mathematics and optimization"),
@@ -400,14 +417,16 @@ def _clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
 
 
 _LEAD_IN = re.compile(
-    r"^(to [^,]{3,80}|in (this|our) [^,]{2,40}|moreover|furthermore|additionally|finally|"
+    r"^(to [^,]{3,120}|in (this|our) [^,]{2,40}|moreover|furthermore|additionally|finally|"
     r"specifically|notably|crucially|in addition|guided by [^,]{2,60}|building on [^,]{2,60}|"
     r"to this end|however|first(ly)?|second(ly)?|third(ly)?|lastly|overall|in summary|"
-    r"in particular|for (all|each) [^,]{2,40}|here|importantly|indeed),\s+",
+    r"in particular|for (all|each) [^,]{2,40}|here|importantly|indeed|"
+    r"[^,]{2,100}(?=,\s+we\b)),\s+",
     re.IGNORECASE,
 )
 _CLAIM_VERB = re.compile(
-    r"^(we|this (paper|work|report|study))\s+(also\s+|further\s+|then\s+|\w+ly\s+)?(propos|"
+    r"^(we|this (paper|work|report|study))\s+(also\s+|further\s+|then\s+|therefore\s+|"
+    r"thus\s+|hence\s+|here\s+|now\s+|first\s+|next\s+|\w+ly\s+)?(propos|"
     r"present|introduc|develop|design|releas|build|built|construct|curat|formulat|find|found|"
     r"show|demonstrat|deriv|measur|report|provid|stud|investigat|analy[sz]|establish|identif|"
     r"updat|integrat|reconstruct|constrain|obtain|examin|explor|address|tackl|emphasi[sz])\w*"
@@ -454,11 +473,20 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
         text = _LEAD_IN.sub("", text, count=1)
     text = _PARTICIPLE_LEAD.sub("", text, count=1)
     text = _CLAIM_VERB.sub("", text, count=1)
+    # "we take a further step … and propose X": the object of the claim verb.
+    later = re.search(r"\band (propose|introduce|present)[sd]?\s+((a|an|the)\s+)?", text)
+    if later and re.match(r"we\b", text, re.IGNORECASE):
+        text = text[later.end():]
     # Cut at a clause break that is not inside a number ("1,230" stays whole); a one- or
     # two-word head ("Idea2Story,") keeps its apposition ("a … framework for …").
     breaks = [m.start() for m in re.finditer(r"(:|;|, (?!\d)| — |—| -- | – |\. |\?)", text)]
     head = text
     for pos in breaks:
+        before = text[:pos].split()
+        if len(before) == 1 and before[0].islower() and re.match(
+            r", (?!(a|an|the|and|or|but|which|that|where|while|as|with|for)\b)[a-z]", text[pos:]
+        ):
+            continue  # "lightweight, training-free approach": adjectives, not a clause
         if len(text[:pos].split()) <= 2 and re.match(r", (a|an|the) ", text[pos:]):
             head = text  # "ToyNet, a fast … model for …": name and apposition, cut by words
             break
@@ -467,6 +495,10 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
             break
     head = head.replace(" ,", ",").strip(" ,;:.")
     words = head.split()
+    relative = next((i for i, w in enumerate(words) if i >= 2 and w.lower() in
+                     ("that", "which", "who", "whose", "where")), None)
+    if len(words) > max_words and relative is not None and relative <= max_words:
+        words = words[:relative]  # "… approach that effectively suppresses …": the noun
     if len(words) > max_words:
         # The last phrase boundary that keeps at least three words: "Real-world deployment and
         # end-to-end evaluation | of audio-visual …".
@@ -488,7 +520,17 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
     title = title.lstrip("#*").strip()
     if title.lower().startswith(("a ", "an ", "the ")) and len(title.split()) > 2:
         title = title.split(" ", 1)[1]
-    return title[0].upper() + title[1:] if title else title
+    return _sentence_case(title)
+
+
+def _sentence_case(title: str) -> str:
+    """``title`` with its first letter capitalised only when the first word is a plain
+    lower-case word ("toy encoder" → "Toy encoder"); names keep their casing ("mHC",
+    "pMF", "iPhone")."""
+    first = title.split(" ", 1)[0].rstrip(",;:") if title else ""
+    if first and first.replace("-", "").isalpha() and first.islower():
+        return title[0].upper() + title[1:]
+    return title
 
 
 def _lead_label(text: str) -> str:
@@ -896,18 +938,22 @@ def _domain(ref: PaperRef, doc: Document, abstract: str, lang: str) -> str:
     if labels:
         return " / ".join(labels[:MAX_TOPICS])
     title = ref.title or doc.title
-    # Score topics by evidence: a title hit counts 3, each abstract hit 1; ties keep the
-    # table's order. Two hits at least, so one stray word ("agentic") does not set a domain.
+    keywords = [k.strip() for k in ref.ai_keywords if k.strip()][:MAX_KEYWORDS]
+    # Score topics by evidence: a title hit counts 3, each abstract or keyword hit 1; ties
+    # keep the table's order. Two hits at least, so one stray word ("agentic") does not set
+    # a domain — unless nothing reaches two, then one hit names the field.
+    keyword_text = " ; ".join(ref.ai_keywords)
     scored: list[tuple[int, int, str]] = []
     for order, (pattern, zh, en) in enumerate(TOPIC_RULES):
-        score = 3 * len(pattern.findall(title)) + len(pattern.findall(abstract))
-        if score >= 2:
+        score = (3 * len(pattern.findall(title)) + len(pattern.findall(abstract))
+                 + len(pattern.findall(keyword_text)))
+        if score >= 1:
             scored.append((-score, order, en if col else zh))
-    topics = [label for _, _, label in sorted(scored)[:MAX_TOPICS]]
-    keywords = [k.strip() for k in ref.ai_keywords if k.strip()][:MAX_KEYWORDS]
-    parts = []
-    if topics:
-        parts.append(" / ".join(topics))
+    strong = [item for item in scored if -item[0] >= 2]
+    topics = [label for _, _, label in sorted(strong or scored)[:MAX_TOPICS]]
+    if not topics:
+        return ""  # keywords alone name no field: 应用领域 says "论文未提及"
+    parts = [" / ".join(topics)]
     if keywords:
         parts.append(("关键词：" if lang == "zh" else "Keywords: ") + ", ".join(keywords))
     return "；".join(parts) if lang == "zh" else "; ".join(parts)
