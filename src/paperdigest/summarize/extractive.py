@@ -1028,6 +1028,7 @@ def _workflow(
         s for s in after
         if _METHOD_SENTENCE.search(s) and not used.taken(s) and not _RESULT.search(s)
         and not _BARE_RELEASE.search(s) and not _URL.search(s)
+        and not _is_contribution_statement(s)
     ][:2]
     return _clip(" ".join(picked)) if picked else ""
 
@@ -1185,7 +1186,8 @@ def _innovations(
 
     From the first source that yields items: the introduction's contribution list, a
     bullet run in the introduction; enumerations after a design cue ("three key designs:
-    1) …") in the introduction, then the abstract; "Firstly, … Secondly, …" claims; else
+    1) …") in the introduction, then the abstract; "Firstly, … Secondly, …" claims after a
+    contribution cue; followed (abstract only) or else replaced by
     the contribution statements of the abstract (and, for a full text, of the introduction
     and conclusion): construction claims ("we propose/introduce/present/design …"), then
     study claims ("in this paper, we study …"), then — only when there is none of those —
@@ -1209,7 +1211,8 @@ def _innovations(
         ordinals = _ordinal_items(abstract_sents) or _ordinal_items(conclusion)
         if len(ordinals) >= 2:
             items = ordinals
-    if len(items) < 2:
+    from_list = len(items) >= 2
+    if not from_list or not full_text:
         names: list[str] = []
         pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
         if full_text:
@@ -1221,6 +1224,8 @@ def _innovations(
         study = [s for s in pool if _STUDY.search(s) and s not in construct]
         claims = construct + study
         order = {s: i for i, s in enumerate(pool)}
+        if from_list:  # an abstract's enumerated designs, then its other claims
+            claims = [c for c in claims if not any(i.rstrip(".") in c for i in items)]
         items = items + sorted(claims, key=lambda s: order[s])
     out: list[Innovation] = []
     for item in items:
