@@ -24,7 +24,12 @@ import pytest
 
 from tests.test_backfill import NOW, World, backfill, snapshot
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(300),
+    # Ray's own deprecation notices about its internal settings are not ours to fix.
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
 
 try:
     import ray
