@@ -337,3 +337,46 @@ def test_vllm_config_object_when_ray_llm_is_importable() -> None:
                                            concurrency=2), Settings())
     assert config.model_source == "m" and config.batch_size == 16
     assert config.engine_kwargs["tensor_parallel_size"] == 2
+
+
+def test_vllm_rounds_run_the_same_summarizer(world: World, tmp_path: Path) -> None:
+    """The vLLM stage's prepare → generate → finish rounds (generation played by the fake
+    model's answer function) give what the hosted endpoint gives: the same summary and
+    verification, and the same failure after the repair round."""
+    from paperdigest.backfill.vllm import ROUNDS, VLLMWorker
+    from paperdigest.backfill.worker import Worker, WorkerSpec, plan_row
+
+    settings = world.settings(tmp_path)
+    run_backfill(settings, date(2026, 1, 26), date(2026, 1, 26),
+                 run_options=RunOptions(lang="zh"), now=lambda: NOW)
+    with Store(settings.db_path) as store:
+        refs = {ref.arxiv_id: ref for ref in store.day_papers("2026-01-26")}
+    good = world.html_id  # read from HTML: the longest prompt
+    bad = next(i for i in sorted(refs) if i.endswith("3"))
+    spec = WorkerSpec(settings=settings, options=RunOptions(lang="zh"), now=NOW, threads=1)
+    hosted, vllm = Worker(spec), VLLMWorker(spec)
+    for arxiv_id in (good, bad):
+        acquired = hosted.acquire(plan_row(refs[arxiv_id], "2026-01-26", None, None))
+        expected = hosted.digest(acquired)
+        row, rounds = vllm.step(acquired), 0
+        while not row.get("finished"):
+            rounds += 1
+            assert rounds <= ROUNDS
+            generated = answer({"messages": json.loads(row["messages"])})
+            text = generated if isinstance(generated, str) else json.dumps(generated,
+                                                                            ensure_ascii=False)
+            row = vllm.step(dict(row, answers=json.dumps([*json.loads(row["answers"]), text])))
+        if arxiv_id == good:
+            assert rounds == 1 and not row["failure"]
+            saved = [w[1] for w in json.loads(row["writes"]) if w[0] == "save_summary"]
+            want = [w[1] for w in json.loads(expected["writes"]) if w[0] == "save_summary"]
+            assert saved[0]["summary"] == want[0]["summary"]
+            assert saved[0]["verification"] == want[0]["verification"]
+            assert saved[0]["key"]["context_hash"] == want[0]["key"]["context_hash"]
+        else:
+            assert rounds == 2  # the answer, then the repair round
+            got, want = json.loads(row["failure"]), json.loads(expected["failure"])
+            assert got["stage"] == want["stage"] == "summarize"
+            assert got["reason"].split(";")[0] == want["reason"].split(";")[0]
+    hosted.close()
+    vllm.close()
