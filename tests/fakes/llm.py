@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.servers import Fault as RawFault
+from tests.fakes.servers import serve_raw_fault
 
 Responder = Callable[[dict[str, Any]], "str | dict[str, Any]"]
 
@@ -84,7 +88,10 @@ class LLMFault:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Fault = LLMFault | str
+Fault = LLMFault | RawFault | str
+"""An HTTP error answer, a socket/body-level fault shared with the HF/arXiv fakes
+(:class:`tests.fakes.servers.Fault`: drip, hang, reset_mid_body, truncated, gzip_bomb, huge,
+content …; drip/reset/bomb carry a normal completion as their body), or a named fault."""
 
 
 def arxiv_id_of(request: dict[str, Any]) -> str:
@@ -188,6 +195,7 @@ class FakeLLM(LoopbackServer):
         ``"invalid_json"`` (content that is not JSON), ``"refusal"`` (``message.refusal``
         set, no content) or ``"context_length"`` (400 ``context_length_exceeded``).
         """
+        faults = list(faults)
         for fault in faults:
             if isinstance(fault, str) and fault not in FAULT_NAMES:
                 raise ValueError(f"unknown fault {fault!r}; use one of {FAULT_NAMES}")
@@ -218,6 +226,9 @@ class FakeLLM(LoopbackServer):
                 self._in_flight -= 1
 
     def _answer(self, request: dict[str, Any], fault: Fault | None) -> _Answer:
+        if isinstance(fault, RawFault):
+            normal = self._completion(request, "ok")
+            return _Answer(200, normal, raw=fault)
         if isinstance(fault, LLMFault):
             body = fault.body if fault.body is not None else _error_body(fault.status)
             return _Answer(fault.status, body, dict(fault.headers))
@@ -279,6 +290,7 @@ class _Answer:
     status: int
     body: dict[str, Any] | str
     headers: dict[str, str] = field(default_factory=dict)
+    raw: RawFault | None = None
 
 
 def _make_handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
@@ -287,6 +299,9 @@ def _make_handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             return
 
         def _send(self, answer: _Answer) -> None:
+            if answer.raw is not None:
+                self._send_raw(answer)
+                return
             payload = (
                 answer.body
                 if isinstance(answer.body, str)
@@ -299,6 +314,35 @@ def _make_handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
+
+        def _send_raw(self, answer: _Answer) -> None:
+            fault = answer.raw
+            assert fault is not None
+            body = json.dumps(answer.body, ensure_ascii=False).encode("utf-8")
+            try:
+                if fault.kind == "status":
+                    self.send_response(fault.status)
+                    for name, value in fault.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(fault.body)))
+                    self.end_headers()
+                    self.wfile.write(fault.body)
+                elif fault.kind == "truncated":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.close_connection = True
+                elif fault.kind == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                elif not serve_raw_fault(self, fault, body, "application/json", fake._stopping):
+                    raise ValueError(f"FakeLLM cannot serve fault kind {fault.kind!r}")
+            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                self.close_connection = True  # the client gave up (deadline, size cap)
 
         def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):

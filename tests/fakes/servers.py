@@ -72,11 +72,14 @@ class Fault:
     """One injected misbehaviour, consumed by one request."""
 
     kind: str
-    """``status`` | ``slow`` | ``truncated`` | ``garbage_json`` | ``reset``."""
+    """``status`` | ``slow`` | ``truncated`` | ``garbage_json`` | ``reset`` | ``drip`` |
+    ``hang`` | ``reset_mid_body`` | ``gzip_bomb`` | ``huge``."""
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     seconds: float = 0.0
+    size: int = 0
+    """Bytes for ``gzip_bomb`` (decompressed size) and ``huge``."""
 
     @classmethod
     def http(
@@ -105,6 +108,132 @@ class Fault:
     def reset(cls) -> Fault:
         """Close the socket (RST) without sending any response."""
         return cls("reset")
+
+    @classmethod
+    def drip(cls, seconds: float) -> Fault:
+        """Send the normal headers, then the body one byte every ``seconds`` (until the client
+        gives up or the server stops)."""
+        return cls("drip", seconds=seconds)
+
+    @classmethod
+    def hang(cls) -> Fault:
+        """Accept the request and never answer (until the server stops)."""
+        return cls("hang")
+
+    @classmethod
+    def reset_mid_body(cls) -> Fault:
+        """Send the headers and half the normal body, then RST the connection."""
+        return cls("reset_mid_body")
+
+    @classmethod
+    def gzip_bomb(cls, size: int = 1 << 30) -> Fault:
+        """200 ``Content-Encoding: gzip``: about ``size / 1000`` bytes on the wire that
+        decompress to ``size`` zero bytes (default 1 GiB)."""
+        return cls("gzip_bomb", size=size)
+
+    @classmethod
+    def huge(cls, size: int = 200 << 20) -> Fault:
+        """200 with a ``size``-byte body (default 200 MiB) sent without Content-Length, until
+        the client stops reading."""
+        return cls("huge", size=size)
+
+    @classmethod
+    def content(cls, body: bytes | str, content_type: str, status: int = 200) -> Fault:
+        """Answer ``status`` with this exact body and Content-Type (wrong type, error JSON in
+        a 200, non-UTF-8 bytes, absurdly nested JSON …)."""
+        return cls.http(status, {"Content-Type": content_type}, body)
+
+
+# SYNTHESIZED hostile bodies (no real server was recorded sending them).
+NON_UTF8_JSON = b'{"title": "caf\xe9 \xff\xfe", "id": "2601.00001"}'
+"""Latin-1 bytes where UTF-8 is promised."""
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+"""Nested 100,000 levels: the stdlib parser raises RecursionError on it."""
+WRONG_TYPE_HTML = b"<!DOCTYPE html><html><body><h1>Just a moment...</h1></body></html>"
+"""An HTML interstitial (captcha / login page) where JSON, a PDF or Atom was expected."""
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def gzip_bomb_bytes(size: int) -> bytes:
+    """Gzip data that decompresses to ``size`` zero bytes (built once per size)."""
+    if size not in _BOMBS:
+        import zlib
+
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: gzip container
+        chunk = bytes(1 << 20)
+        parts = []
+        left = size
+        while left > 0:
+            parts.append(packer.compress(chunk[: min(left, len(chunk))]))
+            left -= len(chunk)
+        parts.append(packer.flush())
+        _BOMBS[size] = b"".join(parts)
+    return _BOMBS[size]
+
+
+def serve_raw_fault(
+    handler: BaseHTTPRequestHandler,
+    fault: Fault,
+    body: bytes,
+    content_type: str,
+    stopping: threading.Event,
+) -> bool:
+    """Answer with one of the socket-level faults; False when ``fault`` is not one of them.
+
+    ``body``/``content_type`` are what the server would normally send (drip and
+    reset_mid_body send parts of it). Shared by every loopback fake (HF, arXiv, LLM).
+    """
+    if fault.kind == "hang":
+        stopping.wait(600)
+        handler.close_connection = True
+        return True
+    if fault.kind == "drip":
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.flush()
+        for i in range(len(body)):
+            if stopping.wait(fault.seconds):
+                break
+            handler.wfile.write(body[i : i + 1])
+            handler.wfile.flush()
+        handler.close_connection = True
+        return True
+    if fault.kind == "reset_mid_body":
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body[: len(body) // 2])
+        handler.wfile.flush()
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.close_connection = True
+        return True
+    if fault.kind == "gzip_bomb":
+        data = gzip_bomb_bytes(fault.size)
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+        handler.close_connection = True
+        return True
+    if fault.kind == "huge":
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        chunk = b"x" * 65536
+        sent = 0
+        while sent < fault.size and not stopping.is_set():
+            handler.wfile.write(chunk)
+            sent += len(chunk)
+        handler.close_connection = True
+        return True
+    return False
 
 
 # SYNTHESIZED: a cut-off JSON document, like a proxy that died mid-answer.
@@ -258,6 +387,12 @@ class FakeServer(LoopbackServer):
                     **fault.headers,
                 },
             )
+            return
+        if fault is not None and fault.kind in ("drip", "hang", "reset_mid_body", "gzip_bomb",
+                                                "huge"):
+            parts = urlsplit(raw)
+            normal = self.handle(method, parts.path, parse_qs(parts.query, keep_blank_values=True))
+            serve_raw_fault(handler, fault, normal.body, normal.content_type, self._stopping)
             return
         if fault is not None and fault.kind == "garbage_json":
             self._send(

@@ -203,13 +203,38 @@ Check = Callable[[Response], Response | None]
 raise :class:`RetryReply` to retry, or :class:`HTTPError` to fail."""
 
 
+def require_type(*types: str) -> Check:
+    """A :data:`Check` that accepts only these media types (``application/pdf``,
+    ``text/html`` …), so an HTML interstitial served for a PDF or a JSON API fails at once,
+    with a one-line reason, and is never cached."""
+    wanted = {t.lower() for t in types}
+
+    def check(response: Response) -> None:
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in wanted:
+            shown = redact_url(response.url)
+            raise HTTPError(
+                f"{shown} answered {response.status} with Content-Type "
+                f"{media or 'none'!r}, expected {' or '.join(sorted(wanted))}",
+                shown,
+                response.status,
+            )
+
+    return check
+
+
+def require_json(response: Response) -> None:
+    """A :data:`Check` that the body is UTF-8 JSON of sane depth (one-line reason if not)."""
+    response.json()
+
+
 @dataclass
 class _Counters:
     by_role: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLES, 0))
     llm_tokens_in: int = 0
     llm_tokens_out: int = 0
     llm_estimated_calls: int = 0
-    llm_failed_calls: int = 0
+    llm_answered: int = 0
 
 
 class HttpClient:
@@ -280,7 +305,8 @@ class HttpClient:
 
         Keys: ``http_requests`` (all roles, retries and rejected LLM calls included),
         ``by_role`` (role → requests), ``llm_calls`` (= ``by_role["llm"]``),
-        ``llm_failed_calls`` (LLM requests without a usable 2xx answer),
+        ``llm_failed_calls`` (LLM requests that got no 2xx chat completion: errors, retried
+        statuses, timeouts),
         ``llm_tokens_in`` / ``llm_tokens_out`` (the server's ``usage`` of every answered
         LLM call, valid or not; estimated where the server sent none) and
         ``llm_estimated_calls`` (how many of those were estimated).
@@ -291,22 +317,21 @@ class HttpClient:
                 "http_requests": sum(c.by_role.values()),
                 "by_role": dict(c.by_role),
                 "llm_calls": c.by_role["llm"],
-                "llm_failed_calls": c.llm_failed_calls,
+                "llm_failed_calls": c.by_role["llm"] - c.llm_answered,
                 "llm_tokens_in": c.llm_tokens_in,
                 "llm_tokens_out": c.llm_tokens_out,
                 "llm_estimated_calls": c.llm_estimated_calls,
             }
 
-    def record_llm_usage(
-        self, tokens_in: int, tokens_out: int, *, estimated: bool = False, failed: bool = False
-    ) -> None:
-        """Add one LLM answer's tokens to :meth:`counters` (called by the LLM transport)."""
+    def record_llm_usage(self, tokens_in: int, tokens_out: int, *, estimated: bool = False) -> None:
+        """Add one answered LLM call's tokens to :meth:`counters` (called by the LLM client
+        for every 2xx chat completion, whether its content later validates or not)."""
         with self._count_lock:
             c = self._counters
             c.llm_tokens_in += int(tokens_in)
             c.llm_tokens_out += int(tokens_out)
             c.llm_estimated_calls += int(estimated)
-            c.llm_failed_calls += int(failed)
+            c.llm_answered += 1
 
     def sent_by_this_thread(self) -> int:
         """Requests sent so far from the calling thread (a caller's own share of the count)."""
@@ -324,6 +349,7 @@ class HttpClient:
         max_bytes: int | None = None,
         max_age: float | None = None,
         headers: Mapping[str, str] | None = None,
+        check: Check | None = None,
     ) -> Response:
         """GET ``url`` politely and return the whole response (status 2xx or cached).
 
@@ -336,6 +362,9 @@ class HttpClient:
                 (``float('inf')`` for immutable resources such as versioned PDFs; never for
                 arXiv HTML, which arXiv regenerates: revalidate it with ``None``).
             headers: extra request headers.
+            check: run on a fresh 2xx body before it is cached or returned (see
+                :data:`Check`; e.g. :func:`require_type`): a body that fails it is never
+                cached.
 
         Raises:
             NotFoundError: 404 (not retried); ``.body`` holds the start of the body.
@@ -364,6 +393,7 @@ class HttpClient:
             max_bytes=max_bytes,
             cached=cached,
             store=caching,
+            check=check,
         )
 
     def post(
