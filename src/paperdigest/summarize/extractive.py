@@ -206,8 +206,7 @@ _LATER = re.compile(r"\b(later|below|above|shown in|as shown)\b", re.IGNORECASE)
 _BACKGROUND_WORDS = re.compile(
     r"\b(however|existing|previous(ly)?|prior (work|studies|methods|approaches)|traditional(ly)?|"
     r"conventional|manual(ly)?|typically|recent (work|studies|advances)|future work|"
-    r"has been|have been|remains? (an? )?(open|challenge)|prevailing|mainstream|"
-    r"we attribute)\b",
+    r"has been|have been|remains? (an? )?(open|challenge))\b",
     re.IGNORECASE,
 )
 # Words that put a sentence about the paper's own work next to prior work's weaknesses
@@ -785,6 +784,14 @@ def _prose(sentence: str) -> bool:
     return _complete(sentence) and not _BACKGROUND.search(sentence)
 
 
+# A sentence about others' work: "However, existing methods …", "Prior work …".
+_BACKGROUND_START = re.compile(
+    r"^(however|existing|previous|prior|traditional|conventional|most|recent|current|many|"
+    r"these (methods|approaches|models|systems|works?)|such (methods|approaches))\b",
+    re.IGNORECASE,
+)
+
+
 def _own_sentences(
     abstract_sents: list[str], claim_index: int, names: list[str]
 ) -> list[tuple[int, str]]:
@@ -797,7 +804,7 @@ def _own_sentences(
         own = _WE.search(sentence) or (name_re and name_re.search(sentence))
         if index < max(claim_index, 0) and not own:
             continue
-        if _CITATION.search(sentence) or (_BACKGROUND_WORDS.search(sentence) and not own):
+        if _CITATION.search(sentence) or (not own and _BACKGROUND_START.match(sentence)):
             continue
         out.append((index, sentence))
     return out
