@@ -30,7 +30,7 @@ from ..errors import (
 from . import backfill as _backfill  # noqa: F401
 from . import info as _info  # noqa: F401
 from . import run as _run  # noqa: F401
-from . import web as _web  # noqa: F401
+from . import send as _send  # noqa: F401
 from . import web as _web  # noqa: F401
 from .common import cli
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..models import PaperReport
 from .links import paper_links
+from .vocab import part_names, usage_labels
 
 try:
     import jinja2
@@ -30,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "the web archive needs the [web] extra: pip install 'paperdigest[web]'"
     ) from exc
 
-__all__ = ["ServerUrls", "StaticUrls", "environment", "highlight", "templates_digest", "ui"]
+__all__ = ["AbsoluteUrls", "ServerUrls", "StaticUrls", "environment", "highlight", "templates_digest", "ui"]
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -66,31 +67,13 @@ UI: dict[str, dict[str, str]] = {
     },
 }
 
-#: Part names and usage labels when the shared vocabulary module is absent.
-_PARTS = {
-    "zh": ("应用领域", "一句话核心贡献", "使用指南", "主要创新点", "实验效果"),
-    "en": ("Domain", "Core contribution", "How to use", "Key innovations", "Results"),
-}
-_USAGE = {
-    "zh": {"input": "输入", "output": "输出", "workflow": "流程", "hardware": "硬件需求",
-           "code_and_resources": "代码与资源"},
-    "en": {"input": "Input", "output": "Output", "workflow": "Workflow",
-           "hardware": "Hardware", "code_and_resources": "Code and resources"},
-}
 _BACKENDS = {"extractive": {"zh": "抽取式摘要", "en": "extractive"}}
 
 
 def ui(lang: str) -> dict[str, Any]:
     """Interface words, part names and usage labels for ``lang`` (``zh`` or ``en``)."""
     lang = lang if lang in UI else "zh"
-    parts, usage = _PARTS[lang], _USAGE[lang]
-    try:  # the one vocabulary of the report format, where this version has it
-        from ..contract.vocab import vocabulary
-
-        vocab = vocabulary(lang)
-        parts, usage = tuple(vocab.part_names), dict(vocab.usage_labels)
-    except (ImportError, AttributeError):
-        pass
+    parts, usage = part_names(lang), usage_labels(lang)
     return {**UI[lang], "lang": lang, "parts": parts, "usage": usage}
 
 
@@ -119,6 +102,13 @@ class StaticUrls:
 
     def feed(self, fmt: str, date: str | None = None) -> str:
         return f"{self.root}feeds/{date + '.' if date else ''}{fmt}.xml"
+
+
+class AbsoluteUrls(StaticUrls):
+    """Static-site links below an absolute ``base_url`` (for email and feeds)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.root = base_url.rstrip("/") + "/"
 
 
 class ServerUrls(StaticUrls):
