@@ -48,7 +48,7 @@ def _summaries(corpus: Path, lang: str = "zh") -> list[tuple[dict[str, Any], Pap
         doc = _doc(ref)
         result = summarizer.summarize(ref, doc, pack(doc, 4000, ref=ref), lang)
         assert result.mode == "extractive" and result.backend == "extractive"
-        assert result.model == "extractive" and result.prompt_version == "extractive-2"
+        assert result.model == "extractive" and result.prompt_version == "extractive-3"
         assert result.calls == 0 and result.tokens_in == 0
         out.append((item, result.summary))
     return out
@@ -58,7 +58,10 @@ def _filled(value: str) -> bool:
     return bool(value.strip()) and value != NOT_MENTIONED
 
 
-def test_fill_rates_on_the_45_hf_abstracts(corpus: Path) -> None:
+def test_domain_contribution_and_links_on_the_45_hf_abstracts(corpus: Path) -> None:
+    # Fill rates of 输入/输出/创新点/实验效果 are no longer asserted (issue 13: a wrong field is
+    # worse than an empty one): their precision/recall against hand labels is enforced by
+    # tests/test_extractive_eval.py. These three parts are always known.
     pairs = _summaries(corpus)
     # Denominators straight from the JSON, independent of the summarizer.
     assert len(pairs) == 45
@@ -70,30 +73,12 @@ def test_fill_rates_on_the_45_hf_abstracts(corpus: Path) -> None:
         1 for item in _items(corpus)
         if item["paper"].get("githubRepo") or item["paper"].get("projectPage")
     )
-    n = len(pairs)
-    rates = {
-        "应用领域": sum(_filled(s.domain) for _, s in pairs) / n,
-        "一句话核心贡献": sum(_filled(s.contribution) for _, s in pairs) / n,
-        "输入": sum(_filled(s.usage.input) for _, s in pairs) / n,
-        "输出": sum(_filled(s.usage.output) for _, s in pairs) / n,
-        "流程": sum(_filled(s.usage.workflow) for _, s in pairs) / n,
-        "硬件需求": sum(_filled(s.usage.hardware) for _, s in pairs) / n,
-        "主要创新点": sum(
-            any(_filled(i.detail) for i in s.innovations) for _, s in pairs) / n,
-        "实验效果": sum(any(_filled(r.finding) for r in s.results) for _, s in pairs) / n,
-        "代码与资源 (papers with links)": sum(
-            _filled(s.usage.code_and_resources) for _, s in with_links) / len(with_links),
-    }
-    print("\nextractive fill rates over 45 HF abstracts (2026-01-30):")
-    for name, rate in rates.items():
-        print(f"  {name}: {rate:.0%}")
-    assert rates["应用领域"] == 1.0
-    assert rates["一句话核心贡献"] == 1.0
-    assert rates["主要创新点"] >= 0.9
-    assert rates["实验效果"] >= 0.9
-    assert rates["输入"] >= 0.8
-    assert rates["输出"] >= 0.8
-    assert rates["代码与资源 (papers with links)"] == 1.0
+    for item, summary in pairs:
+        # 应用领域 names a field, never only "关键词：…".
+        assert _filled(summary.domain) and not summary.domain.startswith("关键词"), item
+        assert _filled(summary.contribution)
+    for _, summary in with_links:
+        assert _filled(summary.usage.code_and_resources)
 
 
 def test_links_come_from_the_hf_item(corpus: Path) -> None:
@@ -130,14 +115,23 @@ def test_numbers_are_never_invented(corpus: Path) -> None:
 def test_webarbiter_abstract(corpus: Path) -> None:
     item = next(i for i in _items(corpus) if i["paper"]["id"] == "2601.21872")
     summary = summarize_document(_ref(item), _doc(_ref(item)))
-    # Read by hand from the abstract: the claim sentence and the two numeric results.
-    assert summary.contribution.startswith(
+    # Read by hand from the abstract: the two numeric results, each labelled by the
+    # benchmark it was measured on (not "摘要").
+    findings = {r.setting: r.finding for r in summary.results}
+    assert "outperforms the strongest baseline, GPT-5, by 9.1 points" in findings["WebPRMBench"]
+    assert "by up to 7.2 points" in findings["WebArena-Lite"]
+    # The claim sentence says what WebArbiter outputs ("producing structured justifications
+    # that conclude with a preference verdict"), and it is the only sentence that does: it
+    # is the 输出, so 一句话核心贡献 is the paper's title (one sentence, one field).
+    assert summary.usage.output.startswith(
         "To address these challenges, we introduce WebArbiter, a reasoning-first"
     )
-    findings = " ".join(r.finding for r in summary.results)
-    assert "outperforms the strongest baseline, GPT-5, by 9.1 points" in findings
-    assert "by up to 7.2 points" in findings
-    assert summary.results[0].setting == "摘要"
+    assert summary.contribution == item["paper"]["title"]
+    assert summary.usage.input == NOT_MENTIONED  # no explicit input phrasing in the abstract
+    # "we release WebPRMBench, a comprehensive benchmark …" is a contribution statement.
+    assert [i.title for i in summary.innovations] == [
+        "WebPRMBench, a comprehensive benchmark spanning four diverse web"
+    ]
     assert "AgentRewardBench" not in str(summary)  # the reference's untraced claim
     assert summary.usage.code_and_resources == NOT_MENTIONED  # no repo/page in the HF item
 
@@ -148,9 +142,10 @@ def test_dynamicvla_enumerated_designs_become_innovations(corpus: Path) -> None:
     # The abstract lists "three key designs: 1) … 2) Continuous Inference … 3) Latent-aware
     # Action Streaming …" (read by hand).
     titles = [i.title for i in summary.innovations]
-    assert len(titles) == 3
-    assert titles[1] == "Continuous Inference"
-    assert titles[2] == "Latent-aware Action Streaming"
+    assert titles[:3] == ["Compact 0.4B VLA", "Continuous Inference",
+                          "Latent-aware Action Streaming"]
+    # "we introduce the Dynamic Object Manipulation (DOM) benchmark" is the fourth claim.
+    assert titles[3:] == ["Dynamic Object Manipulation (DOM) benchmark"]
     assert summary.contribution.endswith("through three key designs.")
     assert "https://github.com/hzxie/DynamicVLA" in summary.usage.code_and_resources
     assert "https://haozhexie.com/project/dynamic-vla" in summary.usage.code_and_resources
@@ -172,9 +167,16 @@ def test_domain_from_categories_and_keywords() -> None:
         "广义相对论与量子宇宙学 (gr-qc) / 宇宙学 (astro-ph.CO)"
     )
     assert summarize_document(ref, doc, "en").domain.startswith("General relativity")
+    # Keywords alone name no field (issue 13): 论文未提及; a field named by a keyword is kept
+    # with the keywords after it.
     bare = PaperRef("2601.00001", "Untitled", ai_keywords=["alpha", "beta"])
     assert summarize_document(bare, Document(bare.arxiv_id, "Untitled", "ArXiv Abs",
-                                             abstract="We do x.")).domain == "关键词：alpha, beta"
+                                             abstract="We do x.")).domain == NOT_MENTIONED
+    named = PaperRef("2601.00001", "Untitled", ai_keywords=["speech recognition", "beta"])
+    assert summarize_document(named, Document(named.arxiv_id, "Untitled", "ArXiv Abs",
+                                              abstract="We do x.")).domain == (
+        "语音与音频；关键词：speech recognition, beta"
+    )
     empty = PaperRef("2601.00002", "Untitled")
     assert summarize_document(empty, Document(empty.arxiv_id, "Untitled", "ArXiv Abs",
                                               abstract="We do x.")).domain == NOT_MENTIONED
@@ -197,8 +199,11 @@ def test_full_text_document_uses_sections_and_hardware(corpus: Path) -> None:
     # and "89% precision, 65% recall, and a 75% F1 score" for the hybrid OCR system.
     findings = " ".join(r.finding for r in summary.results)
     assert "95.8%" in findings and "75% F1" in findings
-    # Its introduction lists four phases "i) … ii) … iii) … iv)"; the first is Auto-DG.
-    assert summary.innovations[0].title.startswith("Automatic Dataset Generation")
+    # Its abstract lists four *phases* "i) … ii) … iii) … iv)": a pipeline's stages, not
+    # contributions (issue 13: innovations from contribution statements). The innovation is
+    # the introduction's "In this study, we propose a novel AI-driven framework …".
+    assert summary.innovations[0].detail.startswith("In this study, we propose a novel")
+    assert summary.innovations[0].title == "Novel AI-driven framework"
     # The workflow comes from the "Methodology" section, not from the abstract.
     method = next(s for s in doc.sections if s.heading == "Methodology")
     assert summary.usage.workflow.split(" ")[:5] == " ".join(method.paragraphs).split(" ")[:5]
@@ -294,19 +299,21 @@ def _numbers_in(summary: PaperSummary) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("name", HTML_PAGES + WHOLE_PDFS)
-def test_full_text_summaries_are_filled_short_titled_and_traceable(
+def test_full_text_summaries_are_valid_short_titled_and_traceable(
     corpus: Path, name: str
 ) -> None:
+    # The old "2 ≤ innovations, 2 ≤ results" fill assertions are gone (issue 13: a field
+    # is filled only from its own evidence; precision/recall are tests/test_extractive_eval).
     doc, summary = _full_summary(corpus, name)
     assert summary_problems(summary) == []
-    assert 2 <= len(summary.innovations) <= 5, [i.title for i in summary.innovations]
-    assert 2 <= len(summary.results) <= 5, summary.results
+    assert 1 <= len(summary.innovations) <= 5, [i.title for i in summary.innovations]
+    assert 1 <= len(summary.results) <= 5, summary.results
     for innovation in summary.innovations:
         assert 0 < len(innovation.title) <= 80, innovation.title
         assert not innovation.title.endswith("…"), innovation.title
-        assert innovation.detail != NOT_MENTIONED
+        assert (innovation.title == NOT_MENTIONED) == (innovation.detail == NOT_MENTIONED)
     for result in summary.results:
-        assert result.finding != NOT_MENTIONED and len(result.setting) <= 80
+        assert 0 < len(result.setting) <= 80
     # Never an invented number: each one is in the document's text (its table labels too).
     source = re.sub(r"\s+", " ", doc.full_text() + " " + " ".join(t.label for t in doc.tables))
     for number, part in _numbers_in(summary):
@@ -323,10 +330,14 @@ def test_cut_out_pdf_page_still_gives_a_valid_summary(corpus: Path) -> None:
 def test_2501_11120_innovations_and_numbers_from_its_results(corpus: Path) -> None:
     raw = (corpus / "arxiv_html" / "2501.11120v1.html").read_text(encoding="utf-8")
     _, summary = _full_summary(corpus, "2501.11120v1")
-    # No contribution list in this paper: its findings ("We find that …", abstract and
-    # introduction paragraphs 5-6, read by hand) become the innovations.
-    assert len(summary.innovations) >= 3
-    assert all(i.detail.startswith("We find that") for i in summary.innovations[:3])
+    # No contribution list in this paper: its study claims ("In particular, we study backdoor
+    # policies", "We investigate whether an LLM, finetuned on examples …", introduction, read
+    # by hand) are the innovations; its findings ("We find that …") are not (issue 13:
+    # innovations from contribution statements only).
+    details = [i.detail for i in summary.innovations]
+    assert details[0].startswith("In particular, we study backdoor policies")
+    assert details[1].startswith("We investigate whether an LLM, finetuned on examples")
+    assert not any(d.startswith("We find that") for d in details)
     # Section 5.2 "Two personas in dialogue training" reads "Models still assign 0.40
     # probability to Quanta-Lingua, comparing to 0.01 for GPT-4o." (checked in the raw HTML).
     assert "Models still assign 0.40 probability to Quanta-Lingua" in raw
@@ -336,9 +347,6 @@ def test_2501_11120_innovations_and_numbers_from_its_results(corpus: Path) -> No
     # Table 2 (Section 3.3): vulnerable-code models output secure code at a rate of 0.14.
     table = next(r for r in summary.results if r.setting == "Table 2")
     assert "FT on vulnerable code: 0.14" in table.finding
-    # "输入" is what the models are finetuned on (abstract), not a sentence that merely
-    # contains the word "input".
-    assert summary.usage.input.startswith("We finetune LLMs on datasets")
     # The contribution is the abstract's first claim, not "… even without its trigger being
     # present" (the word "present" is no claim verb there).
     assert summary.contribution.startswith("We study behavioral self-awareness")
@@ -364,12 +372,18 @@ def test_2508_08468_contribution_list_becomes_the_innovations(corpus: Path) -> N
     assert "Future work" not in summary.usage.hardware
 
 
-def test_2601_13621_ordinal_insights_become_innovations(corpus: Path) -> None:
+def test_2601_13621_ordinal_insights_are_results_not_innovations(corpus: Path) -> None:
     _, summary = _full_summary(corpus, "2601.13621v1")
-    # Abstract: "We report three new insights: Firstly, … Secondly, … Thirdly, …".
-    details = [i.detail for i in summary.innovations]
-    assert [d.split(",")[0] for d in details] == ["Firstly", "Secondly", "Thirdly"]
-    assert summary.innovations[0].title == "Cumulative entropy"
+    # Abstract: "We report three new insights: Firstly, the cumulative entropy from merging
+    # black holes surpasses …": findings with a comparison, so a result, not an innovation
+    # (only a list announced as contributions or designs is one).
+    assert not any(i.detail.startswith(("Firstly", "Secondly", "Thirdly"))
+                   for i in summary.innovations)
+    assert any("Firstly, the cumulative entropy from merging black holes surpasses" in r.finding
+               for r in summary.results)
+    # The innovations are the paper's own construction statements ("… we constructed an
+    # inventory driven primarily by the mass spectrum", introduction, read by hand).
+    assert any("we constructed an inventory" in i.detail for i in summary.innovations)
     # III.2: "BBHs within the PISN mass gap contribute $\sim 25\%$ of the total entropy
     # increase, even though they comprise only $1.3\%$ of the total BBH sample."
     assert any("1.3\\%" in r.finding for r in summary.results)
@@ -448,7 +462,8 @@ def test_input_output_avoid_background_sentences() -> None:
     assert summary.results[0].finding == (
         "ToyNet is 2.5× faster than ToyBase on the ToyBench test split."
     )
-    assert summary.results[0].setting == "Results"
+    # Labelled by the benchmark it measures, not by the generic heading "Results".
+    assert summary.results[0].setting == "ToyBench"
 
 
 def test_workflow_hardware_and_titles_on_handmade_text() -> None:
