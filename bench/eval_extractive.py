@@ -35,10 +35,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO / "src") not in sys.path:
     sys.path.insert(0, str(REPO / "src"))
 
-from paperdigest.extract.abstract import document_from_abstract  # noqa: E402
-from paperdigest.models import NOT_MENTIONED, Document, PaperRef, PaperSummary  # noqa: E402
-from paperdigest.sources.hf import parse_daily_papers  # noqa: E402
-from paperdigest.summarize.extractive import split_sentences, summarize_document  # noqa: E402
+from paperdigest.extract.abstract import document_from_abstract
+from paperdigest.models import NOT_MENTIONED, Document, PaperRef, PaperSummary
+from paperdigest.sources.hf import parse_daily_papers
+from paperdigest.summarize.extractive import split_sentences, summarize_document
 
 CORPUS = Path(os.environ.get("PAPERDIGEST_CORPUS", REPO.parent / "shared" / "corpus"))
 LABELS = REPO / "tests" / "fixtures" / "labels" / "extractive_labels.json"
@@ -318,13 +318,16 @@ def evaluate(papers: list[dict[str, Any]], corpus: Path = CORPUS) -> dict[str, F
 
 
 def table(scores: dict[str, FieldScore]) -> str:
-    lines = [f"{'field':10} {'precision':>10} {'recall':>8} {'correct/picked':>15} "
-             f"{'recalled/evidence':>18}"]
+    """The per-field precision/recall table, one line per field."""
+    header = (f"{'field':22} {'precision':>9} {'recall':>7} {'correct/picked':>15} "
+              f"{'recalled/evidence':>18}")
+    lines = [header]
     for name, score in scores.items():
+        label = f"{FIELD_NAMES[name]} {name}"
         lines.append(
-            f"{FIELD_NAMES[name] + ' ' + name:14} {score.precision:6.2f} {score.recall:8.2f} "
-            f"{score.correct:>8}/{score.picked:<6} {score.papers_recalled:>10}/"
-            f"{score.papers_with_evidence:<6}"
+            f"{label:22} {score.precision:9.2f} {score.recall:7.2f} "
+            f"{f'{score.correct}/{score.picked}':>15} "
+            f"{f'{score.papers_recalled}/{score.papers_with_evidence}':>18}"
         )
     return "\n".join(lines)
 

@@ -113,8 +113,8 @@ TOPIC_RULES: list[tuple[re.Pattern[str], str, str]] = [
         (r"reinforcement learning|\bRL\b|reward|policy optimization", "强化学习",
          "Reinforcement learning"),
         (r"benchmark|evaluation", "评测基准", "Benchmarks and evaluation"),
-        (r"mixture-of-experts|\bMoE\b|sparsity|scaling|pretrain|pre-train|residual|"
-         r"hyper-connections?|\barchitecture|normali[sz]ation layer", "模型架构与训练",
+        ((r"mixture-of-experts|\bMoE\b|sparsity|scaling|pretrain|pre-train|residual|"
+          r"hyper-connections?|\barchitecture|normali[sz]ation layer"), "模型架构与训练",
          "Model architecture and training"),
         (r"retrieval|search|recommend", "信息检索", "Information retrieval"),
         (r"math|theorem|geometr|combinator", "数学与优化", "Mathematics and optimization"),
@@ -316,7 +316,6 @@ _MODEL_SIZE = re.compile(
     r"\d+(\.\d+)?[BM]-parameter)\b"
 )
 _URL = re.compile(r"https?://[^\s)\]}>,;\"'`]+")
-_RESOURCE_URL = re.compile(r"https?://(www\.)?(github\.com|huggingface\.co)/[^\s)\]}>,;\"'`]+")
 _NOVEL = re.compile(
     r"\b(novel|propose|introduce|we design|we develop|we present|first|new)\b", re.IGNORECASE
 )
@@ -354,20 +353,6 @@ _CONTRIB_CUE = re.compile(
     re.IGNORECASE,
 )
 
-_INTRO = re.compile(r"introduction|overview|contribution", re.IGNORECASE)
-_METHOD = re.compile(
-    r"method|approach|framework|model|architecture|system|design|pipeline|algorithm|"
-    r"proposed|solution|方法",
-    re.IGNORECASE,
-)
-_RESULTS = re.compile(
-    r"experiment|result|evaluation|benchmark|performance|ablation|comparison|实验|评估",
-    re.IGNORECASE,
-)
-_NOT_METHOD = re.compile(r"related|background|preliminar|introduction|conclusion", re.IGNORECASE)
-_NOT_RESULTS = re.compile(r"related|background|setup|set-up|details|implementation",
-                          re.IGNORECASE)
-_CONCLUSION = re.compile(r"conclusion|summary|discussion", re.IGNORECASE)
 _GENERIC_HEADING = re.compile(
     r"^(main |experimental |quantitative |overall )?(results?|evaluation|experiments?)"
     r"( and (results?|discussion|analysis))?$",
@@ -591,30 +576,25 @@ class _Part:
 
 
 def _parts(sections: list[Section]) -> list[_Part]:
-    """Body sections tagged intro/method/results/conclusion; a subsection inherits its
-    parent's kind ("1.3 Scope of this paper" is introduction, "V-A …" under "Experimental
-    Results" is a result)."""
+    """Body sections tagged intro/method/results/conclusion by
+    :func:`paperdigest.sections.section_roles` (the one heading-role rule; a subsection
+    inherits its parent's role: "V-A …" under "Experimental Results" is a result)."""
+    from ..sections import section_roles
+
     out: list[_Part] = []
-    stack: list[tuple[int, _Part]] = []
-    for sec in sections:
+    stack: list[tuple[int, str]] = []
+    for sec, role in zip(sections, section_roles(sections), strict=True):
         while stack and stack[-1][0] >= sec.level:
             stack.pop()
-        parent = stack[-1][1] if stack else None
         heading = sec.heading.strip()
         sentences = [s for p in sec.paragraphs for s in split_sentences(p)]
-        part = _Part(heading, parent.heading if parent else "", sec.paragraphs, sentences)
-        part.intro = bool(_INTRO.search(heading)) or bool(parent and parent.intro)
-        part.method = (bool(_METHOD.search(heading)) and not _NOT_METHOD.search(heading)) or bool(
-            parent and parent.method
-        )
-        part.results = (
-            bool(_RESULTS.search(heading)) and not _NOT_RESULTS.search(heading)
-        ) or bool(parent and parent.results)
-        part.conclusion = bool(_CONCLUSION.search(heading)) or bool(parent and parent.conclusion)
-        if part.intro:
-            part.method = part.results = False
+        part = _Part(heading, stack[-1][1] if stack else "", sec.paragraphs, sentences)
+        part.intro = role == "introduction"
+        part.method = role == "method"
+        part.results = role == "results"
+        part.conclusion = role == "conclusion"
         out.append(part)
-        stack.append((sec.level, part))
+        stack.append((sec.level, heading))
     return out
 
 
@@ -710,7 +690,7 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
         output=_clip(output_text) if output_text else missing,
         workflow=workflow or missing,
         hardware=hardware or missing,
-        code_and_resources=_resources(ref, doc) or missing,
+        code_and_resources=_resources(ref, doc, names) or missing,
     )
     if not innovations:
         innovations = [Innovation(missing, missing)]
@@ -1071,26 +1051,55 @@ def _hardware(
     return _clip(" ".join(found or size)) if found or size else ""
 
 
-def _resources(ref: PaperRef, doc: Document) -> str:
+# A sentence that gives the paper's own code/data ("Our code is available at …").
+_AVAILABILITY = re.compile(
+    r"\b(our|we|code|codes|available|release[sd]?|open-?sourc\w*|project page|website|"
+    r"implementation|repository|demo)\b",
+    re.IGNORECASE,
+)
+
+
+def _resources(ref: PaperRef, doc: Document, names: list[str]) -> str:
+    """The paper's own code/model/data links, at most five: the HF item's GitHub repo and
+    project page; code-host URLs of the abstract; the paper's external links on code hosts
+    (``Document.links``, :func:`paperdigest.extract.links.code_links`) that are its own — given
+    in the abstract or a footnote, in a sentence that offers code ("our code is available
+    at …", not a citation), or named after the method; a "Project page: URL" of the abstract
+    on any host. Links to other works' code are left out."""
+    from ..extract.links import code_links, urls_in_text
+
     links: list[str] = []
+
+    def add(url: str) -> None:
+        url = url.strip().rstrip(".")
+        if url and url.rstrip("/") not in [u.rstrip("/") for u in links]:
+            links.append(url)
+
     for url in (ref.github_repo, ref.project_page):
-        if url and url.strip() not in links:
-            links.append(url.strip())
-    texts = [doc.abstract, ref.abstract, *doc.footnotes]
-    texts += [p for sec in doc.sections for p in sec.paragraphs]
-    for text in texts:
-        for match in _RESOURCE_URL.finditer(text or ""):
-            url = match.group(0).rstrip(".")
-            if url not in links and url.rstrip("/") not in [u.rstrip("/") for u in links]:
-                links.append(url)
+        if url:
+            add(url)
+    abstract = doc.abstract or ref.abstract or ""
+    front = " ".join([abstract, ref.abstract or "", *doc.footnotes])
+    for url in code_links(urls_in_text(front)):
+        add(url)
+    offering = [
+        sentence for sec in doc.sections for para in sec.paragraphs if "http" in para
+        for sentence in split_sentences(para)
+        if "http" in sentence and _AVAILABILITY.search(sentence) and not _CITATION.search(sentence)
+    ]
+    offered = " ".join(offering)
+    keys = [re.sub(r"\W", "", n).lower() for n in names if len(n) >= 3]
+    body_urls = list(doc.links) + urls_in_text(offered)
+    for url in code_links(body_urls):
+        path = re.sub(r"\W", "", url.split("://", 1)[-1].split("/", 1)[-1]).lower()
+        if url in front or url in offered or any(k and k in path for k in keys):
+            add(url)
     # "Project page: https://…" in the abstract names a page on other hosts too.
     for match in re.finditer(r"(?:project page|code|website|demo)\s*(?:is)?\s*(?:at|:)\s*(\S+)",
-                             ref.abstract or doc.abstract or "", re.IGNORECASE):
+                             abstract, re.IGNORECASE):
         url_match = _URL.match(match.group(1))
         if url_match:
-            url = url_match.group(0).rstrip(".")
-            if url.rstrip("/") not in [u.rstrip("/") for u in links]:
-                links.append(url)
+            add(url_match.group(0))
     return "；".join(links[:5])
 
 
