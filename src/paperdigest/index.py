@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 #: Bump when the tables, triggers or segmentation change: the next open rebuilds the index.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 
 #: Zero-width space put between adjacent CJK characters (a separator for ``unicode61``).
 ZWSP = "\u200b"
@@ -148,6 +148,34 @@ def _summary_rows(row: str, source: str = "", where: str = "") -> str:
     )
 
 
+#: Rows read from a paper's best stored Document (:mod:`paperdigest.ask.passages`, issue 17).
+_DOCUMENT_KINDS_SQL = "('section', 'table', 'figure')"
+
+
+def _document_rows(arxiv_id: str, *, every: bool = False) -> str:
+    """``INSERT`` of the passages of the best stored Document of the paper ``arxiv_id``
+    (``new.arxiv_id`` in a trigger), or of every paper's best Document when ``every``."""
+
+    def best(column: str) -> str:
+        return (
+            f"SELECT rowid FROM documents WHERE arxiv_id = {column} ORDER BY "
+            "paperdigest_document_rank(version, source_kind) DESC, created_at DESC, "
+            "rowid DESC LIMIT 1"
+        )
+
+    where = (
+        f"d.rowid IN (SELECT ({best('a.arxiv_id')}) FROM "
+        "(SELECT DISTINCT arxiv_id FROM documents) a)"
+        if every else f"d.rowid = ({best(arxiv_id)})"
+    )
+    return (
+        "INSERT INTO search_rows (arxiv_id, kind, label, lang, summary_id, text) "
+        "SELECT d.arxiv_id, json_extract(p.value, '$[0]'), json_extract(p.value, '$[1]'), "
+        "'', NULL, paperdigest_segment(json_extract(p.value, '$[2]')) "
+        f"FROM documents d, json_each(paperdigest_passages(d.data)) p WHERE {where}"
+    )
+
+
 _SCHEMA = [
     """CREATE TABLE search_rows (
         id INTEGER PRIMARY KEY,
@@ -193,9 +221,25 @@ _SCHEMA = [
     """CREATE TRIGGER search_summaries_ad AFTER DELETE ON summaries BEGIN
         DELETE FROM search_rows WHERE summary_id = old.id;
     END""",
+    # A paper's full-text passages come from its best stored Document (issue 17).
+    f"""CREATE TRIGGER search_documents_ai AFTER INSERT ON documents BEGIN
+        DELETE FROM search_rows WHERE arxiv_id = new.arxiv_id AND kind IN {_DOCUMENT_KINDS_SQL};
+        {_document_rows('new.arxiv_id')};
+    END""",
+    f"""CREATE TRIGGER search_documents_au AFTER UPDATE ON documents BEGIN
+        DELETE FROM search_rows WHERE arxiv_id = old.arxiv_id AND kind IN {_DOCUMENT_KINDS_SQL};
+        {_document_rows('old.arxiv_id')};
+    END""",
+    f"""CREATE TRIGGER search_documents_ad AFTER DELETE ON documents BEGIN
+        DELETE FROM search_rows WHERE arxiv_id = old.arxiv_id AND kind IN {_DOCUMENT_KINDS_SQL};
+        {_document_rows('old.arxiv_id')};
+    END""",
 ]
 
 _OBJECTS = [
+    ("trigger", "search_documents_ad"),
+    ("trigger", "search_documents_au"),
+    ("trigger", "search_documents_ai"),
     ("trigger", "search_summaries_ad"),
     ("trigger", "search_summaries_au"),
     ("trigger", "search_summaries_ai"),
@@ -211,6 +255,10 @@ _OBJECTS = [
 
 def _register(conn: sqlite3.Connection) -> None:
     conn.create_function("paperdigest_segment", 1, segment, deterministic=True)
+    from .ask.passages import document_rank, passages_json
+
+    conn.create_function("paperdigest_passages", 1, passages_json, deterministic=True)
+    conn.create_function("paperdigest_document_rank", 2, document_rank, deterministic=True)
 
 
 def _current_version(conn: sqlite3.Connection) -> int:
@@ -274,6 +322,7 @@ def _build(conn: sqlite3.Connection) -> None:
         "ORDER BY created_at DESC, id DESC) AS n FROM summaries) WHERE n = 1)"
     )
     conn.execute(_summary_rows("s", "summaries s", latest))
+    conn.execute(_document_rows("", every=True))
 
 
 # -------------------------------------------------------------------------------- query

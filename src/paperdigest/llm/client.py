@@ -217,8 +217,8 @@ def check_reply(response: Response) -> Response | None:
 
     Raises:
         RetryReply: an error object inside a 200 whose code is 429/5xx (retried with backoff).
-        HTTPError: the body is not JSON (not UTF-8, garbage, nested absurdly deep) or has no
-            ``choices``.
+        HTTPError: the body is not a JSON object (not UTF-8, garbage, nested absurdly deep),
+            or a chat completion has no ``choices``.
 
     Returns:
         For an error object with another code, a response with that status and the error
@@ -247,7 +247,8 @@ def check_reply(response: Response) -> Response | None:
         body = json.dumps({"error": err if isinstance(err, dict) else {"message": text}})
         return HttpResponse(response.url, status, dict(response.headers), body.encode("utf-8"),
                             elapsed=response.elapsed)
-    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+    chat = response.url.split("?")[0].rstrip("/").endswith("/chat/completions")
+    if not isinstance(data, dict) or (chat and not isinstance(data.get("choices"), list)):
         raise HTTPError(
             f"the LLM server at {shown} answered {response.status} without 'choices' "
             "(not a chat completion); check llm.base_url",
@@ -472,6 +473,36 @@ class ChatClient:
         answer.calls = self.http.sent_by_this_thread() - started
         return answer
 
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embeddings of ``texts`` from ``POST {llm.base_url}/embeddings`` with ``llm.model``,
+        one vector per text, in order (used by ``paperdigest ask``, issue 17).
+
+        Raises:
+            AuthError, LLMUnavailableError, LLMError: as :meth:`complete_text`.
+        """
+        import openai
+
+        try:
+            response = self._openai.embeddings.create(model=self.model, input=list(texts))
+        except PaperdigestError as exc:
+            raise self._policy_error(exc) from exc
+        except openai.APITimeoutError as exc:
+            raise self._timeout_error() from exc
+        except openai.APIConnectionError as exc:
+            if isinstance(exc.__cause__, PaperdigestError):
+                raise self._policy_error(exc.__cause__) from exc.__cause__
+            raise LLMUnavailableError(
+                f"cannot connect to the embeddings server {self.shown_url} "
+                f"({redact_url(str(exc)).rstrip('.')})"
+            ) from exc
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            raise AuthError(f"embeddings server {self.shown_url} rejected the API key "
+                            f"({exc.status_code})") from None
+        except openai.OpenAIError as exc:
+            raise LLMError(f"embeddings request failed: {redact_url(str(exc))}") from exc
+        data = sorted(response.data, key=lambda item: item.index)
+        return [list(item.embedding) for item in data]
+
     def _complete(
         self, messages: list[Message], mode: str, schema: dict[str, Any], schema_name: str
     ) -> ChatAnswer:
@@ -595,6 +626,8 @@ class ChatClient:
         usage = data.get("usage") if isinstance(data, dict) else None
         tokens_in = usage.get("prompt_tokens") if isinstance(usage, dict) else None
         tokens_out = usage.get("completion_tokens") if isinstance(usage, dict) else None
+        if isinstance(tokens_in, int) and tokens_out is None and "choices" not in data:
+            tokens_out = 0  # embeddings: input tokens only
         if isinstance(tokens_in, int) and isinstance(tokens_out, int):
             self.http.record_llm_usage(tokens_in, tokens_out)
             return

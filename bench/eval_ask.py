@@ -1,0 +1,135 @@
+"""Retrieval quality of ``paperdigest ask`` on the hand-written question set (issue 17).
+
+Builds the evaluation archive (tests/fakes/ask_archive.py: the pipeline over every recorded
+HF day plus the 6 corpus HTML pages under a synthetic day, extractive backend, loopback fakes)
+in a temporary ``PAPERDIGEST_HOME`` — or uses ``--store`` — and runs every answerable question
+of ``tests/fixtures/ask_eval.json`` through :func:`paperdigest.ask.retrieve.retrieve`.
+
+Metrics (ASK_EVAL.md "Scoring it"), over the answerable questions, papers ranked as ``ask``
+shows them (passages grouped by paper):
+
+* recall@5: share of a question's answering papers among the first 5 papers, averaged;
+* MRR: 1 / rank of the first answering paper (0 when none in the first 20), averaged;
+* passage hit@5: share of questions with an answering passage (text containing, or contained
+  in, a listed passage after whitespace normalisation) among the first 5 passages.
+
+With ``--embeddings-url URL --embeddings-model NAME`` (an OpenAI-compatible ``/embeddings``
+server) the fused ranking is measured too. Floors: ``src/paperdigest/eval_baseline.json``
+("ask"), enforced by tests/test_ask_eval.py.
+
+    python bench/eval_ask.py [--store PATH] [--json] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from paperdigest.ask.retrieve import retrieve  # noqa: E402
+
+CORPUS = Path(os.environ.get("PAPERDIGEST_CORPUS", REPO.parent / "shared" / "corpus"))
+DEPTH = 20
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def evaluate(conn: sqlite3.Connection, questions: list[dict[str, Any]], *,
+             embedder: Any = None, feedback: bool = True) -> dict[str, Any]:
+    """recall@5, MRR, passage hit@5 and per-question ranks for the answerable questions."""
+    recalls, rrs, hits, seconds = [], [], [], []
+    per_question = []
+    for q in questions:
+        if not q["answerable"]:
+            continue
+        started = time.perf_counter()
+        found = retrieve(conn, q["question"], k=DEPTH, per_paper=5, embedder=embedder,
+                         feedback=feedback)
+        seconds.append(time.perf_counter() - started)
+        ranked = [p.arxiv_id for p in found.papers]
+        relevant = {p["arxiv_id"] for p in q["papers"]}
+        recall = len(relevant & set(ranked[:5])) / len(relevant)
+        first = next((i for i, a in enumerate(ranked, 1) if a in relevant), None)
+        wanted = [_norm(s["text"]) for p in q["papers"] for s in p["passages"]]
+        top_passages = sorted(found.passages, key=lambda p: -p.score)[:5]
+        hit = any(w in _norm(p.text) or (_norm(p.text) and _norm(p.text) in w)
+                  for p in top_passages for w in wanted)
+        recalls.append(recall)
+        rrs.append(1.0 / first if first else 0.0)
+        hits.append(1.0 if hit else 0.0)
+        per_question.append({"id": q["id"], "recall@5": recall, "rank": first,
+                             "top5": ranked[:5], "relevant": sorted(relevant)})
+    return {
+        "questions": len(recalls),
+        "recall@5": round(statistics.fmean(recalls), 4),
+        "mrr": round(statistics.fmean(rrs), 4),
+        "passage_hit@5": round(statistics.fmean(hits), 4),
+        "median_ms": round(statistics.median(seconds) * 1000, 2),
+        "p95_ms": round(sorted(seconds)[int(0.95 * (len(seconds) - 1))] * 1000, 2),
+        "per_question": per_question,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--store", type=Path, help="an existing evaluation store")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--verbose", action="store_true", help="per-question ranks")
+    parser.add_argument("--no-feedback", action="store_true", help="BM25 without PRF")
+    parser.add_argument("--embeddings-url")
+    parser.add_argument("--embeddings-model")
+    args = parser.parse_args(argv)
+    from tests.fakes.ask_archive import build_ask_archive, eval_questions
+
+    questions = eval_questions()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = args.store
+        if store is None:
+            if not CORPUS.is_dir():
+                print(f"eval_ask: {CORPUS} not found (set PAPERDIGEST_CORPUS)", file=sys.stderr)
+                return 1
+            started = time.perf_counter()
+            store = build_ask_archive(CORPUS, Path(tmp) / "home")
+            print(f"archive built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+        from paperdigest.index import _register  # the index's SQL functions (segment)
+
+        _register(conn)
+        results = {"bm25": evaluate(conn, questions, feedback=not args.no_feedback)}
+        if args.embeddings_url:
+            from paperdigest.ask.dense import Embedder
+
+            embedder = Embedder.from_url(args.embeddings_url, args.embeddings_model or "")
+            results["fused"] = evaluate(conn, questions, embedder=embedder,
+                                        feedback=not args.no_feedback)
+        conn.close()
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return 0
+    for name, res in results.items():
+        print(f"{name}: recall@5 {res['recall@5']:.3f}  MRR {res['mrr']:.3f}  "
+              f"passage hit@5 {res['passage_hit@5']:.3f}  over {res['questions']} questions; "
+              f"latency median {res['median_ms']} ms, p95 {res['p95_ms']} ms")
+        if args.verbose:
+            for row in res["per_question"]:
+                mark = "ok" if row["recall@5"] == 1 else "--"
+                print(f"  {mark} {row['id']} recall {row['recall@5']:.2f} rank {row['rank']} "
+                      f"top5 {row['top5']} want {row['relevant']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Optional dense retrieval: passage embeddings from an OpenAI-compatible ``/embeddings``
+endpoint, stored in SQLite as BLOBs and scored with numpy.
+
+Python's sqlite3 cannot load extensions such as sqlite-vec, so vectors live in an ordinary
+table, ``ask_vectors`` (one row per search-index passage and embedding model: the model
+name, a SHA-256 of the embedded text and the unit-length float32 vector as little-endian
+bytes), and a question is scored against all of them by one matrix product. The table is
+a cache derived from the index, created on first use like the index itself (not a store
+migration): :func:`update_vectors` embeds the passages that have no vector for the model
+or whose text changed, and drops vectors of passages that no longer exist.
+
+Embeddings go through the library's one LLM client (:meth:`paperdigest.llm.client.ChatClient.embed`),
+so the HTTP policy (pacing, retries, deadlines, body cap) applies. Nothing is downloaded:
+the model runs wherever the endpoint is. numpy is the ``dense`` extra
+(``pip install 'paperdigest[dense]'``), imported only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from ..index import unsegment
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..config import Settings
+
+__all__ = ["Embedder", "dense_ranking", "update_vectors"]
+
+#: Passages per embeddings request.
+BATCH = 64
+#: Characters of a passage sent to the endpoint (embedding models read ~512 tokens).
+MAX_CHARS = 2000
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS ask_vectors (
+    row_id INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (row_id, model)
+)"""
+
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:
+        raise ConfigError(
+            "dense retrieval needs numpy: pip install 'paperdigest[dense]'") from None
+    return numpy
+
+
+@dataclass
+class Embedder:
+    """Text → unit vectors, through one embeddings endpoint.
+
+    ``embed`` takes a list of texts and returns one vector (list of floats) per text, in
+    order; :meth:`from_settings` builds it on the library's LLM client.
+    """
+
+    model: str
+    embed_texts: Callable[[list[str]], list[list[float]]]
+
+    @classmethod
+    def from_settings(cls, settings: Settings, base_url: str, model: str) -> Embedder:
+        """An embedder for ``POST {base_url}/embeddings`` with ``model``; the API key and
+        HTTP policy are ``settings``' (``llm.api_key_env``, ``http.*``, ``limits.llm``).
+
+        Raises:
+            ConfigError: ``base_url`` or ``model`` is empty.
+        """
+        if not base_url or not model:
+            raise ConfigError("embeddings need both a base URL and a model name "
+                              "(--embeddings-url and --embeddings-model)")
+        from ..llm.client import ChatClient
+
+        llm = settings.llm.model_copy(update={"base_url": base_url.rstrip("/"), "model": model})
+        client = ChatClient(settings.model_copy(update={"llm": llm}))
+        return cls(model=model, embed_texts=client.embed)
+
+    @classmethod
+    def from_url(cls, base_url: str, model: str) -> Embedder:
+        """:meth:`from_settings` with default settings (benchmarks)."""
+        from ..config import Settings
+
+        return cls.from_settings(Settings(), base_url, model)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """``len(texts) × dim`` float32, each row of unit length (zero rows stay zero)."""
+        np = _numpy()
+        out: list[list[float]] = []
+        for start in range(0, len(texts), BATCH):
+            batch = [t[:MAX_CHARS] or " " for t in texts[start:start + BATCH]]
+            vectors = self.embed_texts(batch)
+            if len(vectors) != len(batch):
+                from ..errors import LLMError
+
+                raise LLMError(f"embeddings endpoint returned {len(vectors)} vectors "
+                               f"for {len(batch)} texts")
+            out.extend(vectors)
+        matrix = np.asarray(out, dtype=np.float32)
+        if matrix.ndim != 2:
+            matrix = matrix.reshape(len(texts), -1)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return matrix / norms
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def update_vectors(conn: sqlite3.Connection, embedder: Embedder) -> int:
+    """Embed every index passage that has no current vector for ``embedder.model``; drop
+    vectors of passages gone from the index. ``conn`` must be writable (autocommit).
+
+    Returns:
+        The number of passages embedded.
+    Raises:
+        paperdigest.errors.LLMError: the endpoint failed (vectors stored so far are kept).
+    """
+    conn.execute(_SCHEMA)
+    np = _numpy()
+    known = {row[0]: row[1] for row in conn.execute(
+        "SELECT row_id, text_hash FROM ask_vectors WHERE model = ?", (embedder.model,))}
+    todo: list[tuple[int, str, str]] = []
+    present: set[int] = set()
+    for row_id, text in conn.execute("SELECT id, text FROM search_rows"):
+        present.add(row_id)
+        plain = unsegment(text)
+        digest = _hash(plain)
+        if known.get(row_id) != digest:
+            todo.append((row_id, digest, plain))
+    gone = [r for r in known if r not in present]
+    if gone:
+        conn.executemany("DELETE FROM ask_vectors WHERE row_id = ? AND model = ?",
+                         [(r, embedder.model) for r in gone])
+    for start in range(0, len(todo), BATCH * 4):
+        chunk = todo[start:start + BATCH * 4]
+        vectors = embedder.embed([t[2] for t in chunk])
+        conn.executemany(
+            "INSERT OR REPLACE INTO ask_vectors (row_id, model, text_hash, vector) "
+            "VALUES (?, ?, ?, ?)",
+            [(row_id, embedder.model, digest, vectors[i].astype(np.float32).tobytes())
+             for i, (row_id, digest, _) in enumerate(chunk)],
+        )
+    return len(todo)
+
+
+def dense_ranking(conn: sqlite3.Connection, embedder: Embedder, question: str,
+                  allowed: set[str] | None, lang: str | None,
+                  limit: int) -> list[tuple[int, str, str, str, str, float]]:
+    """Passages by cosine similarity to ``question``: rows as
+    :func:`paperdigest.ask.retrieve._bm25` returns them; empty when no vector is stored."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ask_vectors'").fetchone()
+    if not exists:
+        return []
+    np = _numpy()
+    rows = conn.execute(
+        "SELECT v.row_id, v.vector, r.arxiv_id, r.kind, r.label, r.lang FROM ask_vectors v "
+        "JOIN search_rows r ON r.id = v.row_id WHERE v.model = ?", (embedder.model,)).fetchall()
+    meta = []
+    blobs = []
+    for row_id, blob, arxiv_id, kind, label, row_lang in rows:
+        if allowed is not None and arxiv_id not in allowed:
+            continue
+        if lang and kind == "summary" and row_lang != lang:
+            continue
+        meta.append((row_id, arxiv_id, kind, label, row_lang))
+        blobs.append(blob)
+    if not meta:
+        return []
+    matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(meta), -1)
+    query = embedder.embed([question])[0]
+    if query.shape[0] != matrix.shape[1]:
+        from ..errors import LLMError
+
+        raise LLMError(f"embedding size {query.shape[0]} differs from the stored vectors' "
+                       f"{matrix.shape[1]} for model {embedder.model}")
+    scores = matrix @ query
+    top = np.argsort(-scores)[:limit]
+    return [(*meta[i], float(scores[i])) for i in top]
