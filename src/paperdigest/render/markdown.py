@@ -23,6 +23,7 @@ from paperdigest.contract.markdown import render_summary
 from paperdigest.contract.validate import neutralize_markup
 from paperdigest.contract.vocab import REPORT_TITLE, SEPARATOR, Vocabulary, vocabulary
 from paperdigest.models import DayReport, PaperReport, PaperSummary, RunStats
+from paperdigest.render.tex import readable_summary
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,8 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
             stage, reason = "summarize", "no summary was produced"
         lines.append(f"> {vocab.failed}{stage}: {reason}")
         return "\n".join(lines) + "\n"
-    text = f"# {title}\n\n" + render_summary(report.summary, vocab.lang)
+    # TeX shown readably in Markdown only; JSON keeps it (render/tex.py).
+    text = f"# {title}\n\n" + render_summary(readable_summary(report.summary), vocab.lang)
     notes = [n for n in (_untraced_line(report, vocab), _provenance_line(report, vocab)) if n]
     if notes:
         text += "\n" + "\n".join(notes) + "\n"

@@ -1,7 +1,8 @@
 """Inline TeX made readable for a Markdown report: ``0.14 $\\pm$ 0.01`` → ``0.14 ± 0.01``.
 
 Summaries keep the paper's TeX (the JSON report and the store hold it unchanged, so every
-number stays traceable to the source); only the Markdown shows it as text. The rules are
+number stays traceable to the source); only the Markdown shows it as text
+(:func:`readable_summary`, applied by :func:`paperdigest.render.markdown.render_paper`). The rules are
 deliberately small (issue 13: "``$\\pm$`` → ±, simple sub/superscripts"):
 
 - inside ``$…$`` (and ``\\(…\\)``): symbol commands become their Unicode characters
@@ -21,9 +22,12 @@ opening or before the closing ``$``) is left alone.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
-__all__ = ["SYMBOLS", "tex_to_text"]
+from paperdigest.models import Innovation, PaperSummary, Result, Usage
+
+__all__ = ["SYMBOLS", "readable_summary", "tex_to_text"]
 
 #: Symbol commands and their Unicode characters (the common ones in paper abstracts and
 #: results; Unicode math symbols, https://www.unicode.org/charts/PDF/U2200.pdf).
@@ -49,12 +53,13 @@ SYMBOLS: dict[str, str] = {
     "%": "%", "&": "&", "_": "_", "#": "#", "$": "$", "{": "{", "}": "}",
 }
 #: Commands whose argument is shown as it is (fonts, text, operator names).
-_WRAPPERS = frozenset(
-    "mathrm text textrm textit textbf textsf texttt mathbf mathit mathsf mathtt mathcal "
-    "mathbb mathfrak mathscr boldsymbol bm operatorname emph mbox hbox rm bf it "
-    "mathnormal textnormal underline overline hat bar tilde vec dot widehat widetilde "
-    "left right big Big bigg Bigg displaystyle textstyle scriptstyle".split()
-)
+_WRAPPERS = frozenset({
+    "mathrm", "text", "textrm", "textit", "textbf", "textsf", "texttt", "mathbf", "mathit",
+    "mathsf", "mathtt", "mathcal", "mathbb", "mathfrak", "mathscr", "boldsymbol", "bm",
+    "operatorname", "emph", "mbox", "hbox", "rm", "bf", "it", "mathnormal", "textnormal",
+    "underline", "overline", "hat", "bar", "tilde", "vec", "dot", "widehat", "widetilde",
+    "left", "right", "big", "Big", "bigg", "Bigg", "displaystyle", "textstyle", "scriptstyle",
+})
 _SUPERSCRIPTS = dict(zip("0123456789+-−=()niae", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱᵃᵉ", strict=True))
 _SUBSCRIPTS = dict(zip("0123456789+-−=()aeiox", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑᵢₒₓ", strict=True))
 
@@ -170,3 +175,20 @@ def tex_to_text(text: str) -> str:
 
     text = _INLINE_MATH.sub(formula, text)
     return _ESCAPED.sub(r"\1", text)
+
+
+def readable_summary(summary: PaperSummary) -> PaperSummary:
+    """A copy of ``summary`` with :func:`tex_to_text` applied to every text field, for the
+    Markdown report only (the JSON report and the store keep the TeX)."""
+    usage = Usage(**{f.name: tex_to_text(getattr(summary.usage, f.name))
+                     for f in dataclasses.fields(Usage)})
+    return dataclasses.replace(
+        summary,
+        domain=tex_to_text(summary.domain),
+        contribution=tex_to_text(summary.contribution),
+        usage=usage,
+        innovations=[Innovation(tex_to_text(i.title), tex_to_text(i.detail))
+                     for i in summary.innovations],
+        results=[Result(tex_to_text(r.setting), tex_to_text(r.finding))
+                 for r in summary.results],
+    )
