@@ -111,6 +111,62 @@ CASES: list[tuple[str, str, bool]] = [
 ]
 
 
+#: Number forms (issue 12): (source text, claim, found), each source written by hand in the
+#: way papers print the value and each label decided by reading the source, not by running
+#: the verifier. Kept apart from CASES (whose sources are real HF abstracts) and gated by
+#: the same floors.
+FORM_CASES: list[tuple[str, str, bool]] = [
+    # Chinese magnitudes, simplified and traditional, combined, with and without spaces
+    ("The corpus holds 1,234,000 documents.", "123.4万", True),
+    ("The corpus holds 1,234,000 documents.", "123.4 萬", True),
+    ("The corpus holds 1,234,000 documents.", "12.34 亿", False),  # 1.234B ≠ 1.234M
+    ("We train on 2.5 trillion tokens.", "2.5万亿", True),
+    ("We train on 2.5 trillion tokens.", "25千亿", True),
+    ("We train on 2.5 trillion tokens.", "2.5 千亿", False),  # 250B
+    ("The model has 70B parameters.", "700億", True),
+    ("The model has 70B parameters.", "7千万", False),  # 70M
+    ("Costs fall to 30 million dollars.", "3千万", True),
+    ("Costs fall to 30 million dollars.", "3百万", False),
+    # full-width digits and punctuation
+    ("Accuracy reaches 87.5% on MMLU.", "８７．５％", True),
+    ("Accuracy reaches 87.5% on MMLU.", "８７．６％", False),
+    ("We collect 12,800 dialogues.", "１２，８００", True),
+    # spaces and TeX as thousands separators
+    ("We collect 12\u202f800 dialogues.", "12,800", True),
+    ("We collect 12\u00a0800 dialogues.", "1.28万", True),
+    ("We collect $12\\,800$ dialogues.", "12800", True),
+    ("We collect $12{,}800$ dialogues.", "12.8K", True),
+    ("We collect 12\u2009800 dialogues.", "128", False),  # not two numbers 12 and 800
+    # scientific notation
+    ("The learning rate is $3\\times10^{-4}$.", "3e-4", True),
+    ("The learning rate is $3\\times10^{-4}$.", "0.0003", True),
+    ("The learning rate is 3e-4.", "3×10⁻⁴", True),
+    ("The learning rate is 3e-4.", "3e-5", False),
+    ("The learning rate is $3\\times10^{-4}$.", "10", False),  # the base is not a number
+    ("Errors stay below 1.2×10⁻³.", "1.2e-3", True),
+    # ranges and error bars
+    ("We study models from 7B to 70B parameters.", "7-70B", True),
+    ("We study models from 7B to 70B parameters.", "70至700亿", True),
+    ("We study models from 7B to 70B parameters.", "7-13B", False),
+    ("The score is $81.2\\pm0.4$.", "81.2±0.4", True),
+    ("The score is $81.2\\pm0.4$.", "81.2 ± 0.5", False),
+    ("The score is 81.2 +/- 0.4.", "81.2（±0.4）", True),
+    # percentages and percentage points
+    ("It improves accuracy by 4.3 percentage points.", "4.3 个百分点", True),
+    ("It improves accuracy by 4.3 percentage points.", "4.3%", True),
+    ("It improves accuracy by 4.3 pp.", "4.3 percentage points", True),
+    ("It improves accuracy by 4.3 pp.", "3.4 个百分点", False),
+    # multipliers
+    ("Decoding is three-fold faster.", "3×", True),
+    ("Decoding is three-fold faster.", "3 倍", True),
+    ("Decoding is $3\\times$ faster.", "threefold", True),
+    ("Decoding is 3x faster.", "三倍", True),
+    ("Decoding is 3x faster.", "4 倍", False),
+    ("Decoding is 2.5 times faster.", "2.5x", True),
+    ("Decoding is 2.5 times faster.", "25倍", False),
+]
+
+
 def load_floors() -> dict[str, float]:
     data = json.loads(resources.files("paperdigest").joinpath("eval_baseline.json").read_text())
     section: dict[str, float] = data["verify"]
@@ -150,6 +206,34 @@ def test_cases_are_a_real_gate() -> None:
     assert len({(i, c) for i, c, _ in CASES}) == len(CASES)
     # Both classes are well represented, so that neither trivial verifier passes.
     assert 0.25 <= untraced / len(CASES) <= 0.6
+
+
+def evaluate_forms(flag: Flagger) -> tuple[float, float]:
+    flagged = [flag(claim, source) for source, claim, _ in FORM_CASES]
+    return metrics(flagged, [not found for _, _, found in FORM_CASES])
+
+
+def test_form_cases_are_a_real_gate() -> None:
+    untraced = sum(not found for _, _, found in FORM_CASES)
+    assert len(FORM_CASES) >= 40
+    assert len({(s, c) for s, c, _ in FORM_CASES}) == len(FORM_CASES)
+    assert 0.25 <= untraced / len(FORM_CASES) <= 0.6
+    assert "\u202f" in FORM_CASES[13][0] and "\\," in FORM_CASES[15][0]
+    for source, claim, _ in FORM_CASES:
+        check_claim(claim, source)  # raises ValueError if nothing to check
+
+
+def test_verifier_meets_floors_on_number_forms() -> None:
+    floors = load_floors()
+    precision, recall = evaluate_forms(ours)
+    print(f"verify eval (number forms): precision={precision:.3f} recall={recall:.3f} "
+          f"on {len(FORM_CASES)} cases")
+    assert len(FORM_CASES) == floors["form_cases"]
+    assert precision >= floors["precision_floor"]
+    assert recall >= floors["recall_floor"]
+    for name, flag in (("flags everything", lambda c, s: True), ("flags nothing", lambda c, s: False)):
+        p, r = evaluate_forms(flag)
+        assert p < floors["precision_floor"] or r < floors["recall_floor"], name
 
 
 def test_verifier_meets_floors(corpus: Path) -> None:

@@ -42,6 +42,28 @@ Source text is normalised once per document (NFKC, dashes, TeX such as ``12.5\\%
 ``$9.1$``, ``\\times``, ``1{,}024``; English number words ``four`` = 4 up to
 ninety-nine, ``hundred``, ``twice``) into a set of number values and a lower-cased
 text, so that checking a summary is a handful of set and regex lookups.
+
+The number grammar (the same for the summary and the source; property-tested in
+``tests/test_verify_forms.py`` by rendering one value in every form on both sides):
+
+* digits, with thousands separators ``,`` ``，`` U+00A0 U+2007 U+2009 U+202F and TeX
+  ``\\,`` ``\\;`` ``{,}`` between groups of three (``1 234 567`` = 1234567), full-width
+  digits and punctuation (``１２．５％``);
+* magnitudes: ``k K M B T``, ``thousand million billion trillion``, and the Chinese
+  characters 十 百 千 万/萬 亿/億 alone or combined (千万 = 10^7, 千亿 = 10^11, 万亿 =
+  10^12, 十亿 = 10^9), with or without a space, after an integer or a decimal; 个 is a
+  classifier (``4 个`` = 4);
+* scientific notation: ``1.2e-3``, ``1.2E-3``, ``1.2×10^-3``, ``1.2 x 10^{-3}``,
+  ``1.2\\times10^{-3}``, ``1.2·10⁻³`` (superscripts), ``10^5``;
+* ranges ``a-b``, ``a–b``, ``a~b``, ``a～b``, ``a to b``, ``a至b``, ``a到b``: a magnitude
+  written after the second end applies to both (``7~13B``, ``3至5万``), and both ends must
+  be found; ``a ± b``, ``a±b``, ``a +/- b``, ``a\\pm b``: both numbers are claims;
+* percentages and percentage points are traced by their number: ``12.5%``, ``12.5 %``,
+  ``12.5 percent``, ``12.5 pp``, ``12.5 p.p.``, ``12.5 percentage points``,
+  ``12.5 个百分点`` all claim 12.5;
+* multipliers: ``3×``, ``3x``, ``3 倍``, ``3-fold``, ``three-fold``, ``threefold``,
+  ``三倍`` all claim 3 (a number word before ``-fold`` or a Chinese numeral before 倍 is a
+  claim; other number words in a summary are wording).
 """
 
 from __future__ import annotations
@@ -104,20 +126,30 @@ GENERIC_TERMS: frozenset[str] = frozenset(
 _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d]")
 # Circled/parenthesised digits are list markers; NFKC would turn them into plain digits.
 _CIRCLED = re.compile(r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")
+# Spaces used as thousands separators (no-break, figure, thin, hair, narrow no-break):
+# removed between digit groups before NFKC turns them into ordinary spaces.
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)[\u00a0\u2007\u2009\u200a\u202f](?=\d{3}(?!\d))")
+# Superscript exponents (10⁻³): kept as "^-3" before NFKC flattens them into "10-3".
+_SUPERSCRIPT = re.compile(r"[\u2070\u00b9\u00b2\u00b3\u2074-\u207b]+")
+_SUPERSCRIPT_MAP = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207a\u207b",
+                                 "0123456789+-")
 
 
 def _unicode(text: str) -> str:
     text = _CIRCLED.sub(" ", text)
+    if not text.isascii():
+        text = _THOUSANDS_SPACE.sub("", text)
+        text = _SUPERSCRIPT.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPT_MAP), text)
     text = unicodedata.normalize("NFKC", text)
-    return _DASHES.sub("-", text)
+    return _DASHES.sub("-", text).replace("+/-", "±")
 
 
 _TEX_SYMBOLS = (
     (re.compile(r"\\(?:times|cdot)(?![A-Za-z])"), "×"),
     (re.compile(r"\\(?:approx|sim)(?![A-Za-z])"), "~"),
     (re.compile(r"\\pm(?![A-Za-z])"), "±"),
-    (re.compile(r"(\d)\{,\}(\d)"), r"\1,\2"),  # 1{,}024
-    (re.compile(r"(\d)\\,(\d{3})"), r"\1\2"),  # 1\,024 (thin space)
+    (re.compile(r"(?<=\d)\{,\}(?=\d)"), ","),  # 1{,}024
+    (re.compile(r"(?<=\d)\\[,;: ](?=\d{3}(?!\d))"), ""),  # 1\,024 (thin space), 1\;024
     (re.compile(r"\\([%$&#_{}~,;:! ])"), r"\1"),  # \% \$ \~ …
     (re.compile(r"\\[A-Za-z]+\*?"), " "),  # remaining commands: \mathbf, \text, …
     (re.compile(r"[{}$]"), ""),
@@ -146,18 +178,25 @@ _SCALES: dict[str, Decimal] = {
     "million": Decimal(10) ** 6,
     "billion": Decimal(10) ** 9,
     "trillion": Decimal(10) ** 12,
-    "万": Decimal(10) ** 4,
-    "十万": Decimal(10) ** 5,
-    "百万": Decimal(10) ** 6,
-    "千万": Decimal(10) ** 7,
-    "亿": Decimal(10) ** 8,
-    "万亿": Decimal(10) ** 12,
 }
+#: Chinese magnitude characters (simplified and traditional); a run of them multiplies
+#: (千万 = 10^7, 万亿 = 10^12).
+_CJK_SCALES: dict[str, Decimal] = {
+    "十": Decimal(10), "百": Decimal(100), "千": Decimal(1000),
+    "万": Decimal(10) ** 4, "萬": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "億": Decimal(10) ** 8,
+}  # fmt: skip
+#: A Chinese magnitude after a number: 十/百/千, optionally followed by 万/萬 and/or 亿/億.
+_CJK_MAG = r"[十百千]?[万萬][亿億]?|[十百千]?[亿億]|[十百千]"
 
 
 def _scale(word: str | None) -> Decimal:
     if not word:
         return Decimal(1)
+    if word[0] in _CJK_SCALES:
+        value = Decimal(1)
+        for char in word:
+            value *= _CJK_SCALES.get(char, Decimal(1))
+        return value
     return _SCALES.get(word) or _SCALES.get(word.lower(), Decimal(1))
 
 
@@ -179,16 +218,48 @@ def _round(value: Decimal, places: int) -> Decimal:
 _SRC_NUMBER = re.compile(
     r"(?<![0-9])(?<![0-9]\.)"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![0-9])|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<cjk>万亿|十万|百万|千万|万|亿)"
+    rf"(?:\s?(?P<cjk>{_CJK_MAG})"
     r"|[\s-]?(?P<word>(?i:thousand|million|billion|trillion))(?![A-Za-z])"
     r"|(?P<mag>[kKMBT])(?![A-Za-z]))?"
 )
-# "7-13B", "0.5 to 9.8 billion": the first end shares the second end's magnitude.
+#: Range separators: hyphen (all dashes are one), tilde (also full-width), "to", 至, 到.
+_RANGE_SEP = r"\s?(?:-|~|to|至|到)\s?"
+# "7-13B", "0.5 to 9.8 billion", "3至5万": the first end shares the second end's magnitude.
 _SRC_RANGE = re.compile(
-    r"(?<![0-9.])(?P<a>\d+(?:\.\d+)?)\s?(?:-|~|to)\s?(?P<b>\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<cjk>万亿|百万|千万|万|亿)|[\s-]?(?P<word>(?i:thousand|million|billion|trillion))"
+    rf"(?<![0-9.])(?P<a>\d+(?:\.\d+)?){_RANGE_SEP}(?P<b>\d+(?:\.\d+)?)"
+    rf"(?:\s?(?P<cjk>{_CJK_MAG})|[\s-]?(?P<word>(?i:thousand|million|billion|trillion))"
     r"(?![A-Za-z])|(?P<mag>[kKMBT])(?![A-Za-z]))"
 )
+# Scientific notation: 1.2e-3, 1.2E+05, 1.2×10^-3, 1.2 x 10^-3, 1.2*10^3, bare 10^5 (after
+# normalisation: TeX \times and \cdot are ×, superscripts are ^n, braces are gone).
+_SCIENTIFIC = re.compile(
+    r"(?<![\w.])(?:(?P<m>\d+(?:\.\d+)?)(?:[eE](?P<e1>[+-]?\d{1,3})(?!\w|\.\d)"
+    r"|\s?[×xX*·]\s?10\^\(?(?P<e2>[+-]?\d{1,3})\)?)"
+    r"|10\^\(?(?P<e3>[+-]?\d{1,3})\)?)(?!\d|\.\d)"
+)
+#: Chinese numerals before 倍 (三倍, 十五倍): small integers.
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_FOLD = re.compile(r"(?P<cn>[零一二两三四五六七八九十]{1,3})\s?倍")
+
+
+def _cn_number(text: str) -> int | None:
+    """A Chinese numeral up to 99 (三 = 3, 十五 = 15, 二十 = 20, 二十五 = 25)."""
+    if "十" not in text:
+        return _CN_DIGITS.get(text) if len(text) == 1 else None
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return None
+    value = (_CN_DIGITS.get(tens, -100) if tens else 1) * 10 + (_CN_DIGITS.get(units, -100)
+                                                                 if units else 0)
+    return value if value > 0 else None
+
+
+def _scientific(m: re.Match[str]) -> tuple[str, Decimal]:
+    """(mantissa as written, 10**exponent) of a ``_SCIENTIFIC`` match."""
+    exponent = m.group("e1") or m.group("e2") or m.group("e3")
+    mantissa = m.group("m") or "1"
+    return mantissa, Decimal(10) ** int(exponent)
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -241,12 +312,14 @@ def _add_value(
     numbers: set[Decimal],
     rounded: set[Decimal],
     rounded_int: set[Decimal],
+    *,
+    bare: bool = True,
 ) -> None:
     try:
         value, places = _decimal(mantissa)
     except InvalidOperation:  # pragma: no cover - the regexes only admit digits
         return
-    for factor in {Decimal(1), scale}:
+    for factor in {Decimal(1), scale} if bare else {scale}:
         numbers.add(value * factor)
         for p in range(1, places):
             rounded.add(_round(value, p) * factor)
@@ -259,13 +332,22 @@ def _build_index(text: str) -> SourceIndex:
     numbers: set[Decimal] = set()
     rounded: set[Decimal] = set()
     rounded_int: set[Decimal] = set()
-    for m in _SRC_NUMBER.finditer(norm):
+    for m in _SCIENTIFIC.finditer(norm):
+        mantissa, scale = _scientific(m)
+        _add_value(mantissa, scale, numbers, rounded, rounded_int, bare=False)
+    # The "10" and the exponent of 1.2×10^-3 are not numbers of their own.
+    plain = _SCIENTIFIC.sub(" ", norm) if ("^" in norm or "e" in norm or "E" in norm) else norm
+    for m in _SRC_NUMBER.finditer(plain):
         scale = _scale(m.group("cjk") or m.group("word") or m.group("mag"))
         _add_value(m.group("num"), scale, numbers, rounded, rounded_int)
-    for m in _SRC_RANGE.finditer(norm):
+    for m in _SRC_RANGE.finditer(plain):
         scale = _scale(m.group("cjk") or m.group("word") or m.group("mag"))
         _add_value(m.group("a"), scale, numbers, rounded, rounded_int)
-    for m in _NUMBER_WORD.finditer(norm):
+    for m in _CN_FOLD.finditer(norm):
+        value = _cn_number(m.group("cn"))
+        if value is not None:
+            numbers.add(Decimal(value))
+    for m in _NUMBER_WORD.finditer(plain):
         if m.group("tens"):
             value = _TENS[m.group("tens").lower()]
             if m.group("unit1"):
@@ -324,8 +406,23 @@ _DATE_OR_VERSION = re.compile(r"^\d+(?:[.\-]\d+){2,}$|^\d{4}\.\d{4,5}$")
 _SUFFIX = re.compile(
     r"\s?(?P<pct>%|个百分点|百分点)"
     r"|\s?(?P<fold>×|倍)(?P<times_name>[A-Za-z][A-Za-z0-9\-]*)?"
-    r"|\s?(?P<cjk>万亿|十万|百万|千万|万|亿)"
+    rf"|\s?(?P<cjk>{_CJK_MAG})"
     r"|[\s-](?P<word>(?i:thousand|million|billion|trillion))(?![A-Za-z])"
+)
+# A range whose magnitude is written once, after the second end ("7~13B", "7 to 13
+# billion", "3至5万"); "7-13B" without spaces is also one token (see _NUMBER_TOKEN).
+_SHARED_RANGE = re.compile(
+    rf"(?<![\w.])(?P<a>{_NUM}){_RANGE_SEP}(?P<b>{_NUM})"
+    rf"(?:\s?(?P<cjk>{_CJK_MAG})|[\s-](?P<word>(?i:thousand|million|billion|trillion))"
+    r"(?![A-Za-z])|(?P<mag>[kKMBT])(?![A-Za-z]))"
+)
+# A multiplier written as a word: "three-fold", "threefold", "ten fold" (number words
+# elsewhere in a summary are wording, not claims).
+_FOLD_WORD = re.compile(
+    rf"(?<![A-Za-z0-9.])(?:(?P<d>\d+(?:\.\d+)?)|(?P<w>(?:{_TENS_ALT})(?:[-\s](?:{_DIGIT_ALT}))?"
+    rf"|{_UNIT_ALT}))[-\s]?fold"
+    r"(?![A-Za-z])",
+    re.IGNORECASE,
 )
 # Words before a number that make it a pointer into the paper's structure.
 _STRUCTURE_BEFORE = re.compile(
@@ -351,6 +448,8 @@ class _Parsed:
     approx: bool = False
     pattern: re.Pattern[str] | None = None
     compact: str = ""
+    scale: Decimal = Decimal(1)
+    """The magnitude the claim was written with (``12.3万``: 10^4); 1 when none."""
 
 
 def _is_name(token: str) -> bool:
@@ -394,7 +493,7 @@ def _is_structural(text: str, start: int, end: int, token: str) -> bool:
     if _STRUCTURE_BEFORE.search(before):
         return True
     small_int = token.isdigit() and len(token) <= 2
-    if small_int:
+    if small_int and not before.rstrip().endswith("±"):  # "81.2 (±3)" is an error bar
         if before.endswith("(") and after.startswith(")"):
             return True  # (2)
         if after.startswith((")", "、")):
@@ -443,16 +542,71 @@ def _number_claim(text: str, m: re.Match[str], token: str) -> _Parsed | None:
         values=tuple(values),
         places=places,
         approx=approx,
+        scale=scale_b if b else scale_a,
     )
+
+
+def _word_value(word: str) -> int:
+    parts = re.split(r"[-\s]", word.lower())
+    if parts[0] in _TENS:
+        return _TENS[parts[0]] + (_UNITS[parts[1]] if len(parts) > 1 else 0)
+    return _UNITS[parts[0]]
+
+
+def _grammar_claims(norm: str, spans: list[tuple[int, int]]) -> list[tuple[int, _Parsed]]:
+    """Claims the token scan would split or miss: scientific notation, ranges with one
+    magnitude, multiplier words. Their spans are added to ``spans``."""
+    found: list[tuple[int, _Parsed]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in spans)
+
+    for m in _SCIENTIFIC.finditer(norm):
+        if not free(*m.span()):
+            continue
+        mantissa, scale = _scientific(m)
+        value, places = _decimal(mantissa)
+        exponent = scale.adjusted()
+        found.append((m.start(), _Parsed(text=m.group(0).strip(), kind="number",
+                                         values=(value * scale,),
+                                         places=max(0, places - exponent))))
+        spans.append(m.span())
+    for m in _SHARED_RANGE.finditer(norm):
+        if not free(*m.span()) or _is_structural(norm, m.start(), m.end(), m.group("a")):
+            continue
+        scale = _scale(m.group("cjk") or m.group("word") or m.group("mag"))
+        (a, pa), (b, pb) = _decimal(m.group("a")), _decimal(m.group("b"))
+        found.append((m.start(), _Parsed(text=m.group(0).strip(), kind="number",
+                                         values=(a * scale, b * scale), places=min(pa, pb),
+                                         scale=scale)))
+        spans.append(m.span())
+    for m in _FOLD_WORD.finditer(norm):
+        if free(*m.span()):
+            digits = m.group("d")
+            if digits:
+                value, places = _decimal(digits)
+            else:
+                value, places = Decimal(_word_value(m.group("w"))), 0
+            found.append((m.start(), _Parsed(text=m.group(0), kind="number", values=(value,),
+                                             places=places)))
+            spans.append(m.span())
+    for m in _CN_FOLD.finditer(norm):
+        value = _cn_number(m.group("cn"))
+        if value is not None and free(*m.span()):
+            found.append((m.start(), _Parsed(text=m.group(0), kind="number",
+                                             values=(Decimal(value),))))
+            spans.append(m.span())
+    return found
 
 
 def _parse_text(text: str) -> list[_Parsed]:
     norm = _normalize(text).replace("`", " ")
-    out: list[_Parsed] = []
+    found: list[tuple[int, _Parsed]] = []
     spans: list[tuple[int, int]] = []
     for um in _URL.finditer(norm):
-        out.append(_url_claim(um.group(0)))
+        found.append((um.start(), _url_claim(um.group(0))))
         spans.append(um.span())
+    found.extend(_grammar_claims(norm, spans))
     for m in _TOKEN.finditer(norm):
         if any(s <= m.start() < e for s, e in spans):
             continue
@@ -462,12 +616,14 @@ def _parse_text(text: str) -> list[_Parsed]:
                 continue
             parsed = _number_claim(norm, m, token)
             if parsed is not None:
-                out.append(parsed)
+                found.append((m.start(), parsed))
                 continue
         if _is_name(token):
             pattern, compact = _name_pattern(token)
-            out.append(_Parsed(text=token, kind="name", pattern=pattern, compact=compact))
-    return out
+            found.append((m.start(), _Parsed(text=token, kind="name", pattern=pattern,
+                                             compact=compact)))
+    found.sort(key=lambda item: item[0])
+    return [parsed for _, parsed in found]
 
 
 def claims_in_text(text: str, field: str = "") -> list[Claim]:
@@ -533,8 +689,23 @@ def _lookup(parsed: _Parsed, index: SourceIndex) -> bool:
             continue
         if parsed.approx and parsed.places == 0 and value in index.rounded_int:
             continue
+        if parsed.scale > 1 and _rounds_to(value, parsed.scale, parsed.places, index):
+            continue
         return False
     return True
+
+
+def _rounds_to(value: Decimal, scale: Decimal, places: int, index: SourceIndex) -> bool:
+    """A claim written with a magnitude (``12.3万``, ``1.2M``, ``180 万``) is itself a rounded
+    figure: it is found when a source number, expressed in that magnitude, rounds to it
+    (``123,456`` = 12.3456万 → ``12.3万``). Only source numbers within half a unit of the
+    claim's last place are looked at."""
+    half = scale * Decimal(1).scaleb(-places) / 2
+    mantissa = value / scale
+    for number in index.numbers:
+        if abs(number - value) <= half and _round(number / scale, places) == mantissa:
+            return True
+    return False
 
 
 def _as_index(source: str | Document | SourceIndex) -> SourceIndex:
