@@ -4,7 +4,8 @@
   60-'=' separator, the "not mentioned" marker, prompt hints);
 - :mod:`.labels` — the usage label synonym table;
 - :mod:`.markdown` — the Markdown codec (:func:`render_summary` / :func:`parse_summary_markdown`);
-- :mod:`.validate` — the one validator (:func:`summary_problems`, :func:`normalize_summary`).
+- :mod:`.validate` — the one validator (:func:`summary_problems`, :func:`normalize_summary`);
+- :mod:`.markup` — :func:`neutralize_markup` (raw HTML, unsafe links made inert).
 
 ``summarize/`` and ``llm/`` import this package; ``render/`` builds whole reports on it. It
 imports nothing but :mod:`paperdigest.models` and :mod:`paperdigest.errors`.
@@ -20,12 +21,12 @@ from .markdown import (
     render_summary,
     summary_language,
 )
+from .markup import neutralize_markup
 from .validate import (
     MAX_LABEL_CHARS,
     MAX_TEXT_CHARS,
     echo_problem,
     is_valid_summary,
-    neutralize_markup,
     normalize_summary,
     strip_echoed_label,
     summary_problems,

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from ..errors import LLMOutputError
 from ..models import Innovation, PaperSummary, Result, Usage
 from .labels import USAGE_FIELDS, UsageField, usage_fields_for
+from .markup import neutralize_markup
 from .vocab import EN, ZH, vocabulary
 
 logger = logging.getLogger(__name__)
@@ -470,15 +471,29 @@ def _number_marker(number: int) -> str:
     return text + " " * max(1, 4 - len(text))
 
 
+def _inert(summary: PaperSummary) -> PaperSummary:
+    safe = neutralize_markup
+    return PaperSummary(
+        domain=safe(summary.domain),
+        contribution=safe(summary.contribution),
+        usage=Usage(**{f: safe(getattr(summary.usage, f)) for f in USAGE_FIELDS}),
+        innovations=[Innovation(safe(i.title), safe(i.detail)) for i in summary.innovations],
+        results=[Result(safe(r.setting), safe(r.finding)) for r in summary.results],
+        language=summary.language,
+    )
+
+
 def render_summary(summary: PaperSummary, lang: str | None = None) -> str:
     """The five numbered parts, newline-terminated.
 
     Headings and labels are those of ``lang`` (default: ``summary.language``):
     ``### 1. 应用领域`` … ``### 5. 实验效果`` or ``### 1. Domain`` … ``### 5. Results``.
-    Text is written as is: escaping is the validator's (a valid summary holds nothing that
-    could change the report's structure).
+    Text is written as is, except that raw HTML and unsafe links are made inert
+    (:func:`~paperdigest.contract.markup.neutralize_markup`; a valid summary holds none, so
+    the round trip is unaffected).
     """
     vocab = vocabulary(lang or summary.language)
+    summary = _inert(summary)
     lines: list[str] = [vocab.part_heading(0), *_continued("", summary.domain, 4), ""]
     lines += [vocab.part_heading(1), *_continued("", summary.contribution, 4), ""]
     lines.append(vocab.part_heading(2))

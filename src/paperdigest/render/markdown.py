@@ -20,7 +20,7 @@ import logging
 from collections import Counter
 
 from paperdigest.contract.markdown import render_summary
-from paperdigest.contract.validate import neutralize_markup
+from paperdigest.contract.markup import neutralize_markup
 from paperdigest.contract.vocab import REPORT_TITLE, SEPARATOR, Vocabulary, vocabulary
 from paperdigest.models import DayReport, PaperReport, PaperSummary, RunStats
 from paperdigest.render.tex import readable_summary
