@@ -135,8 +135,9 @@ def test_extractive_day_without_llm(world: dict[str, Any],
     print("extractive fill rates over 45 abstracts:",
           ", ".join(f"{k} {v:.0%}" for k, v in rates.items()))
     assert rates["应用领域"] == 1.0 and rates["一句话核心贡献"] == 1.0
-    assert rates["主要创新点"] >= 0.9 and rates["实验效果"] >= 0.9
-    assert rates["输入"] >= 0.8 and rates["输出"] >= 0.8
+    assert rates["主要创新点"] == 1.0 and rates["实验效果"] == 1.0  # an item, or 论文未提及
+    # 输入/输出 fill rates are not asserted any more (issue 13: filled only from explicit
+    # evidence); their precision/recall against hand labels is tests/test_extractive_eval.py.
     # 代码与资源 is filled whenever the HF item has a GitHub repo or project page.
     raw = {item["paper"]["id"]: item for item in world["raw"]}
     for p in papers:
@@ -145,3 +146,8 @@ def test_extractive_day_without_llm(world: dict[str, Any],
             assert filled(p["summary"]["usage"]["code_and_resources"]), p["paper"]["arxiv_id"]
     report = (world["dir"] / "paperdigest-out" / "2026-01-31.md").read_text()
     assert len(_blocks(report)) == 45
+    # The content is the papers' own English sentences: the zh report says so once, as a
+    # note under the header (issue 13).
+    header = report[: report.index("=" * 60)]
+    assert header.count("> 注：本报告由抽取式后端生成") == 1
+    assert report.count("抽取式后端生成") == 1

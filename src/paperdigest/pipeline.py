@@ -336,6 +336,13 @@ class Pipeline:
                 papers += [PaperReport(ref=r, failure=Failure("run", NOT_FINISHED))  # type: ignore[arg-type]
                            for r in refs if r.arxiv_id not in done]
             report.papers = order_reports(papers)
+            if self.options.lang == "zh" and any(
+                p.summary is not None and p.backend == "extractive" for p in report.papers
+            ):  # the content is the paper's own English sentences: say so once (issue 13)
+                from .contract.vocab import vocabulary
+
+                if vocabulary("zh").extractive_note not in report.notes:
+                    report.notes.append(vocabulary("zh").extractive_note)
             report.stats = RunStats.of(report.papers, backend=self.summarizer.name,
                                        model=self.summarizer.model,
                                        seconds=time.monotonic() - started)
