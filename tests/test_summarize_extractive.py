@@ -484,3 +484,94 @@ def test_workflow_hardware_and_titles_on_handmade_text() -> None:
     assert any("91.5%" in r.finding for r in summary.results)
     # A title is a short noun phrase cut at a phrase boundary, without a trailing "…".
     assert summary.innovations[0].title == "ToyNet, a fast and accurate toy model"
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 13: precision before fill rate (hand-made abstracts; expected values by hand).
+# ---------------------------------------------------------------------------------------------
+
+
+def _abstract(text: str, title: str = "ToyNet: Sketches to Meshes") -> PaperSummary:
+    ref = PaperRef("2601.99997", title, abstract=text)
+    return summarize_document(ref, Document(ref.arxiv_id, title, "ArXiv Abs", abstract=text))
+
+
+def test_each_sentence_fills_one_field_only() -> None:
+    summary = _abstract(
+        "Existing methods are slow and need many views. "
+        "We propose ToyNet, a model that takes a single sketch as input. "
+        "ToyNet outputs a watertight 3D mesh with consistent topology. "
+        "We further introduce ToyBench, a benchmark of 500 hand-drawn sketches. "
+        "ToyNet outperforms ToyBase by 4.2% on ToyBench."
+    )
+    # The claim is the only input evidence: it is the 输入, and 一句话核心贡献 is the title.
+    assert summary.usage.input == "We propose ToyNet, a model that takes a single sketch as input."
+    assert summary.contribution == "ToyNet: Sketches to Meshes"
+    assert summary.usage.output == "ToyNet outputs a watertight 3D mesh with consistent topology."
+    assert [(i.title, i.detail) for i in summary.innovations] == [
+        ("ToyBench, a benchmark of 500 hand-drawn sketches",
+         "We further introduce ToyBench, a benchmark of 500 hand-drawn sketches.")
+    ]
+    assert [(r.setting, r.finding) for r in summary.results] == [
+        ("ToyBench", "ToyNet outperforms ToyBase by 4.2% on ToyBench.")
+    ]
+    texts = [summary.contribution, *vars(summary.usage).values(),
+             *(i.detail for i in summary.innovations), *(r.finding for r in summary.results)]
+    filled = [t for t in texts if t != NOT_MENTIONED]
+    assert len(filled) == len(set(filled))
+
+
+def test_background_and_prior_weaknesses_are_never_innovations() -> None:
+    summary = _abstract(
+        "Vision-Language-Action (VLA) models have shown promise in static manipulation. "
+        "However, mHC incurs a prohibitive memory complexity in deep residual streams. "
+        "We propose mHC-lite, a light variant of hyper-connections. "
+        "We also design a fused kernel for the residual update.",
+        title="mHC-lite: Light Hyper-Connections",
+    )
+    details = [i.detail for i in summary.innovations]
+    assert not any(d.startswith(("Vision-Language-Action", "However")) for d in details)
+    assert details == ["We also design a fused kernel for the residual update."]
+    # The claim stays the contribution; a title keeps the paper's casing (never "MHC-lite").
+    assert summary.contribution == "We propose mHC-lite, a light variant of hyper-connections."
+    assert summary.innovations[0].title == "Fused kernel for the residual update"
+    lone = _abstract("Hyper-connections widen the residual stream. We propose mHC-lite, a light "
+                     "variant of hyper-connections.", title="mHC-lite: Light Hyper-Connections")
+    assert lone.innovations[0].title == "mHC-lite, a light variant of hyper-connections"
+
+
+def test_results_need_a_number_a_comparison_or_a_benchmark() -> None:
+    summary = _abstract(
+        "We propose ToyNet, a small sketch model. "
+        "We evaluate ToyNet on 12 benchmarks and two robots. "
+        "Extensive experiments show that our method works well in practice. "
+        "Our analysis suggests that sketches are a practical interface for modelling."
+    )
+    # A setup, a qualitative claim and an outlook: none is a result, none an input/output.
+    assert [(r.setting, r.finding) for r in summary.results] == [("实验", NOT_MENTIONED)]
+    assert summary.usage.input == NOT_MENTIONED and summary.usage.output == NOT_MENTIONED
+    labelled = _abstract(
+        "We propose ToyNet, a small sketch model. "
+        "ToyNet improves accuracy by 3.2% over the strongest baseline. "
+        "On SketchQA and ToyBench, ToyNet sets a new state-of-the-art."
+    )
+    # Labelled by what they measure (metric, benchmarks), never "摘要".
+    assert [r.setting for r in labelled.results] == ["accuracy", "SketchQA / ToyBench"]
+
+
+def test_code_links_are_the_papers_own() -> None:
+    doc = Document(
+        "2601.99996", "ToyNet", "HTML", abstract="We propose ToyNet, a small model.",
+        sections=[Section("Introduction", 1, "1", [
+            "We compare with ToyBase (https://github.com/other/toybase) [4].",
+            "Our code is available at https://github.com/me/toy-release.",
+        ])],
+        links=["https://github.com/other/toybase", "https://github.com/me/toy-release",
+               "https://github.com/me/ToyNet", "https://doi.org/10.1000/xyz"],
+    )
+    summary = summarize_document(PaperRef(doc.arxiv_id, doc.title), doc)
+    # Offered in "Our code is available at …", or named after the method; not a baseline's
+    # repo cited in a comparison, not a DOI.
+    assert summary.usage.code_and_resources == (
+        "https://github.com/me/toy-release；https://github.com/me/ToyNet"
+    )

@@ -1373,13 +1373,16 @@ def _benchmarks(sentence: str, names: list[str]) -> list[str]:
         candidates.extend(re.split(r"\s+(?:and|or)\s+|,\s*", match.group(1)))
     for name in candidates:
         name = name.strip(" .,;:()")
-        if len(name) < 3 or _NOT_BENCH.search(name) or name.lower() in own:
+        if len(name) < 3 or _NOT_BENCH.search(name):
             continue
-        if any(name.lower().startswith(o) or o.startswith(name.lower()) for o in own):
+        benchmark_word = bool(_BENCH_WORD.fullmatch(name))  # the paper's own benchmark counts
+        if not benchmark_word and any(
+            name.lower().startswith(o) or o.startswith(name.lower()) for o in own
+        ):
             continue
         # A name has a capital after its first letter, or a digit, or ends in a
         # benchmark word ("ImageNet", "MATH500", "GAIA", "Crello" is only with "dataset").
-        if not (re.search(r"^.[^\s]*[A-Z0-9]", name) or _BENCH_WORD.fullmatch(name)):
+        if not (re.search(r"^.[^\s]*[A-Z0-9]", name) or benchmark_word):
             continue
         if name not in found:
             found.append(name)
