@@ -291,3 +291,30 @@ def test_not_mentioned_marker_follows_the_language() -> None:
                          results=[Result("c", "d")], language="en")
     assert normalize_summary(blank).domain == "Not mentioned in the paper"
     assert normalize_summary(dataclasses.replace(blank, language="zh")).domain == "论文未提及"
+
+
+# ------------------------------------------------------------------ coverage (issue 10, item 8)
+
+
+def test_coverage_is_reported_beside_precision_and_a_vague_summary_is_flagged() -> None:
+    from paperdigest.verify import verify
+
+    abstract = ("We propose WebArbiter. On WebPRMBench it beats GPT-5 by 9.1 points "
+                "and WebShepherd by 7.2 points.")
+    summary = _en_summary()  # uses WebArbiter, WebPRMBench, GPT-5, 9.1; not WebShepherd, 7.2
+    check = verify(summary, abstract, abstract=abstract)
+    assert check.key_facts == ["WebArbiter", "WebPRMBench", "GPT-5", "9.1", "WebShepherd", "7.2"]
+    assert check.key_facts_used == ["WebArbiter", "WebPRMBench", "GPT-5", "9.1"]
+    assert check.coverage == 4 / 6 and not check.vague
+    assert check.to_dict()["coverage"] == 4 / 6
+    block = render_paper(_en_paper(source_kind="HTML", summary=summary, verification=check))
+    # claims: WebArbiter, WebPRMBench, GPT-5, 9.1 found; "8" and "A100" (hardware) are not.
+    assert "> Checked: 4/6 numbers and names found in the paper · 4/6 key facts" in block
+
+    vague = PaperSummary(domain="AI", contribution="A new method for agents.",
+                         innovations=[Innovation("Method", "It is better.")],
+                         results=[Result("Experiments", "It works well.")], language="en")
+    check = verify(vague, abstract, abstract=abstract)
+    assert check.traced_ratio == 1.0 and check.vague and check.coverage == 0.0
+    block = render_paper(_en_paper(source_kind="HTML", summary=vague, verification=check))
+    assert "> ⚠ No concrete claim: none of the abstract's 6 key numbers and names is used" in block

@@ -110,7 +110,8 @@ def digest(
                            context_tokens=packed.tokens, cached=True, mode=stored.mode)
     result = summarizer.summarize(ref, document, packed, lang)
     try:
-        verification = verify(result.summary, source_text(document, ref))
+        verification = verify(result.summary, source_text(document, ref),
+                              abstract=document.abstract or ref.abstract)
     except PaperdigestError:
         raise
     except Exception as exc:

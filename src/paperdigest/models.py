@@ -338,6 +338,10 @@ class Claim:
 @dataclass
 class Verification:
     claims: list[Claim] = field(default_factory=list)
+    key_facts: list[str] = field(default_factory=list)
+    """The paper's key numbers and names (those written in its abstract), for coverage."""
+    key_facts_used: list[str] = field(default_factory=list)
+    """The key facts the summary uses."""
 
     @property
     def untraced(self) -> list[Claim]:
@@ -345,21 +349,43 @@ class Verification:
 
     @property
     def traced_ratio(self) -> float:
-        """Share of claims found in the source; 1.0 when there are no claims."""
+        """Share of claims found in the source (precision); 1.0 when there are no claims."""
         if not self.claims:
             return 1.0
         return sum(c.found for c in self.claims) / len(self.claims)
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the paper's key facts the summary uses (recall); ``None`` when the paper
+        has none."""
+        if not self.key_facts:
+            return None
+        return len(self.key_facts_used) / len(self.key_facts)
+
+    @property
+    def vague(self) -> bool:
+        """The summary states no concrete claim (no number or name) although the paper has
+        key facts: a perfect ``traced_ratio`` would be meaningless."""
+        return not self.claims and bool(self.key_facts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "claims": [_asdict(c) for c in self.claims],
             "untraced": [c.text for c in self.untraced],
             "traced_ratio": self.traced_ratio,
+            "key_facts": list(self.key_facts),
+            "key_facts_used": list(self.key_facts_used),
+            "coverage": self.coverage,
+            "vague": self.vague,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Verification:
-        return cls(claims=[Claim(**c) for c in data.get("claims", [])])
+        return cls(
+            claims=[Claim(**c) for c in data.get("claims", [])],
+            key_facts=list(data.get("key_facts", [])),
+            key_facts_used=list(data.get("key_facts_used", [])),
+        )
 
 
 @dataclass

@@ -738,11 +738,19 @@ def check_claim(text: str, source: str | Document | SourceIndex) -> bool:
     return all(_lookup(p, index) for p in parsed)
 
 
-def verify(summary: PaperSummary, source: str | Document | SourceIndex) -> Verification:
+def verify(
+    summary: PaperSummary,
+    source: str | Document | SourceIndex,
+    *,
+    abstract: str | None = None,
+) -> Verification:
     """Look every claim of ``summary`` up in ``source`` (text, Document or prepared index).
 
     Returns a :class:`Verification` whose ``untraced`` lists the claims that the source
-    does not support, in field order.
+    does not support, in field order (precision), and whose ``key_facts`` /
+    ``key_facts_used`` say how many of the paper's key numbers and names the summary uses
+    (coverage, :func:`key_fact_coverage`). The key facts come from ``abstract`` (default:
+    the Document's abstract; none for plain text without ``abstract``).
     """
     index = _as_index(source)
     claims: list[Claim] = []
@@ -753,4 +761,32 @@ def verify(summary: PaperSummary, source: str | Document | SourceIndex) -> Verif
             )
         )
     logger.debug("verified %d claims, %d untraced", len(claims), sum(not c.found for c in claims))
-    return Verification(claims=claims)
+    if abstract is None and isinstance(source, Document):
+        abstract = source.abstract
+    facts, used = key_fact_coverage(summary, abstract or "")
+    return Verification(claims=claims, key_facts=facts, key_facts_used=used)
+
+
+# ---------------------------------------------------------------------------------------
+# Coverage (issue 10, item 8): a vague summary verifies perfectly, so precision is reported
+# with recall of the paper's key facts beside it.
+
+
+def key_facts(text: str) -> list[str]:
+    """The numbers and names written in ``text`` (a paper's abstract), once each, in order:
+    the facts a summary of the paper is expected to carry. Same claim grammar as
+    :func:`extract_claims`."""
+    return list(dict.fromkeys(p.text for p in _parse_text(text)))
+
+
+def key_fact_coverage(summary: PaperSummary, abstract: str) -> tuple[list[str], list[str]]:
+    """``(key facts of abstract, those the summary uses)``; a fact is used when the
+    summary's text contains it by the same lookup as verification (``9.1`` ← ``9.13``,
+    ``WebArena-Lite`` = ``WebArena Lite``)."""
+    facts = {p.text: p for p in _parse_text(abstract)}
+    if not facts:
+        return [], []
+    text = "\n".join(value for _name, value in _summary_fields(summary))
+    index = index_source(summary.domain + "\n" + text)
+    used = [name for name, parsed in facts.items() if _lookup(parsed, index)]
+    return list(facts), used

@@ -65,6 +65,10 @@ class Vocabulary:
     untraced: str
     """Prefix of the ``> ⚠`` line that lists claims not found in the paper."""
     list_joiner: str
+    checked: str
+    """Precision and coverage line: ``{traced}``/``{claims}``, ``{used}``/``{facts}``."""
+    vague: str
+    """Flag of a summary without a concrete claim: ``{facts}``."""
     read: str
     """Prefix of the provenance line."""
     read_abstract: str
@@ -115,6 +119,8 @@ ZH = Vocabulary(
     failed="❌ 未能生成：",
     untraced="⚠ 未在原文中找到：",
     list_joiner="、",
+    checked="核对：数字与名称 {traced}/{claims} 见于原文 · 用到摘要要点 {used}/{facts}",
+    vague="⚠ 没有具体的数字或名称：摘要中的 {facts} 个要点一个也没有用到",
     read="已读：",
     read_abstract="摘要",
     read_full_text="正文",
@@ -179,6 +185,11 @@ EN = Vocabulary(
     failed="❌ Not generated: ",
     untraced="⚠ Not found in the paper: ",
     list_joiner=", ",
+    checked=(
+        "Checked: {traced}/{claims} numbers and names found in the paper · "
+        "{used}/{facts} key facts of the abstract used"
+    ),
+    vague="⚠ No concrete claim: none of the abstract's {facts} key numbers and names is used",
     read="Read: ",
     read_abstract="abstract",
     read_full_text="full text",

@@ -53,6 +53,20 @@ def _untraced_line(report: PaperReport, vocab: Vocabulary) -> str | None:
     return f"> {vocab.untraced}{vocab.list_joiner.join(names)}" if names else None
 
 
+def _checked_lines(report: PaperReport, vocab: Vocabulary) -> list[str]:
+    """Coverage beside precision, and the flag of a summary with no concrete claim; only
+    when the paper has key facts (issue 10, item 8)."""
+    check = report.verification
+    if check is None or not check.key_facts:
+        return []
+    if check.vague:
+        return [f"> {vocab.vague.format(facts=len(check.key_facts))}"]
+    traced = len(check.claims) - len(check.untraced)
+    line = vocab.checked.format(traced=traced, claims=len(check.claims),
+                                used=len(check.key_facts_used), facts=len(check.key_facts))
+    return [f"> {line}"]
+
+
 def _provenance_line(report: PaperReport, vocab: Vocabulary) -> str | None:
     parts: list[str] = []
     if report.coverage is not None or report.context_tokens is not None:
@@ -104,7 +118,15 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
         return "\n".join(lines) + "\n"
     # TeX shown readably in Markdown only; JSON keeps it (render/tex.py).
     text = f"# {title}\n\n" + render_summary(readable_summary(report.summary), vocab.lang)
-    notes = [n for n in (_untraced_line(report, vocab), _provenance_line(report, vocab)) if n]
+    notes = [
+        n
+        for n in (
+            _untraced_line(report, vocab),
+            *_checked_lines(report, vocab),
+            _provenance_line(report, vocab),
+        )
+        if n
+    ]
     if notes:
         text += "\n" + "\n".join(notes) + "\n"
     return "\n".join(lines) + "\n" + text
