@@ -112,8 +112,11 @@ def test_versioned_pages_come_from_the_cache(arxiv: FakeArxiv, tmp_path: Path) -
     first = _fetch(arxiv, _ref("2405.12282", version=3), settings)
     again = _fetch(arxiv, _ref("2405.12282", version=3), settings)
     assert first.body == again.body and again.kind == "HTML"
-    # A versioned URL is immutable: the second fetch sends no request at all.
-    assert arxiv.count("/html/2405.12282v3") == 1
+    # arXiv regenerated every HTML page on 2026-08-11 (issue 11 item 5): even a versioned
+    # HTML URL is revalidated, with a conditional request that the fake answers 304.
+    assert arxiv.count("/html/2405.12282v3") == 2
+    _, _, headers = arxiv.requests[-1]
+    assert "If-None-Match" in headers
     # An unversioned URL is revalidated (conditional request, 304 from the fake).
     _fetch(arxiv, _ref("2510.11260"), settings)
     _fetch(arxiv, _ref("2510.11260"), settings)

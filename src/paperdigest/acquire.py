@@ -215,7 +215,9 @@ def _fetch(
     # 1. HTML (LaTeXML conversion); 404 "No HTML for …" when arXiv has none.
     html_url = f"{base}/html/{_with_version(arxiv_id, version)}"
     try:
-        response = http.get(html_url, role="arxiv", max_age=_max_age(version))
+        # Never trusted forever: arXiv regenerated every HTML page on 2026-08-11; a
+        # conditional request (ETag → 304) costs no body when the page is unchanged.
+        response = http.get(html_url, role="arxiv", max_age=None)
     except HTTPError as exc:
         attempts.append(_failed("HTML", html_url, exc))
     else:
@@ -227,6 +229,7 @@ def _fetch(
                            _ctype(response, "text/html"))
             return fetched, parsed
         attempts.append(FetchAttempt(kind="HTML", url=html_url, ok=False, reason=problem))
+        http.discard(html_url)  # an unusable body must not be served from the cache again
         version = learned
 
     # 2. PDF.
@@ -241,6 +244,7 @@ def _fetch(
             ctype = _ctype(response, "application/pdf")
             return done("PDF", pdf_url, response.content, learned, ctype), None
         what = _header(response, "content-type").split(";")[0] or "unknown type"
+        http.discard(pdf_url)  # never serve a non-PDF body from the cache again
         attempts.append(
             FetchAttempt(kind="PDF", url=pdf_url, ok=False, reason=f"not a PDF ({what})")
         )

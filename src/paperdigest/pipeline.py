@@ -715,8 +715,9 @@ def open_pipeline(
         with contextlib.ExitStack() as stack:
             store = stack.enter_context(open_store(settings, now=now))
             store.close_stale_runs()
-            http = stack.enter_context(open_http(settings))
-            summarizer = summarizer or make_summarizer(settings)
+            http = stack.enter_context(open_http(settings, refresh=options.refresh))
+            # LLM calls go through the same HTTP policy: paced, counted, capped, deadlined.
+            summarizer = summarizer or make_summarizer(settings, http_client=http)
             yield Pipeline(settings, store, http, summarizer, options=options, now=now,
                            progress=progress)
     finally:

@@ -23,13 +23,16 @@ if TYPE_CHECKING:
 LOCK_NAME = "paperdigest.lock"
 
 
-def open_http(settings: Settings, *, clock: Clock | None = None) -> HttpClient:
-    """The one HTTP client, with its on-disk response cache under ``$PAPERDIGEST_HOME``."""
+def open_http(
+    settings: Settings, *, clock: Clock | None = None, refresh: bool = False
+) -> HttpClient:
+    """The one HTTP client, with its on-disk response cache under ``$PAPERDIGEST_HOME``;
+    ``refresh`` (``--refresh``) never answers from that cache."""
     from .fetch.cache import ResponseCache
     from .fetch.http import HttpClient
 
     cache = ResponseCache(settings.cache_dir) if settings.http.cache else None
-    return HttpClient(settings, clock=clock, cache=cache)
+    return HttpClient(settings, clock=clock, cache=cache, refresh=refresh)
 
 
 def open_store(settings: Settings, *, now: Now = utc_now) -> Store:

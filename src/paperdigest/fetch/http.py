@@ -42,6 +42,7 @@ import random
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -288,6 +289,8 @@ class HttpClient:
             follow_redirects=True,
             transport=transport if transport is not None else DeadlineTransport(),
         )
+        # A client dropped without close() still releases its sockets when collected.
+        weakref.finalize(self, self._client.close)
         self._count_lock = threading.Lock()
         self._counters = _Counters()
         self._local = threading.local()

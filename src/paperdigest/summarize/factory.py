@@ -15,13 +15,14 @@ if TYPE_CHECKING:
     import httpx
 
     from ..config import Settings
+    from ..fetch.http import HttpClient
 
 #: Backend names accepted by :func:`make_summarizer` (and ``--backend``).
 BACKENDS: tuple[str, ...] = ("extractive", "openai")
 
 
 def _make_one(
-    settings: Settings, backend: str, http_client: httpx.Client | None
+    settings: Settings, backend: str, http_client: HttpClient | httpx.Client | None
 ) -> Summarizer:
     if backend == "extractive":
         from .extractive import ExtractiveSummarizer
@@ -38,7 +39,7 @@ def _make_one(
 
 
 def make_summarizer(
-    settings: Settings, backend: str | None = None, *, http_client: httpx.Client | None = None
+    settings: Settings, backend: str | None = None, *, http_client: HttpClient | httpx.Client | None = None
 ) -> Summarizer:
     """The summarizer for ``backend`` (default ``settings.backend``).
 

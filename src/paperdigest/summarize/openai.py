@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ..config import Settings
+    from ..fetch.http import HttpClient
     from ..models import Document, PackedContext, PaperRef
 
 logger = logging.getLogger(__name__)
@@ -225,7 +226,7 @@ class OpenAISummarizer:
         settings: Settings,
         client: ChatClient | None = None,
         *,
-        http_client: httpx.Client | None = None,
+        http_client: HttpClient | httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
