@@ -31,6 +31,7 @@ keywords must match), before ranking.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..index import ZWSP, SearchQueryError, to_fts_query, unsegment
+from .passages import PASSAGE_KINDS, document_rank
 
 if TYPE_CHECKING:
     from .dense import Embedder
@@ -145,6 +147,12 @@ class Passage:
     text: str
     score: float
     """Higher is better (weighted BM25, or the fused RRF score)."""
+    heading: str = ""
+    """For a section passage: its number and heading (``4.2 Experimental setup``); for a
+    table or figure: its label; else empty."""
+    url: str = ""
+    """Where to read it: the full text read (arXiv HTML/PDF) for section, table and figure
+    passages, else the paper's arXiv abstract page."""
 
     @property
     def anchor(self) -> str:
@@ -412,16 +420,49 @@ def retrieve(conn: sqlite3.Connection, question: str, *, k: int = 8,
     keep = [r for a in chosen for r in by_paper[a][:per_paper]]
     texts = _texts(conn, [r[0] for r in keep])
     titles = _titles(conn, chosen)
+    documents = _document_info(conn, sorted({r[1] for r in keep if r[2] in PASSAGE_KINDS}))
     papers = []
     for arxiv_id in chosen:
-        passages = [
-            Passage(id=r[0], arxiv_id=r[1], kind=r[2], label=r[3], lang=r[4],
-                    text=unsegment(texts.get(r[0], "")), score=float(r[5]))
-            for r in by_paper[arxiv_id][:per_paper]
-        ]
+        source_url, headings = documents.get(arxiv_id, ("", {}))
+        passages = []
+        for r in by_paper[arxiv_id][:per_paper]:
+            full_text = r[2] in PASSAGE_KINDS
+            heading = headings.get(r[3], r[3]) if r[2] == "section" else (
+                r[3] if full_text else "")
+            passages.append(Passage(
+                id=r[0], arxiv_id=r[1], kind=r[2], label=r[3], lang=r[4],
+                text=unsegment(texts.get(r[0], "")), score=float(r[5]), heading=heading,
+                url=(source_url if full_text and source_url else
+                     f"https://arxiv.org/abs/{arxiv_id}")))
         papers.append(PaperHits(arxiv_id, titles.get(arxiv_id, arxiv_id),
                                 _paper_score(by_paper[arxiv_id]), passages))
     return Retrieval(question=question, terms=used, papers=papers, method=method)
+
+
+def _document_info(conn: sqlite3.Connection,
+                   ids: Sequence[str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """arXiv id → (source URL, section label → "number heading") of its best Document."""
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for arxiv_id in ids:
+        # The best Document as Store.get_document picks it (ranked here, not in SQL, so a
+        # plain read-only connection without the index's SQL functions works).
+        rows = conn.execute("SELECT rowid, version, source_kind, created_at FROM documents "
+                            "WHERE arxiv_id = ?", (arxiv_id,)).fetchall()
+        if not rows:
+            continue
+        best = max(rows, key=lambda r: (document_rank(r[1], r[2]), r[3], r[0]))
+        row = conn.execute("SELECT data FROM documents WHERE rowid = ?", (best[0],)).fetchone()
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            continue
+        headings = {}
+        for section in [*data.get("sections", []), *data.get("appendix", [])]:
+            number = str(section.get("number") or "")
+            heading = " ".join(str(section.get("heading") or "").split())
+            headings[number or heading] = f"{number} {heading}".strip()
+        out[arxiv_id] = (str(data.get("source_url") or ""), headings)
+    return out
 
 
 def _titles(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from ..errors import (
 )
 
 # Register the commands on the group.
+from . import ask as _ask  # noqa: F401
 from . import backfill as _backfill  # noqa: F401
 from . import info as _info  # noqa: F401
 from . import run as _run  # noqa: F401

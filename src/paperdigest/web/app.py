@@ -135,6 +135,12 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
                         error=str(exc))
         return page("search.html", mode="server", query=query, hits=hits, error="")
 
+    def ask_page(request: Request) -> Response:
+        from ..ask.web import ask_context  # issue 17: passages for a question
+
+        status, context = ask_context(conns.get(), request.query_params)
+        return page("ask.html", status=status, **context)
+
     def feed(request: Request) -> Response:
         name = request.path_params["name"]
         match = re.match(r"^(?:(\d{4}-\d{2}-\d{2})\.)?(rss|atom)\.xml$", name)
@@ -179,6 +185,7 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         Route("/days/{date}", day, methods=get),
         Route("/papers/{arxiv_id}", paper, methods=get),
         Route("/search", search_page, methods=get),
+        Route("/ask", ask_page, methods=get),
         Route("/feeds/{name}", feed, methods=get),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]

@@ -1,0 +1,137 @@
+"""``paperdigest ask``: a question across every stored paper, answered with citations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import InputError
+from ..runtime import open_store
+from .common import EXIT_OK, State, cli, clock, err, out, print_json
+
+#: Environment variables naming an OpenAI-compatible embeddings endpoint and model.
+EMBEDDINGS_URL_ENV = "PAPERDIGEST_EMBEDDINGS_URL"
+EMBEDDINGS_MODEL_ENV = "PAPERDIGEST_EMBEDDINGS_MODEL"
+
+
+def _day(text: str | None, option: str) -> str | None:
+    if text is None:
+        return None
+    from ..dates import parse_day
+
+    try:
+        return parse_day(text, clock()().date()).isoformat()
+    except InputError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="Only papers listed on or after.")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Only papers listed on or before.")
+@click.option("--k", "k", default=8, show_default=True, type=click.IntRange(1, 50),
+              help="Papers retrieved.")
+@click.option("--category", "categories", multiple=True, metavar="CAT",
+              help="Only papers in this arXiv category (repeatable).")
+@click.option("--has-code", is_flag=True, default=None, help="Only papers with a code repository.")
+@click.option("--interest", metavar="QUERY",
+              help='Only papers whose title, abstract or keywords match, e.g. "web agents".')
+@click.option("--backend", type=click.Choice(["extractive", "openai"]),
+              help="openai: compose an answer with the LLM; extractive: passages only "
+                   "[config backend].")
+@click.option("--model", help="LLM model name [config llm.model].")
+@click.option("--embeddings-url", envvar=EMBEDDINGS_URL_ENV,
+              help=f"OpenAI-compatible embeddings base URL: fuse dense retrieval with BM25 "
+                   f"[env {EMBEDDINGS_URL_ENV}].")
+@click.option("--embeddings-model", envvar=EMBEDDINGS_MODEL_ENV,
+              help=f"Embeddings model [env {EMBEDDINGS_MODEL_ENV}].")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_obj
+def ask(state: State, question: str, start: str | None, end: str | None, k: int,
+        categories: tuple[str, ...], has_code: bool | None, interest: str | None,
+        backend: str | None, model: str | None, embeddings_url: str | None,
+        embeddings_model: str | None, as_json: bool) -> int:
+    """Ask a question across every stored paper.
+
+    Without an LLM (the extractive backend) prints the best passages grouped by paper, each
+    with its title, arXiv id, section and link. With --backend openai the LLM answers in the
+    question's language from those passages only, every sentence citing [arXiv-id section];
+    numbers and names are checked against the cited passages and untraced ones are flagged.
+    When the passages do not hold the answer it says "not found in the archive".
+
+    \b
+    Examples:
+      paperdigest ask "which papers evaluate on WebArena?"
+      paperdigest ask "what hardware did the VLA papers train on?" --from 2026-01-01 --k 5
+      paperdigest ask "哪些论文发布了网页智能体的奖励模型？" --backend openai --json
+    """
+    from ..ask import Filters, ask as ask_archive
+
+    if not question.strip():
+        raise InputError("give a question, e.g. paperdigest ask \"which papers use WebArena?\"")
+    filters = Filters(date_from=_day(start, "--from"), date_to=_day(end, "--to"),
+                      categories=categories, has_code=has_code, interest=interest)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InputError(f"--from {filters.date_from} is after --to {filters.date_to}")
+    flags: dict[str, Any] = {"backend": backend, "llm.model": model}
+    settings = state.settings(flags).settings
+    embedder = None
+    if embeddings_url or embeddings_model:
+        from ..ask.dense import Embedder
+
+        embedder = Embedder.from_settings(settings, embeddings_url or "", embeddings_model or "")
+    client = None
+    if settings.backend == "openai":
+        from ..llm.client import ChatClient
+
+        client = ChatClient(settings)
+    with open_store(settings) as store:
+        if embedder is not None:
+            from ..ask.dense import update_vectors
+
+            embedded = update_vectors(store.conn, embedder)
+            if embedded and not as_json:
+                err.print(f"embedded {embedded} new passages with {embedder.model}",
+                          markup=False, highlight=False)
+        answer = ask_archive(store.conn, question, client=client, k=k, filters=filters,
+                             embedder=embedder, backend=settings.backend)
+    if as_json:
+        print_json(answer.to_dict())
+        return EXIT_OK
+    _print(answer)
+    return EXIT_OK
+
+
+def _say(text: str = "", style: str | None = None) -> None:
+    out.print(text, markup=False, highlight=False, style=style)
+
+
+def _print(answer: Any) -> None:
+    from ..ask import cite_key
+
+    if answer.text:
+        _say(answer.text, style=None if answer.found else "bold")
+        for problem in answer.problems:
+            _say(f"⚠ {problem}", style="yellow")
+        if answer.papers:
+            _say()
+            _say("Sources:" if answer.lang == "en" else "来源：")
+    elif not answer.papers:
+        _say(answer.text)
+    for n, paper in enumerate(answer.papers, start=1):
+        _say(f"{n}. {' '.join(paper.title.split())} — arXiv {paper.arxiv_id} "
+             f"https://arxiv.org/abs/{paper.arxiv_id}", style="bold")
+        for passage in paper.passages:
+            where = passage.heading or passage.anchor
+            text = " ".join(passage.text.split())
+            if len(text) > 400:
+                text = text[:399] + "…"
+            _say(f"   [{cite_key(passage, answer.lang)}] {where}: {text}")
+            if passage.url and passage.kind in ("section", "table", "figure"):
+                _say(f"      {passage.url}")
+    if not answer.found and not answer.papers:
+        return
+    if answer.backend == "passages" and answer.papers:
+        err.print("passages only (no LLM): use --backend openai for a composed answer",
+                  markup=False, highlight=False)
