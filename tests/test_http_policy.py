@@ -111,6 +111,21 @@ def test_every_llm_call_and_its_tokens_are_counted_failed_or_invalid() -> None:
     assert counters["llm_estimated_calls"] == 0
 
 
+def test_counters_since_gives_the_numbers_of_one_stretch() -> None:
+    with FakeLLM(lambda r: ANSWER) as llm, \
+            HttpClient(_llm_settings(llm), clock=FakeClock(), no_cache=True) as http:
+        chat = ChatClient(_llm_settings(llm), http=http)
+        _ask(chat)
+        before = http.counters()
+        llm.inject([LLMFault(500)])
+        _ask(chat)
+        delta = http.counters_since(before)
+        chat.close()
+    assert delta["llm_calls"] == 2 and delta["http_requests"] == 2
+    assert delta["llm_failed_calls"] == 1 and delta["by_role"]["llm"] == 2
+    assert delta["llm_tokens_out"] == len('{"domain": "NLP"}') // 4
+
+
 def test_tokens_are_estimated_once_when_the_server_sends_no_usage() -> None:
     with FakeLLM(lambda r: ANSWER, usage=False) as llm, \
             HttpClient(_llm_settings(llm), clock=FakeClock(), no_cache=True) as http:

@@ -326,6 +326,19 @@ class HttpClient:
                 "llm_estimated_calls": c.llm_estimated_calls,
             }
 
+    def counters_since(self, before: Mapping[str, Any]) -> dict[str, Any]:
+        """What was sent since the :meth:`counters` snapshot ``before`` (same keys): the
+        numbers of one day or one run, e.g. ``RunStats.http_requests``/``llm_calls``/tokens."""
+        now = self.counters()
+        delta: dict[str, Any] = {}
+        for key, value in now.items():
+            if isinstance(value, dict):
+                old = before.get(key) or {}
+                delta[key] = {k: v - old.get(k, 0) for k, v in value.items()}
+            else:
+                delta[key] = value - before.get(key, 0)
+        return delta
+
     def record_llm_usage(self, tokens_in: int, tokens_out: int, *, estimated: bool = False) -> None:
         """Add one answered LLM call's tokens to :meth:`counters` (called by the LLM client
         for every 2xx chat completion, whether its content later validates or not)."""
