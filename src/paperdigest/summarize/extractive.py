@@ -656,7 +656,8 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     used.add(contribution)
     domain = _domain(ref, doc, abstract, lang) or missing
     input_text, output_text = _input_output(
-        abstract_sents, claim_index, intro_sents, method_sents, names, used
+        abstract_sents, claim_index, intro_sents, method_sents, names, used,
+        [s for p in parts if p.results for s in p.sentences],
     )
     results = _results(abstract_sents, claim_index, parts, doc, names, lang, used)
     for result in results:
@@ -813,8 +814,11 @@ def _explicit_input(sentence: str, name_re: re.Pattern[str] | None) -> bool:
         return bool(mapping) and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
     if re.match(r"(given|conditioned on)\b", match.group(0), re.IGNORECASE):
         rest = sentence[match.end():]  # the main clause must be about the system
+        head = " ".join(rest.split()[:4])  # "the agent formulates", "Memory-V2V employs"
         return bool(_SUBJECT.match(rest.strip()) or (name_re and name_re.match(rest.strip()))
-                    or re.match(r"\s*(it|the \w+|our \w+)\b", rest, re.IGNORECASE))
+                    or re.match(r"\s*it\b", rest, re.IGNORECASE)
+                    or (re.match(r"\s*(the|our|this|a|an)\b", rest, re.IGNORECASE)
+                        and _SYSTEM_NOUN.search(head)))
     if "conditioned on" in match.group(0).lower():
         return bool(_SUBJECT.search(sentence) or (name_re and name_re.search(sentence))
                     or re.search(r"\b(which|that)\b", sentence[: match.start()]))
@@ -867,7 +871,11 @@ def _explicit_output(sentence: str, name_re: re.Pattern[str] | None) -> bool:
             after, re.IGNORECASE,
         ):
             continue  # "model outputs, …", "LLM outputs into …": the noun
-        if _system_subject(sentence[: match.start()].rstrip(), name_re):
+        before = sentence[: match.start()].rstrip()
+        if re.search(r"\b(whether|if|how well|evaluat\w*|assess\w*|test(s|ed|ing)?|"
+                     r"measur\w*|check\w*)\b", re.split(r"[,;:]\s", before)[-1], re.IGNORECASE):
+            continue  # "questions evaluate whether the model can identify …": an evaluation
+        if _system_subject(before, name_re):
             return True
     mapping = _IO_MAP.search(sentence)  # "maps X to Y": Y is the output
     return bool(mapping) and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
@@ -881,17 +889,19 @@ def _input_output(
     method_sents: list[str],
     names: list[str],
     used: _Used,
+    result_sents: list[str],
 ) -> tuple[str, str]:
     """Sentences that say explicitly what the system takes and what it gives back.
 
     Only explicit phrasings count (:func:`_explicit_input`, :func:`_explicit_output`), in
-    the abstract's sentences about the paper's own work, then the method sections, then the
-    introduction; background sentences and sentences another field took never count. No
+    the abstract's sentences about the paper's own work, then the method sections, the
+    introduction and the results sections; background sentences and sentences another field
+    took never count. No
     such sentence: ``""`` (the field says "论文未提及").
     """
     name_re = _names_re(names)
     pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
-    pool += [s for s in method_sents[:80] + intro_sents[:60] if _prose(s)]
+    pool += [s for s in method_sents[:80] + intro_sents[:60] + result_sents[:80] if _prose(s)]
     pool = [s for s in pool if not used.taken(s) and not _PRIOR_WORK.search(s)]
     inputs = [s for s in pool if _explicit_input(s, name_re)][:6]
     # "outputs"/"the output is" are the most explicit, then "predicts/returns/emits", then
