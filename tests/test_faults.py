@@ -6,7 +6,7 @@ misbehaves once (or persistently), and checks the outcome: recovered after a ret
 clear error of the documented class whose one-line message names the reason; never a
 traceback type such as ``RecursionError`` or ``UnicodeDecodeError``; never a cached bad body.
 
-Deadlines are configured short (``http.deadline`` / ``llm.timeout`` = 1 s) so that drip and
+Deadlines are configured short (``http.deadline`` / ``llm.timeout`` = 0.5 s) so that drip and
 hang end quickly; the deadline's effect is asserted through the recorded reason, and the
 pytest timeout is only the wall-clock guard. Retry waits go to a FakeClock. docs/reliability.md
 lists these cells with their outcomes.
@@ -68,10 +68,10 @@ class World:
 def _settings(hf: FakeHF, arxiv: FakeArxiv, llm: FakeLLM, home: Path) -> Settings:
     settings = fake_settings(
         hf, arxiv, llm.base_url, home=str(home),
-        http={"timeout": 5.0, "deadline": 1.0, "retries": 1, "max_wait": 60.0,
+        http={"timeout": 5.0, "deadline": 0.5, "retries": 1, "max_wait": 60.0,
               "max_body_mb": 2.0},
     )
-    settings.llm.timeout = 1.0
+    settings.llm.timeout = 0.5
     settings.llm.model = "fake-model"
     return settings
 

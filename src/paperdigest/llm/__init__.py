@@ -1,9 +1,10 @@
-"""OpenAI-compatible chat access: the client with structured-output fallback, and the
-schema that validates the model's JSON answer."""
+"""OpenAI-compatible chat access: the client (structured-output fallback, learned request
+parameters, every request through the one HTTP policy), and the schema that validates the
+model's JSON answer."""
 
 from __future__ import annotations
 
-from .client import MODE_MEMORY, MODES, ChatAnswer, ChatClient, forget_modes
+from .client import MODE_MEMORY, MODES, PARAM_MEMORY, ChatAnswer, ChatClient, forget_modes
 from .schema import (
     SUMMARY_JSON_SCHEMA,
     SUMMARY_SCHEMA_NAME,
@@ -15,6 +16,7 @@ from .schema import (
 __all__ = [
     "MODES",
     "MODE_MEMORY",
+    "PARAM_MEMORY",
     "SUMMARY_JSON_SCHEMA",
     "SUMMARY_SCHEMA_NAME",
     "ChatAnswer",
