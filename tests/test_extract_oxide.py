@@ -453,3 +453,15 @@ def test_acknowledgements_block_is_one_marked_paragraph_left_for_last() -> None:
     packed = pack(doc, 200)
     assert "Mining works." in packed.text and "Foo Foundation" not in packed.text
     assert "Foo Foundation" in pack(doc, 100_000).text
+
+
+def test_mathml_dropped_before_parsing_keeps_tex_and_text_around() -> None:
+    from paperdigest.extract.html import _strip_mathml
+
+    body = (b'<p>a <math alttext="x>y" display="inline"><semantics><mi>x</mi><mo>&gt;</mo></semantics>'
+            b'</math> b <math><mi>z</mi></math> c <mathematics>d</mathematics></p>')
+    assert _strip_mathml(body) == (b'<p>a <math alttext="x>y" display="inline"></math> b '
+                                   b'<math><mi>z</mi></math> c <mathematics>d</mathematics></p>')
+    inner = para("S1.p2", body.decode().removeprefix("<p>").removesuffix("</p>"))
+    doc = extract_html(oxide_page(section("S1", "Introduction", para("S1.p1", FILLER * 12) + inner)))
+    assert "a $x>y$ b $z$ c d" in doc.full_text()

@@ -46,6 +46,17 @@ _XP_HEAD_ROWS = etree.XPath("./thead/tr")
 _XP_FALLBACKS = [etree.XPath(x) for x in S.XPATH_DOCUMENT_FALLBACKS]
 _TEX_COMMENT_RE = re.compile(r"%[ \t]*\n")
 _WORD_RE = re.compile(r"[a-z0-9]{2,}")
+#: Inline tags read as plain text unless their class is one of _SPECIAL_CLASS_RE.
+_PLAIN_INLINE_TAGS = frozenset(
+    {"span", "em", "i", "b", "strong", "sup", "sub", "small", "big", "code", "tt", "u", "s",
+     "font", "mark", "q", "abbr", "kbd", "var", "samp", "del", "ins"}
+)
+_FRONTMATTER_RE = re.compile("|".join(sorted(S.FRONTMATTER_SKIP)))
+#: Classes that ``_Walker._inline_child`` treats specially (errors, notes, skipped front
+#: matter, listing line tags, span-built tabulars).
+_SPECIAL_CLASS_RE = re.compile(
+    r"ltx_(?:ERROR|note|pubnotes|contact_name|nodisplay|tag_listingline|tabular)"
+)
 _ORCID_RE = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 _AUTHOR_SPLIT_RE = re.compile(r"\n|,|;|&|\s{2,}|\band\b")
 #: Words that mark an affiliation line rather than a person in ``ltx_personname``.
@@ -111,14 +122,26 @@ class _Walker:
     # ---- inline text ---------------------------------------------------------------
     def inline(self, el: etree._Element, parts: list[str]) -> None:
         """Append the inline text of ``el`` (math as TeX, no notes/errors) to ``parts``."""
-        if el.text:
-            parts.append(el.text)
+        text = el.text
+        if text:
+            parts.append(text)
         for child in el:
             tag = child.tag
-            if isinstance(tag, str):
+            if tag == "math":
+                parts.append(_math_tex(child))
+            elif tag in _PLAIN_INLINE_TAGS:
+                # The common case (ltx_text spans, emphasis): straight down, unless the
+                # class names one of the elements _inline_child handles.
+                cls = child.get("class")
+                if cls is None or _SPECIAL_CLASS_RE.search(cls) is None:
+                    self.inline(child, parts)
+                else:
+                    self._inline_child(child, tag, parts)
+            elif tag.__class__ is str:
                 self._inline_child(child, tag, parts)
-            if child.tail:
-                parts.append(child.tail)
+            tail = child.tail
+            if tail:
+                parts.append(tail)
 
     def _inline_child(self, child: etree._Element, tag: str, parts: list[str]) -> None:
         if tag == "math":
@@ -451,9 +474,7 @@ class _Walker:
             if S.NOTE in cls and _has_class(cls, S.NOTE):
                 self.note(el, cls)
                 return
-            if any(c in cls for c in S.FRONTMATTER_SKIP) and (
-                _has_class(cls, *S.FRONTMATTER_SKIP)
-            ):
+            if _FRONTMATTER_RE.search(cls) and _has_class(cls, *S.FRONTMATTER_SKIP):
                 return
         if tag in _TITLE_TAGS:
             if _has_class(cls, *S.SECTIONAL_TITLES):
@@ -888,8 +909,14 @@ def _has_latexml_para(article: etree._Element) -> bool:
 
 
 def _page_id(body: bytes) -> tuple[str, int | None]:
-    for rx in S.PAGE_ID_RES:
-        m = rx.search(body)
+    # <base> and the canonical link sit in the head, the watermark right after it: the
+    # patterns are searched from where each can be, not over a whole 1 MB page.
+    head_end = body.find(b"</head")
+    head = body[: head_end if head_end >= 0 else 65536]
+    mark = body.find(b'id="watermark-tr"')
+    places = (head, body[mark : mark + 400] if mark >= 0 else b"", head)
+    for rx, where in zip(S.PAGE_ID_RES, places, strict=True):
+        m = rx.search(where)
         if m:
             version = m.group(2)
             return m.group(1).decode(), int(version) if version else None
@@ -910,12 +937,48 @@ def _parse(body: bytes, max_bytes: int) -> etree._Element:
     parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
                               collect_ids=False, encoding="utf-8")
     try:
-        root = etree.fromstring(body, parser)
+        root = etree.fromstring(_strip_mathml(body), parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ExtractionError(f"the HTML could not be parsed: {exc}", "unparseable") from exc
     if root is None:
         raise ExtractionError("the HTML could not be parsed (no elements found)", "unparseable")
     return root
+
+
+_MATH_OPEN_RE = re.compile(rb"""<math\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+_MATH_CLOSE = b"</math>"
+
+
+def _strip_mathml(body: bytes) -> bytes:
+    """``body`` with the MathML inside every ``<math alttext=…>`` removed before parsing.
+
+    The walk reads a formula's TeX from ``@alttext`` and never enters its MathML, which is
+    about half the bytes of a LaTeXML page (0.9 of 1.5 MB on the corpus pages) and most of
+    its elements; libxml2 need not build them. A ``math`` without ``alttext`` (oxide's
+    annotation-only form, unparsed formulas) keeps its content for :func:`_tex_of`.
+    """
+    find = body.find
+    start = find(b"<math")
+    if start < 0:
+        return body
+    out: list[bytes] = []
+    pos = 0
+    while start >= 0:
+        opening = _MATH_OPEN_RE.match(body, start)
+        if opening is None:
+            start = find(b"<math", start + 5)
+            continue
+        end = find(_MATH_CLOSE, opening.end())
+        if end < 0:
+            break
+        if b"alttext=" in opening.group(0):
+            out.append(body[pos:opening.end()])
+            pos = end
+        start = find(b"<math", end + len(_MATH_CLOSE))
+    if not out:
+        return body
+    out.append(body[pos:])
+    return b"".join(out)
 
 
 def _extract(body: bytes, arxiv_id: str, url: str, max_bytes: int) -> tuple[Document, _Stats]:
@@ -997,8 +1060,8 @@ def _walk(body: bytes, max_bytes: int) -> tuple[Document, _Stats]:
     stats.body_chars = sum(len(p) for s in walker.sections for p in s.paragraphs)
     stats.total_sections = len(walker.infos)
     stats.empty_sections = sum(1 for i in walker.infos if not i.items and not i.children)
-    tail = body[-65536:]
-    stats.truncated = not (S.END_OF_HTML_RE.search(tail) and S.END_OF_BODY_RE.search(tail))
+    tail = body[-65536:].lower()
+    stats.truncated = not (b"</html" in tail and b"</body" in tail)
     stats.package_alert = S.MISSING.encode() in body
     stats.fatal = _has_fatal_banner(body)
 

@@ -189,8 +189,6 @@ PAGE_ID_RES = (
 )
 #: The banner LaTeXML/ar5iv append when the conversion died part-way: the page is truncated.
 FATAL_BANNER = b"had a Fatal error and exited abruptly"
-END_OF_HTML_RE = re.compile(rb"</html\s*>", re.IGNORECASE)
-END_OF_BODY_RE = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 # --- wrong document --------------------------------------------------------------------
 #: Share of the listed title's content words that the page title must hold; below it the
