@@ -591,10 +591,10 @@ def _grammar_claims(norm: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
                                              places=places)))
             spans.append(m.span())
     for m in _CN_FOLD.finditer(norm):
-        value = _cn_number(m.group("cn"))
-        if value is not None and free(*m.span()):
+        number = _cn_number(m.group("cn"))
+        if number is not None and free(*m.span()):
             found.append((m.start(), _Parsed(text=m.group(0), kind="number",
-                                             values=(Decimal(value),))))
+                                             values=(Decimal(number),))))
             spans.append(m.span())
     return found
 

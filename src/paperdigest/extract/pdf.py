@@ -46,8 +46,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ..errors import ExtractionError
-from .links import urls_in_text
 from ..models import Document, Section, Table
+from .links import urls_in_text
 
 logger = logging.getLogger(__name__)
 
@@ -118,15 +118,20 @@ MIN_TEXT_CHARS = 100
 #: shifted, "The" → "7KH", "paper" → "SDSHU") almost none are (the same PDFs shifted: 0.00
 #: to 0.02).
 COMMON_WORDS = frozenset(
-    """the of and to in a is for that we on with as are by this be from an our at which it
-    or can not each these model data results using use used method methods between than
-    has have more all two one also both only such its their they when where while based
-    show shown table figure set however was were been but into over other most first new
-    learning training performance each approach task tasks input output time different
-    large small number same well high low how what there then may will do does see
-    proposed paper work section order given case value values if any no
-    """.split()
-)
+    {
+        "the", "of", "and", "to", "in", "a", "is", "for", "that", "we", "on", "with", "as",
+        "are", "by", "this", "be", "from", "an", "our", "at", "which", "it", "or", "can", "not",
+        "each", "these", "model", "data", "results", "using", "use", "used", "method",
+        "methods", "between", "than", "has", "have", "more", "all", "two", "one", "also",
+        "both", "only", "such", "its", "their", "they", "when", "where", "while", "based",
+        "show", "shown", "table", "figure", "set", "however", "was", "were", "been", "but",
+        "into", "over", "other", "most", "first", "new", "learning", "training", "performance",
+        "approach", "task", "tasks", "input", "output", "time", "different", "large", "small",
+        "number", "same", "well", "high", "low", "how", "what", "there", "then", "may", "will",
+        "do", "does", "see", "proposed", "paper", "work", "section", "order", "given", "case",
+        "value", "values", "if", "any", "no"
+    }
+)  # fmt: skip
 #: Below this share of common words (over at least ``LANGUAGE_MIN_WORDS`` words) the text
 #: layer is not language. Between the two ranges above; the sample is the start of the
 #: whole text, so a page of tables and formulas alone (down to 0.06) is judged with its
