@@ -48,7 +48,7 @@ def _norm(text: str) -> str:
 
 
 def evaluate(conn: sqlite3.Connection, questions: list[dict[str, Any]], *,
-             embedder: Any = None, feedback: bool = True) -> dict[str, Any]:
+             embedder: Any = None, feedback: bool = False) -> dict[str, Any]:
     """recall@5, MRR, passage hit@5 and per-question ranks for the answerable questions."""
     recalls, rrs, hits, seconds = [], [], [], []
     per_question = []
@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, help="an existing evaluation store")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="per-question ranks")
-    parser.add_argument("--no-feedback", action="store_true", help="BM25 without PRF")
+    parser.add_argument("--feedback", action="store_true",
+                        help="also measure BM25 with pseudo-relevance feedback")
     parser.add_argument("--embeddings-url")
     parser.add_argument("--embeddings-model")
     args = parser.parse_args(argv)
@@ -105,16 +106,14 @@ def main(argv: list[str] | None = None) -> int:
             store = build_ask_archive(CORPUS, Path(tmp) / "home")
             print(f"archive built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
-        from paperdigest.index import _register  # the index's SQL functions (segment)
-
-        _register(conn)
-        results = {"bm25": evaluate(conn, questions, feedback=not args.no_feedback)}
+        results = {"bm25": evaluate(conn, questions)}
+        if args.feedback:
+            results["bm25+prf"] = evaluate(conn, questions, feedback=True)
         if args.embeddings_url:
             from paperdigest.ask.dense import Embedder
 
             embedder = Embedder.from_url(args.embeddings_url, args.embeddings_model or "")
-            results["fused"] = evaluate(conn, questions, embedder=embedder,
-                                        feedback=not args.no_feedback)
+            results["fused"] = evaluate(conn, questions, embedder=embedder)
         conn.close()
     if args.json:
         print(json.dumps(results, indent=1))

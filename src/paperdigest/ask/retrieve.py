@@ -12,9 +12,9 @@ overlapping character bigrams, each an FTS5 phrase of two adjacent characters (t
 makes every CJK character a token), so 模型训练 asks for 模型, 型训 and 训练. Each
 passage's BM25 (FTS5 ``bm25()``, k1 = 1.2, b = 0.75) is multiplied by the weight of its
 kind (:data:`KIND_WEIGHTS`: a summary field repeats sentences the abstract already has and
-counts less). One round of pseudo-relevance feedback (RM3-style; Lavrenko & Croft 2001,
-Abdul-Jaleel et al. 2004) adds the terms that best distinguish the top passages from the
-archive, with a lower weight, and ranks again.
+counts less). Optionally (``feedback=True``), one round of pseudo-relevance feedback
+(RM3-style; Lavrenko & Croft 2001, Abdul-Jaleel et al. 2004) adds the terms that best
+distinguish the top passages from the archive, with a lower weight, and ranks again.
 
 **Papers.** Passages are grouped by paper; a paper's score is its best passage's score plus
 a decaying share of its next ones (:data:`PAPER_DECAY`), so a paper that matches in several
@@ -379,7 +379,7 @@ def _paper_score(rows: Sequence[tuple]) -> float:
 
 def retrieve(conn: sqlite3.Connection, question: str, *, k: int = 8,
              per_paper: int = 3, filters: Filters | None = None, lang: str | None = None,
-             embedder: Embedder | None = None, feedback: bool = True) -> Retrieval:
+             embedder: Embedder | None = None, feedback: bool = False) -> Retrieval:
     """The best passages for ``question``, grouped by paper.
 
     Args:
@@ -390,7 +390,8 @@ def retrieve(conn: sqlite3.Connection, question: str, *, k: int = 8,
         filters: which papers may answer.
         lang: only summary fields in this language count (other passages always do).
         embedder: ranks passages by embedding too, fused with BM25 (see module docstring).
-        feedback: one round of pseudo-relevance feedback.
+        feedback: one round of pseudo-relevance feedback (off by default: on the
+            evaluation set it did not improve recall@5 or MRR, bench/eval_ask.py --feedback).
 
     Raises:
         SearchQueryError: the question holds no searchable word, or a filter's interest
@@ -412,10 +413,7 @@ def retrieve(conn: sqlite3.Connection, question: str, *, k: int = 8,
             rows = _fuse([rows, dense])
             method = "bm25+dense"
     by_paper = _group(rows)
-    if method == "bm25":
-        order = sorted(by_paper, key=lambda a: -_paper_score(by_paper[a]))
-    else:
-        order = sorted(by_paper, key=lambda a: -_paper_score(by_paper[a]))
+    order = sorted(by_paper, key=lambda a: -_paper_score(by_paper[a]))
     chosen = order[:k]
     keep = [r for a in chosen for r in by_paper[a][:per_paper]]
     texts = _texts(conn, [r[0] for r in keep])
