@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import tracemalloc
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,16 @@ from paperdigest.fetch import FakeClock, HttpClient, ResponseCache
 from paperdigest.fetch.http import require_type
 from paperdigest.llm.client import PARAM_MEMORY, ChatClient, forget_modes
 from tests.fakes.llm import FakeLLM, LLMFault
-from tests.fakes.servers import FakeArxiv, FakeHF, Fault, fake_settings, gzip_bomb_bytes
+from tests.fakes.servers import (
+    DEEP_JSON,
+    NON_UTF8_JSON,
+    WRONG_TYPE_HTML,
+    FakeArxiv,
+    FakeHF,
+    Fault,
+    fake_settings,
+    gzip_bomb_bytes,
+)
 
 MESSAGES = [{"role": "user", "content": "Return json.\narXiv: 2601.21872"}]
 SCHEMA = {"type": "object", "properties": {"domain": {"type": "string"}}}
@@ -451,3 +461,28 @@ def test_drip_ends_at_the_total_deadline_not_per_read(corpus: Path) -> None:
                 pytest.raises(HTTPError, match=r"within 1 s \(http.deadline\)"):
             h.get(hf.url + "/api/daily_papers?date=2026-01-30", role="hf")
         assert hf.count("/api/daily_papers") == 1  # a missed deadline is not retried
+
+
+# --------------------------------------------------------------------------- the HF list
+
+
+@pytest.mark.parametrize("body", [DEEP_JSON, NON_UTF8_JSON, WRONG_TYPE_HTML],
+                         ids=["deep", "non-utf8", "html"])
+def test_hostile_hf_list_is_one_source_error_and_never_cached(
+    corpus: Path, tmp_path: Path, body: bytes
+) -> None:
+    from paperdigest.errors import SourceError
+    from paperdigest.sources.hf import HFSource
+
+    with FakeHF(corpus) as hf:
+        hf.inject("/api/daily_papers", Fault.content(body, "application/json"))
+        settings = fake_settings(hf, home=str(tmp_path))
+        cache = ResponseCache(tmp_path / "cache")
+        with HttpClient(settings, clock=FakeClock(), cache=cache) as http:
+            with pytest.raises(SourceError) as info:
+                HFSource(http, settings).find_day(date(2026, 1, 30), 0)
+            assert len(cache) == 0  # the bad body was not cached
+            _, refs = HFSource(http, settings).find_day(date(2026, 1, 30), 0)
+    assert "\n" not in str(info.value) and "JSON" in str(info.value)
+    assert not isinstance(info.value.__cause__, RecursionError | UnicodeDecodeError)
+    assert refs  # the next request reads the real list

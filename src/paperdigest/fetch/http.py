@@ -124,12 +124,14 @@ class Response:
             return parse_json(self.content)
         except ValueError as exc:
             snippet = self.content[:80].decode("utf-8", errors="replace")
-            raise HTTPError(
+            error = HTTPError(
                 f"{redact_url(self.url)} answered {self.status} with a body that is not valid "
                 f"JSON ({exc}; starts with {snippet!r}); is the endpoint URL right?",
                 redact_url(self.url),
                 self.status,
-            ) from None
+            )
+            error.detail = f"not valid JSON: {exc}"
+            raise error from None
 
 
 def parse_json(data: bytes | str) -> Any:

@@ -14,7 +14,6 @@ earlier day that has one (DESIGN §2).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -255,8 +254,11 @@ class HFSource:
     def _get_page(self, params: dict[str, str], listed_date: str | None) -> list[PaperRef]:
         where = "&".join(f"{k}={v}" for k, v in params.items())
         url = self.api_url
+        from ..fetch.http import parse_json, require_json
+
         try:
-            response = self.http.get(url, role="hf", params=params)
+            # require_json: a body that is not sane UTF-8 JSON is an error, and never cached.
+            response = self.http.get(url, role="hf", params=params, check=require_json)
         except NotFoundError as exc:
             raise SourceError(
                 f"{url} answered 404: this Hugging Face endpoint has no daily_papers API "
@@ -270,6 +272,11 @@ class HFSource:
                 "or lower limits.hf"
             ) from exc
         except HTTPError as exc:
+            if exc.status == 200 and exc.detail:  # the body failed require_json
+                raise SourceError(
+                    f"Hugging Face answered invalid JSON for {where} ({exc.detail}); retry "
+                    "later, or check PAPERDIGEST_HF_URL"
+                ) from None
             if exc.status == 400:
                 detail = _server_message(getattr(exc, "body", "")) or _one_line(str(exc))
                 raise SourceError(f"Hugging Face rejected the request {where}: {detail}") from exc
@@ -277,7 +284,7 @@ class HFSource:
                 f"could not list Hugging Face Daily Papers ({where}): {_one_line(str(exc))}"
             ) from exc
         try:
-            data = json.loads(response.content)
+            data = parse_json(response.content)
         except ValueError as exc:
             raise SourceError(
                 f"Hugging Face answered invalid JSON for {where} "
@@ -291,8 +298,10 @@ def _server_message(body: Any) -> str:
     """The ``error`` field of a JSON error body (HF answers ``{"error": "..."}``), else ``""``."""
     if not isinstance(body, str) or not body.strip():
         return ""
+    from ..fetch.http import parse_json
+
     try:
-        data = json.loads(body)
+        data = parse_json(body)
     except ValueError:
         return _one_line(body)
     if isinstance(data, dict) and isinstance(data.get("error"), str):
