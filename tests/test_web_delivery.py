@@ -25,18 +25,18 @@ aiosmtpd_controller = pytest.importorskip(
 pytest.importorskip("jinja2", reason="the [web] extra is not installed")
 lxml_html = pytest.importorskip("lxml.html")
 
-from paperdigest.cli import main  # noqa: E402
-from paperdigest.delivery.email import send_email  # noqa: E402
-from paperdigest.delivery.settings import (  # noqa: E402
+from paperdigest.cli import main
+from paperdigest.delivery.email import send_email
+from paperdigest.delivery.settings import (
     DeliverySettings,
     EmailSettings,
     WebhookSettings,
 )
-from paperdigest.delivery.webhooks import LIMITS, build_payloads, send_webhooks  # noqa: E402
-from paperdigest.models import Innovation, PaperRef, PaperReport, PaperSummary, Result  # noqa: E402
-from paperdigest.store import Store  # noqa: E402
-from paperdigest.web.data import DayView, day_view  # noqa: E402
-from tests.fakes.archive import (  # noqa: E402
+from paperdigest.delivery.webhooks import LIMITS, build_payloads, send_webhooks
+from paperdigest.models import Innovation, PaperRef, PaperReport, PaperSummary, Result
+from paperdigest.store import Store
+from paperdigest.web.data import DayView, day_view
+from tests.fakes.archive import (
     DAYS,
     HOSTILE,
     HOSTILE_REF,
@@ -249,7 +249,7 @@ class _Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append((self.path, body))
                 path = urlsplit(self.path).path

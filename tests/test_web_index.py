@@ -137,3 +137,23 @@ def test_up_to_date_store_opens_without_writing(tmp_path: Path) -> None:
 def test_snippet_parts_split_marked_text() -> None:
     text = f"a <b> {HIGHLIGHT_START}模型{HIGHLIGHT_END} c"
     assert snippet_parts(text) == [("a <b> ", False), ("模型", True), (" c", False)]
+
+
+def test_query_terms_keep_positive_words_and_phrases() -> None:
+    from paperdigest.index import query_terms
+
+    assert query_terms('Reward "web agents" NOT vision (模型 OR GPT-4o*)') == [
+        "reward", "web agents", "模型", "gpt-4o"]
+
+
+def test_ranking_prefers_title_matches_and_more_occurrences(tmp_path: Path) -> None:
+    with Store(tmp_path / "pd.sqlite3") as st:
+        st.upsert_paper(PaperRef("2601.00011", "Other work", abstract="one reward here"))
+        st.upsert_paper(PaperRef("2601.00012", "Reward shaping", abstract="no match"))
+        st.upsert_paper(PaperRef("2601.00013", "Third", abstract="reward reward reward, reward"))
+        hits = search(st.conn, "reward")
+        assert [h.arxiv_id for h in hits][:1] == ["2601.00012"]
+        assert [h.arxiv_id for h in hits][1:] == ["2601.00013", "2601.00011"]
+        assert hits[0].score > hits[1].score > hits[2].score
+        # The candidate bound: only the newest matching passages are ranked.
+        assert [h.arxiv_id for h in search(st.conn, "reward", candidates=1)] == ["2601.00013"]

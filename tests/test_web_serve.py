@@ -10,11 +10,11 @@ import pytest
 pytest.importorskip("starlette", reason="the [web] extra is not installed")
 lxml_html = pytest.importorskip("lxml.html")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from paperdigest.store import Store  # noqa: E402
-from paperdigest.web.app import LOOPBACK_HOSTS, create_app  # noqa: E402
-from tests.fakes.archive import (  # noqa: E402
+from paperdigest.store import Store
+from paperdigest.web.app import LOOPBACK_HOSTS, create_app
+from tests.fakes.archive import (
     DAYS,
     HOSTILE,
     HOSTILE_REF,

@@ -14,13 +14,13 @@ pytest.importorskip("jinja2", reason="the [web] extra is not installed")
 feedparser = pytest.importorskip("feedparser", reason="feedparser (test extra) not installed")
 lxml_html = pytest.importorskip("lxml.html")
 
-from lxml import etree  # noqa: E402
+from lxml import etree
 
-from paperdigest.cli import main  # noqa: E402
-from paperdigest.store import Store  # noqa: E402
-from paperdigest.web.links import safe_url  # noqa: E402
-from paperdigest.web.site import build_site  # noqa: E402
-from tests.fakes.archive import (  # noqa: E402
+from paperdigest.cli import main
+from paperdigest.store import Store
+from paperdigest.web.links import safe_url
+from paperdigest.web.site import build_site
+from tests.fakes.archive import (
     DAYS,
     EARLY_REF,
     FAILED_REF,

@@ -32,6 +32,7 @@ one-line explanation.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -40,12 +41,14 @@ from .errors import InputError
 from .models import NOT_MENTIONED
 
 __all__ = [
-    "INDEX_VERSION",
+    "CANDIDATES",
     "HIGHLIGHT_END",
     "HIGHLIGHT_START",
+    "INDEX_VERSION",
     "SearchHit",
     "SearchQueryError",
     "ensure_index",
+    "query_terms",
     "rebuild_index",
     "search",
     "segment",
@@ -129,16 +132,19 @@ def _summary_rows(row: str, source: str = "", where: str = "") -> str:
     """``INSERT`` of one summary's field rows (arguments as for :func:`_paper_rows`)."""
     cond = f" AND ({where})" if where else ""
     plain = f" FROM {source}" if source else ""
-    each = (lambda path: f" FROM {source + ', ' if source else ''}json_each({row}.data, '{path}')")
+
+    def each(path: str) -> str:
+        return f" FROM {source + ', ' if source else ''}json_each({row}.data, '{path}')"
+
     cols = f"{row}.arxiv_id AS a, {row}.lang AS g, {row}.id AS i"
     selects = [
         f"SELECT {cols}, 'domain' AS l, json_extract({row}.data, '$.domain') AS t{plain}",
         f"SELECT {cols}, 'contribution', json_extract({row}.data, '$.contribution'){plain}",
         f"SELECT {cols}, 'usage.' || key, value{each('$.usage')}",
-        f"SELECT {cols}, 'innovations.' || key, json_extract(value, '$.title') || '：' || "
-        f"json_extract(value, '$.detail'){each('$.innovations')}",
-        f"SELECT {cols}, 'results.' || key, json_extract(value, '$.setting') || '：' || "
-        f"json_extract(value, '$.finding'){each('$.results')}",
+        (f"SELECT {cols}, 'innovations.' || key, json_extract(value, '$.title') || '：' || "
+         f"json_extract(value, '$.detail'){each('$.innovations')}"),
+        (f"SELECT {cols}, 'results.' || key, json_extract(value, '$.setting') || '：' || "
+         f"json_extract(value, '$.finding'){each('$.results')}"),
     ]
     return (
         "INSERT INTO search_rows (arxiv_id, kind, label, lang, summary_id, text) "
@@ -381,15 +387,17 @@ class SearchHit:
     arxiv_id: str
     title: str
     kind: str
-    """Where the best passage is: ``title``, ``abstract``, ``keywords`` or ``summary``."""
+    """Where the best passage is: ``title``, ``abstract``, ``keywords``, ``summary`` (or a
+    full-text kind such as ``section``)."""
     label: str
-    """For ``summary``: the field, e.g. ``contribution``, ``results.0``; else empty."""
+    """For ``summary``: the field, e.g. ``contribution``, ``results.0``; else empty or the
+    section heading."""
     lang: str
     snippet: str
     """The passage around the match, unsegmented, with matched terms between
     :data:`HIGHLIGHT_START` and :data:`HIGHLIGHT_END` (not HTML: escape it to show it)."""
     score: float
-    """BM25 as FTS5 reports it (more negative = better)."""
+    """BM25 of the best passage (higher = better; see :func:`search`)."""
     kinds: list[str] = field(default_factory=list)
     """Every kind of passage of this paper that matched, best first."""
 
@@ -403,41 +411,99 @@ def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
     return parts
 
 
-def _clean_snippet(raw: str) -> str:
-    text = unsegment(raw)
-    # Adjacent CJK tokens are highlighted one by one: 模][型 → 模型.
-    return text.replace(HIGHLIGHT_END + HIGHLIGHT_START, "")
+#: Matching passages ranked per query, newest first (see :func:`search`).
+CANDIDATES = 600
+#: BM25 parameters (Robertson & Zaragoza 2009, the usual defaults; FTS5 uses the same).
+BM25_K1 = 1.2
+BM25_B = 0.75
+#: Passage kind weights for web search: a match in the title counts most.
+KIND_WEIGHTS = {"title": 1.5, "keywords": 1.2, "summary": 1.0, "abstract": 0.8}
+_CJK_RE = re.compile(_CJK_CLASS)
+
+
+def query_terms(text: str) -> list[str]:
+    """The positive terms of a query (words and phrases not after ``NOT``), lower-cased,
+    without quotes, operators, parentheses or a trailing ``*``; for ranking and highlighting."""
+    terms: list[str] = []
+    negate = False
+    for match in _TOKEN.finditer(_CONTROL.sub(" ", text)):
+        if match.group("open") or match.group("close"):
+            continue
+        raw = match.group("string") or match.group("word") or match.group("bad") or ""
+        if raw in _OPERATORS:
+            negate = raw == "NOT"
+            continue
+        term = " ".join(raw.strip('"').replace('""', '"').rstrip("*").split()).lower()
+        if term and not negate and term not in terms:
+            terms.append(term)
+        negate = False
+    return terms
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    # CJK: a plain substring. Latin: at a word start, any ending (a stand-in for FTS5's
+    # porter stemming: "model" counts in "models").
+    if _CJK_RE.search(term[:1]):
+        return re.compile(re.escape(term))
+    return re.compile(r"(?<![0-9a-z])" + re.escape(term))
+
+
+def _snippet(text: str, patterns: list[re.Pattern[str]], width: int) -> str:
+    lower = text.lower()
+    first = min((m.start() for p in patterns for m in [p.search(lower)] if m), default=0)
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    if start > 0:
+        space = text.rfind(" ", max(0, start - 12), start)
+        start = space + 1 if space >= 0 else start
+    marks: list[tuple[int, int]] = []
+    for pattern in patterns:
+        for m in pattern.finditer(lower, start, end):
+            stop = m.end()
+            if not _CJK_RE.search(m.group(0)[:1]):  # extend to the end of the word
+                while stop < end and lower[stop].isalnum():
+                    stop += 1
+            marks.append((m.start(), stop))
+    out, pos = [], start
+    for a, b in sorted(marks):
+        if a < pos:
+            continue
+        out += [text[pos:a], HIGHLIGHT_START, text[a:b], HIGHLIGHT_END]
+        pos = b
+    out.append(text[pos:end])
+    body = " ".join("".join(out).split())
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
 def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, lang: str | None = None,
-           candidates: int = 300, snippet_tokens: int = 24) -> list[SearchHit]:
+           candidates: int = CANDIDATES, snippet_chars: int = 120) -> list[SearchHit]:
     """Papers matching ``query``, best first, each with a highlighted snippet.
+
+    Matching is FTS5's (phrases, AND/OR/NOT, prefix*, CJK segmented as indexed); ranking is
+    BM25 computed here over the newest ``candidates`` matching passages (FTS5 streams
+    matches in rowid order, so the cost of a query is bounded by ``candidates`` however
+    common its words are; FTS5's own ``ORDER BY rank`` reads every match, which at 50,000
+    papers takes ~0.4 s for a word such as 模型). When fewer passages match, this is BM25
+    over all of them. Term statistics (idf, average length) come from the candidate set; a
+    paper's score is its best passage's, weighted by :data:`KIND_WEIGHTS`.
 
     Args:
         conn: a connection to the store (read-only is enough).
         query: what a person typed (see :func:`to_fts_query`).
         limit: most papers returned.
         lang: only summary passages in this language count (titles etc. always do).
-        candidates: passages ranked before grouping by paper (bounds the work per query).
-        snippet_tokens: tokens around the match (a CJK character is a token), at most 64.
+        candidates: matching passages ranked, newest first.
+        snippet_chars: characters of passage text around the first match.
 
     Raises:
         SearchQueryError: the query does not parse (one line, says what to fix).
         sqlite3.Error: any other database error.
     """
     expr = to_fts_query(query)
-    sql = (
-        "SELECT f.rowid, f.rank, r.arxiv_id, r.kind, r.label, r.lang "
-        "FROM (SELECT rowid, rank FROM search_fts WHERE search_fts MATCH ? "
-        "ORDER BY rank LIMIT ?) f JOIN search_rows r ON r.id = f.rowid "
-    )
-    params: list[object] = [expr, candidates]
-    if lang:
-        sql += "WHERE r.kind != 'summary' OR r.lang = ? "
-        params.append(lang)
-    sql += "ORDER BY f.rank"
     try:
-        rows = conn.execute(sql, params).fetchall()
+        rowids = [r[0] for r in conn.execute(
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (expr, candidates))]
     except sqlite3.OperationalError as exc:
         message = str(exc)
         if "fts5" in message or "syntax" in message or "no such column" in message:
@@ -446,39 +512,48 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, lang: str |
                 '"quoted phrases", OR, NOT, parentheses and prefix*'
             ) from None
         raise
-    best: dict[str, list[object]] = {}
-    for rowid, rank, arxiv_id, kind, label, row_lang in rows:
-        hit = best.get(arxiv_id)
-        if hit is None:
-            if len(best) >= limit:
-                continue
-            best[arxiv_id] = [rowid, rank, kind, label, row_lang, [kind]]
-        elif kind not in hit[5]:  # type: ignore[operator]
-            hit[5].append(kind)  # type: ignore[attr-defined]
-    if not best:
+    if not rowids:
         return []
-    rowids = [v[0] for v in best.values()]
-    marks = ",".join("?" * len(rowids))
-    tokens = max(1, min(64, snippet_tokens))
-    snippets = dict(conn.execute(
-        f"SELECT rowid, snippet(search_fts, 0, ?, ?, '…', {tokens}) FROM search_fts "
-        f"WHERE search_fts MATCH ? AND rowid IN ({marks})",
-        [HIGHLIGHT_START, HIGHLIGHT_END, expr, *rowids],
-    ).fetchall())
-    titles = dict(conn.execute(
-        f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({','.join('?' * len(best))})",
-        list(best),
-    ).fetchall())
-    return [
-        SearchHit(
-            arxiv_id=arxiv_id,
-            title=titles.get(arxiv_id, arxiv_id),
-            kind=str(v[2]),
-            label=str(v[3]),
-            lang=str(v[4]),
-            snippet=_clean_snippet(snippets.get(v[0], "")),
-            score=float(v[1]),  # type: ignore[arg-type]
-            kinds=list(v[5]),  # type: ignore[call-overload]
-        )
-        for arxiv_id, v in best.items()
+    rows = conn.execute(
+        "SELECT id, arxiv_id, kind, label, lang, text FROM search_rows "
+        f"WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id DESC", rowids,
+    ).fetchall()
+    passages = [
+        (int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), unsegment(str(r[5])))
+        for r in rows if not (lang and r[2] == "summary" and r[4] != lang)
     ]
+    if not passages:
+        return []
+    patterns = [_term_pattern(t) for t in query_terms(query)]
+    counts = [[len(p.findall(text.lower())) for p in patterns] for *_, text in passages]
+    n = len(passages)
+    idf = [math.log(1 + (n - df + 0.5) / (df + 0.5))
+           for df in (sum(1 for c in counts if c[i]) for i in range(len(patterns)))]
+    avg = sum(len(p[5]) for p in passages) / n or 1.0
+    best: dict[str, tuple[float, int, list[str]]] = {}
+    for (rowid, arxiv_id, kind, *_rest), tfs in zip(passages, counts, strict=True):
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(_rest[-1]) / avg)
+        score = sum(w * tf * (BM25_K1 + 1) / (tf + norm) for w, tf in zip(idf, tfs, strict=True))
+        score = (score or 0.01) * KIND_WEIGHTS.get(kind, 1.0)
+        old = best.get(arxiv_id)
+        if old is None:
+            best[arxiv_id] = (score, rowid, [kind])
+        else:
+            kinds = old[2] if kind in old[2] else [*old[2], kind]
+            best[arxiv_id] = (score, rowid, kinds) if score > old[0] else (*old[:2], kinds)
+    chosen = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1]))[:limit]
+    by_id = {p[0]: p for p in passages}
+    ids = [arxiv_id for arxiv_id, _ in chosen]
+    titles = dict(conn.execute(
+        f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({','.join('?' * len(ids))})",
+        ids).fetchall())
+    hits = []
+    for arxiv_id, (score, rowid, kinds) in chosen:
+        _, _, kind, label, row_lang, text = by_id[rowid]
+        if kind in kinds:  # best kind first
+            kinds = [kind, *(k for k in kinds if k != kind)]
+        hits.append(SearchHit(
+            arxiv_id=arxiv_id, title=titles.get(arxiv_id, arxiv_id), kind=kind, label=label,
+            lang=row_lang, snippet=_snippet(text, patterns, snippet_chars), score=score,
+            kinds=kinds))
+    return hits

@@ -69,10 +69,11 @@ def paper_block(report: PaperReport, lang: str = "zh") -> PaperBlock:
     block.lines.append((parts[1], summary.contribution))
     for name, label in usage.items():
         block.lines.append((f"{parts[2]} · {label}", getattr(summary.usage, name)))
-    for i, item in enumerate(summary.innovations, 1):
-        block.lines.append((f"{parts[3]} {i}", f"{item.title}{words['colon']}{item.detail}"))
-    for item in summary.results:
-        block.lines.append((parts[4], f"{item.setting}{words['colon']}{item.finding}"))
+    for i, innovation in enumerate(summary.innovations, 1):
+        block.lines.append(
+            (f"{parts[3]} {i}", f"{innovation.title}{words['colon']}{innovation.detail}"))
+    for result in summary.results:
+        block.lines.append((parts[4], f"{result.setting}{words['colon']}{result.finding}"))
     if report.verification is not None and report.verification.untraced:
         names = list(dict.fromkeys(one_line(c.text) for c in report.verification.untraced))
         block.lines.append(("⚠", f"{words['untraced']}{words['colon']}{'、'.join(names)}"))
@@ -81,8 +82,7 @@ def paper_block(report: PaperReport, lang: str = "zh") -> PaperBlock:
 
 def day_title(view: DayView, title: str, lang: str = "zh") -> str:
     _, _, words = _labels(lang)
-    sep = " " if lang == "en" else " "
-    return f"{title} {view.date} ({len(view.papers)}{sep}{words['papers']})"
+    return f"{title} {view.date} ({len(view.papers)} {words['papers']})"
 
 
 def plain_text(view: DayView, title: str, lang: str = "zh") -> str:

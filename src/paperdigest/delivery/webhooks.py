@@ -320,7 +320,7 @@ def send_webhooks(view: DayView, settings: DeliverySettings, *, title: str, lang
             signer = None
             if secret and hook.kind == "feishu":
                 stamp = int(now())
-                signer = (lambda body, s=stamp, k=secret:  # type: ignore[misc]
+                signer = (lambda body, s=stamp, k=secret:
                           {**body, "timestamp": str(s), "sign": feishu_sign(k, s)})
             if secret and hook.kind == "dingtalk":
                 stamp_ms = int(now() * 1000)

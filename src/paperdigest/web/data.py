@@ -197,14 +197,14 @@ def day_fingerprints(conn: sqlite3.Connection) -> dict[str, str]:
     for row in conn.execute("SELECT date, listed_date, fetched_at, count FROM days"):
         parts[row[0]] = [str(v) for v in row]
     queries = [
-        "SELECT dp.date, MAX(p.updated_at), COUNT(*) FROM day_papers dp "
-        "JOIN papers p ON p.arxiv_id = dp.arxiv_id GROUP BY dp.date",
-        "SELECT dp.date, MAX(s.id), MAX(s.created_at), COUNT(s.id) FROM day_papers dp "
-        "JOIN summaries s ON s.arxiv_id = dp.arxiv_id GROUP BY dp.date",
-        "SELECT dp.date, MAX(f.id), SUM(f.resolved), MAX(f.resolved_at) FROM day_papers dp "
-        "JOIN failures f ON f.arxiv_id = dp.arxiv_id GROUP BY dp.date",
-        "SELECT a.date, group_concat(DISTINCT b.date) FROM day_papers a "
-        "JOIN day_papers b ON b.arxiv_id = a.arxiv_id AND b.date != a.date GROUP BY a.date",
+        ("SELECT dp.date, MAX(p.updated_at), COUNT(*) FROM day_papers dp "
+         "JOIN papers p ON p.arxiv_id = dp.arxiv_id GROUP BY dp.date"),
+        ("SELECT dp.date, MAX(s.id), MAX(s.created_at), COUNT(s.id) FROM day_papers dp "
+         "JOIN summaries s ON s.arxiv_id = dp.arxiv_id GROUP BY dp.date"),
+        ("SELECT dp.date, MAX(f.id), SUM(f.resolved), MAX(f.resolved_at) FROM day_papers dp "
+         "JOIN failures f ON f.arxiv_id = dp.arxiv_id GROUP BY dp.date"),
+        ("SELECT a.date, group_concat(DISTINCT b.date) FROM day_papers a "
+         "JOIN day_papers b ON b.arxiv_id = a.arxiv_id AND b.date != a.date GROUP BY a.date"),
     ]
     for sql in queries:
         for row in conn.execute(sql):

@@ -19,7 +19,7 @@ from .links import safe_url
 from .render import StaticUrls, card, environment, ui
 
 try:
-    from feedgen.feed import FeedGenerator
+    from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     from ..errors import InputError
 

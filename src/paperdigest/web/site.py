@@ -31,7 +31,15 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import InputError
-from .data import DayView, day_fingerprints, day_view, days_of_papers, list_days, search_documents
+from .data import (
+    DayEntry,
+    DayView,
+    day_fingerprints,
+    day_view,
+    days_of_papers,
+    list_days,
+    search_documents,
+)
 from .feeds import FeedEntry, build_feeds, feed_paths
 from .render import STATIC, StaticUrls, card, environment, templates_digest, ui
 from .settings import SiteSettings
@@ -201,7 +209,7 @@ def _newest_fetch(conn: sqlite3.Connection) -> str:
     return str(row[0] or "")
 
 
-def _newest_entries(conn: sqlite3.Connection, days: list, views: dict[str, DayView],
+def _newest_entries(conn: sqlite3.Connection, days: list[DayEntry], views: dict[str, DayView],
                     lang: str, limit: int) -> list[FeedEntry]:
     """The archive feed's items: papers of the newest days, each paper once, at most ``limit``."""
     entries: list[FeedEntry] = []
