@@ -106,7 +106,7 @@ def test_json_schema_path_builds_prompt_and_summary(corpus: Path) -> None:
     with FakeLLM(lambda req: ANSWER) as llm:
         result = _run(llm, ref, doc)
     assert result.mode == "json_schema" and result.backend == "openai"
-    assert result.model == "fake-model" and result.prompt_version == "zh-2"
+    assert result.model == "fake-model" and result.prompt_version == "zh-3"
     assert result.summary.domain == ANSWER["domain"]
     assert [i.title for i in result.summary.innovations] == ["原则引导的推理式 WebPRM", "两阶段训练"]
     assert result.summary.results[0].finding == "WebArbiter-7B 超过 GPT-5 9.1 分。"
@@ -301,15 +301,15 @@ def test_english_prompt(corpus: Path) -> None:
     ref, doc = _paper(corpus, "2601.21872")
     with FakeLLM(lambda req: ANSWER) as llm:
         result = _run(llm, ref, doc, lang="en")
-    assert result.prompt_version == "en-2" and result.summary.language == "en"
+    assert result.prompt_version == "en-3" and result.summary.language == "en"
     assert "Not mentioned in the paper" in llm.requests[0]["messages"][0]["content"]
 
 
 def test_prompt_files_have_versions_and_sections() -> None:
     for lang in ("zh", "en"):
         prompt = load_prompt(lang)
-        # zh-2/en-2: hints from the contract's vocabulary, untrusted-data rule (issues 10, 11).
-        assert prompt.version == f"{lang}-2"
+        # zh-3/en-3: hints from the contract's vocabulary, untrusted-data rule (issues 10, 11).
+        assert prompt.version == f"{lang}-3"
         for name in ("system", "json", "markdown", "user", "repair"):
             assert prompt.section(name)
         assert "json" in prompt.section("json")  # json_object mode requires the word

@@ -141,9 +141,9 @@ ZH = Vocabulary(
     hints={
         "domain": "应用领域，例如：自然语言处理 - 智能体 / 强化学习",
         "contribution": "一句话核心贡献（一句话）",
-        "usage.input": "输入",
-        "usage.output": "输出",
-        "usage.workflow": "使用流程",
+        "usage.input": "论文方法的输入（数据类型、模态等）",
+        "usage.output": "论文方法的输出（预测或生成的内容）",
+        "usage.workflow": "使用流程（按步骤）",
         "usage.hardware": "硬件需求（如 GPU 型号、数量、模型规模）",
         "usage.code_and_resources": "代码与资源（如 GitHub 仓库、项目主页、数据集链接）",
         "innovations.title": "创新点标题（一行）",
@@ -215,8 +215,8 @@ EN = Vocabulary(
     hints={
         "domain": "application domain, e.g. NLP - agents / reinforcement learning",
         "contribution": "the core contribution in one sentence",
-        "usage.input": "input",
-        "usage.output": "output",
+        "usage.input": "what the method takes as input (data type, modality)",
+        "usage.output": "what the method produces as output",
         "usage.workflow": "how it is used, step by step",
         "usage.hardware": "hardware needs (GPU type and count, model size)",
         "usage.code_and_resources": "code and resources (GitHub repository, project page, datasets)",
