@@ -1,21 +1,36 @@
 """arXiv HTML (LaTeXML) → :class:`~paperdigest.models.Document`.
 
-One lxml parse, then one walk over ``article.ltx_document``; everything outside it (site
-header and footer, TOC, "Report Issue" dialog, reading-mode buttons, bootstrap navbars,
-``.ltx_page_logo``) is chrome and never read. In the walk:
+One lxml parse (of the page without the MathML of formulas that carry ``alttext``), then
+one walk over ``article.ltx_document``; everything outside it (site header and footer,
+the ``ds-announcement`` banner, TOC, "Report Issue" dialog, reading-mode buttons, bootstrap
+navbars, ``.ltx_page_logo``) is chrome and never read. LaTeXML 0.8 pages and latexml-oxide
+0.7.6 pages (arxiv.org/html since 2026-08-11: no ``<base href>``, ``id`` before ``class``,
+``thead``/``th`` headers, one-``tbody`` equation groups, TeX-annotation-only MathML,
+``ltx_pubnotes``) are read alike. In the walk:
 
-* inline math becomes ``$TeX$`` from ``math/@alttext``; display equations
+* inline math becomes ``$TeX$`` from ``math/@alttext`` (else its ``application/x-tex``
+  annotation, else its MathML text without invisible operators); display equations
   (``table.ltx_equation``/``ltx_equationgroup``) go to ``Document.equations`` and stay in
   the text as ``$$TeX$$ (n)`` where they occur;
 * citations (``cite.ltx_cite``) become compact markers, ``[12]`` or
   ``[Smith et al., 2020]``;
 * footnotes (``.ltx_note``) move out of the text into ``Document.footnotes``;
 * ``span.ltx_ERROR`` (undefined macros such as ``\\orcidlink``) is stripped and counted;
-* tables become GitHub Markdown with their header row; figures keep their captions;
-* the bibliography and the appendix are kept apart from the body.
+* tables (``table`` or span-built ``\\resizebox`` output) become GitHub Markdown with their
+  header row; a tabular holding only a rule is dropped; figures keep their captions;
+* external links keep their target: ``here (https://github.com/x/y)`` in the text and the
+  URL in ``Document.links`` (not for the bibliography's links);
+* algorithm floats and listings become line-by-line text blocks, ``pre`` keeps its lines,
+  and prompt boxes (``pre`` or long text in an SVG ``foreignObject``) become text blocks;
+* ``\\keywords`` and hand-made "Keywords:" lines go to ``Document.keywords``; a title-block
+  date is dropped; acmart ``ltx_pubnotes`` and author-note labels never reach the text;
+* the bibliography and the appendix (with supplements after the bibliography) are kept
+  apart from the body.
 
-:func:`unusable_reason` judges whether the conversion is too broken to read (error density,
-empty sections, no text), against thresholds pinned in ``eval_baseline.json``.
+:func:`check_html` / :func:`unusable_reason` judge whether the conversion can be read:
+error density, empty sections, no text, a page cut short or ending in the "Conversion to
+HTML had a Fatal error" banner, and (given the listed title) the wrong document, against
+thresholds pinned in ``eval_baseline.json``.
 
 Selectors and thresholds live in :mod:`paperdigest.extract.selectors`.
 """
