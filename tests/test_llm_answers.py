@@ -145,9 +145,8 @@ def test_a_quoted_tag_inside_the_answer_is_content() -> None:
 
 def test_empty_answer_cut_off_by_the_budget_says_which_setting_and_is_not_repaired() -> None:
     body = _completion("", finish="length", reasoning_content="Okay, so the paper " * 200)
-    with FakeLLM(lambda request: body) as llm:
-        with pytest.raises(LLMOutputError) as caught:
-            _summarize(llm, max_output_tokens=512)
+    with FakeLLM(lambda request: body) as llm, pytest.raises(LLMOutputError) as caught:
+        _summarize(llm, max_output_tokens=512)
     assert llm.calls == 1  # no pointless repair call
     message = str(caught.value)
     assert "llm.max_output_tokens" in message and "512" in message
@@ -156,9 +155,9 @@ def test_empty_answer_cut_off_by_the_budget_says_which_setting_and_is_not_repair
 
 def test_unclosed_think_block_cut_off_is_an_exhausted_budget() -> None:
     body = _completion("<think>Let me carefully read the abstract", finish="length")
-    with FakeLLM(lambda request: body) as llm:
-        with pytest.raises(LLMOutputError, match="output budget of 4096 tokens ran out"):
-            _summarize(llm)
+    with (FakeLLM(lambda request: body) as llm,
+          pytest.raises(LLMOutputError, match="output budget of 4096 tokens ran out")):
+        _summarize(llm)
     assert llm.calls == 1
 
 
@@ -191,9 +190,9 @@ def test_a_copied_hint_is_rejected_and_the_repair_names_the_field(
 def test_a_copied_innovation_title_hint_is_rejected() -> None:
     echoed = copy.deepcopy(ANSWER)
     echoed["innovations"] = [{"title": "创新点标题（一行）", "detail": "具体说明"}]
-    with FakeLLM(lambda request: echoed) as llm:
-        with pytest.raises(LLMOutputError, match=r"innovations\[0\]\.title is the prompt's hint"):
-            _summarize(llm)
+    with (FakeLLM(lambda request: echoed) as llm,
+          pytest.raises(LLMOutputError, match=r"innovations\[0\]\.title is the prompt's hint")):
+        _summarize(llm)
 
 
 @pytest.mark.parametrize("value", ["Input images and text prompts", "输入图像与文本提示",

@@ -68,5 +68,6 @@ __all__ = [
     "strip_echoed_label",
     "summary_language",
     "summary_problems",
+    "usage_fields_for",
     "vocabulary",
 ]

@@ -18,7 +18,7 @@ _RAW_HTML = re.compile(
 )
 _AUTOLINK = re.compile(r"<(?=[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*>)")
 _INLINE_LINK = re.compile(r"\]\((?P<dest>\s*<?[^)\s>]*)")
-_LINK_DEFINITION = re.compile(r"^(?P<lead> {0,3})\[(?P<ref>[^\]\n]+)\]:\s*<?(?P<dest>\S*)", re.M)
+_LINK_DEFINITION = re.compile(r"^(?P<lead> {0,3})\[(?P<ref>[^\]\n]+)\]:\s*<?(?P<dest>\S*)", re.MULTILINE)
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 _INVISIBLE = re.compile(r"[\x00-\x20\u200b-\u200f\u2028\u2029\ufeff]")
 

@@ -192,10 +192,8 @@ _SEPARATOR_LINE = re.compile(r"={60,}")
 def _text_problems(name: str, value: str, *, single_line: bool = False) -> list[str]:
     problems: list[str] = []
     if not value.strip():
-        return [
-            f"{name} is empty: write its content, or '{vocabulary('zh').not_mentioned}' / "
-            f"'{vocabulary('en').not_mentioned}' when the paper does not say"
-        ]
+        zh, en = vocabulary("zh").not_mentioned, vocabulary("en").not_mentioned
+        return [f"{name} is empty: write its content, or '{zh}' / '{en}' when the paper does not say"]
     if value != value.strip():
         problems.append(f"{name} has leading/trailing whitespace")
     lines = value.split("\n")

@@ -12,19 +12,15 @@ import json
 import logging
 from typing import Any
 
-from paperdigest.models import DayReport, PaperReport
+from paperdigest.models import DayReport, order_reports
 
 logger = logging.getLogger(__name__)
-
-
-def _order_key(report: PaperReport) -> tuple[int, str]:
-    return (-report.ref.upvotes, report.ref.arxiv_id)
 
 
 def day_to_dict(day: DayReport) -> dict[str, Any]:
     """``day.to_dict()`` with the papers in report order."""
     data = day.to_dict()
-    data["papers"] = [p.to_dict() for p in sorted(day.papers, key=_order_key)]
+    data["papers"] = [p.to_dict() for p in order_reports(day.papers)]
     return data
 
 

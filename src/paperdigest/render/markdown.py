@@ -22,7 +22,7 @@ from collections import Counter
 from paperdigest.contract.markdown import render_summary
 from paperdigest.contract.markup import neutralize_markup
 from paperdigest.contract.vocab import REPORT_TITLE, SEPARATOR, Vocabulary, vocabulary
-from paperdigest.models import DayReport, PaperReport, PaperSummary, RunStats
+from paperdigest.models import DayReport, PaperReport, RunStats, order_reports
 from paperdigest.render.tex import readable_summary
 
 logger = logging.getLogger(__name__)
@@ -132,10 +132,6 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
     return "\n".join(lines) + "\n" + text
 
 
-def _order_key(report: PaperReport) -> tuple[int, str]:
-    return (-report.ref.upvotes, report.ref.arxiv_id)
-
-
 def render_footer(stats: RunStats, lang: str | None = None) -> list[str]:
     """The ``> `` lines after the last separator: backend, model, counts, tokens, cost, time.
 
@@ -192,7 +188,7 @@ def render_day(day: DayReport, overview: str = "", lang: str | None = None) -> s
         out += [overview.strip("\n"), ""]
     out.append(SEPARATOR)
     text = "\n".join(out) + "\n"
-    for report in sorted(day.papers, key=_order_key):
+    for report in order_reports(day.papers):
         text += "\n" + render_paper(report, lang) + "\n\n" + SEPARATOR + "\n"
     if day.stats is not None:
         text += "\n" + "\n".join(render_footer(day.stats, lang)) + "\n"
