@@ -70,7 +70,7 @@ def test_ray_engine_matches_local_and_reruns_free(ray_address: str, world: World
     expected = snapshot(world.settings(tmp_path / "local"))
 
     settings = world.settings(tmp_path / "ray")
-    arxiv_before = world.arxiv.count()
+    arxiv_before, llm_before = world.arxiv.count(), world.llm.calls
     result = backfill(settings, "ray", **RAY_OPTIONS)
     got = snapshot(settings)
     assert got["papers"] == expected["papers"]  # summaries, verification, keys, tokens
@@ -82,6 +82,8 @@ def test_ray_engine_matches_local_and_reruns_free(ray_address: str, world: World
     # Every arXiv request of the workers went through the one global limiter.
     paced = result.paced_requests
     assert paced["arxiv"] + paced["arxiv_api"] == world.arxiv.count() - arxiv_before > 0
+    # ... and every LLM request too (the library's LLM client on the worker's HTTP client).
+    assert paced["llm"] == world.llm.calls - llm_before > 0
 
     # Rerun: nothing is fetched again except the paper without any source, no summary is
     # written twice, the failing papers are retried (answer + repair each).

@@ -180,7 +180,8 @@ class VLLMWorker(Worker):
             # vLLM failed this prompt: that is this paper's LLM failure, like an HTTP error.
             answers = answers[:-1]
         client = ReplayClient(self.settings.llm.model, answers)
-        self._summarizer = _with_client(make_summarizer(self.settings), client)
+        self._summarizer = _with_client(make_summarizer(self.settings, http_client=self.http),
+                                        client)
         if row.get("generated_error"):
             self._summarizer = _FailingSummarizer(self._summarizer, row["generated_error"])
         out = self.digest(row)

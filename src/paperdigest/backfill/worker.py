@@ -263,7 +263,9 @@ class Worker:
         if self._summarizer is None:
             from ..summarize import make_summarizer
 
-            self._summarizer = make_summarizer(self.settings)
+            # LLM requests go through this worker's HTTP client: one policy, paced and
+            # counted by the global limiter like every fetch.
+            self._summarizer = make_summarizer(self.settings, http_client=self.http)
         return self._summarizer
 
     def _pipeline(self, store: RecordingStore) -> Pipeline:
