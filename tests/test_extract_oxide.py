@@ -465,3 +465,14 @@ def test_mathml_dropped_before_parsing_keeps_tex_and_text_around() -> None:
     inner = para("S1.p2", body.decode().removeprefix("<p>").removesuffix("</p>"))
     doc = extract_html(oxide_page(section("S1", "Introduction", para("S1.p1", FILLER * 12) + inner)))
     assert "a $x>y$ b $z$ c d" in doc.full_text()
+
+
+def test_span_tabular_nested_in_a_cell_keeps_cells_apart() -> None:
+    nested = ('<span class="ltx_tabular"><span class="ltx_tr"><span class="ltx_td">Ours</span></span>'
+              '<span class="ltx_tr"><span class="ltx_td">(7B)</span></span></span>')
+    table = ('<span class="ltx_tabular"><span class="ltx_tr"><span class="ltx_td">Model</span>'
+             '<span class="ltx_td">Score</span></span><span class="ltx_tr"><span class="ltx_td">'
+             f'{nested}</span><span class="ltx_td">81.4</span></span></span>')
+    doc = extract_html(oxide_page(INTRO + section("S3", "Results", para("S3.p1", table), number="3")))
+    assert doc.tables[0].markdown.splitlines() == ["| Model | Score |", "| --- | --- |",
+                                                   "| Ours (7B) | 81.4 |"]

@@ -70,7 +70,7 @@ _FRONTMATTER_RE = re.compile("|".join(sorted(S.FRONTMATTER_SKIP)))
 #: Classes that ``_Walker._inline_child`` treats specially (errors, notes, skipped front
 #: matter, listing line tags, span-built tabulars).
 _SPECIAL_CLASS_RE = re.compile(
-    r"ltx_(?:ERROR|note|pubnotes|contact_name|nodisplay|tag_listingline|tabular)"
+    r"ltx_(?:ERROR|note|pubnotes|contact_name|nodisplay|tag_listingline|tabular|t[dr]\b)"
 )
 _ORCID_RE = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
 _AUTHOR_SPLIT_RE = re.compile(r"\n|,|;|&|\s{2,}|\band\b")
@@ -203,7 +203,9 @@ class _Walker:
         elif tag == "table" and self.table_depth == 0:
             self._inline_table(child)
             return
-        if tag == "td" or tag == "tr" or tag == "th":
+        if tag == "td" or tag == "tr" or tag == "th" or (
+            tag == "span" and cls and _has_class(cls, S.TD, S.TR)
+        ):
             # A tabular nested in a cell is read as text: its cells and rows stay apart.
             self.inline(child, parts)
             parts.append(" ")
