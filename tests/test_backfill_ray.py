@@ -113,6 +113,9 @@ def test_rate_limit_actor_paces_all_workers_together(ray_address: str) -> None:
     for k, wait in enumerate(waits):
         assert k * 0.5 - 0.25 <= wait <= k * 0.5 + 1e-6, waits
     assert ray.get(actor.stats.remote()) == {"arxiv": 10}
+    # A server's Retry-After seen by one worker holds back every worker's next request.
+    ray.get(actor.penalize.remote("arxiv", 30.0))
+    assert ray.get(actor.reserve.remote("arxiv")) >= 29.0
     ray.kill(actor)
 
 
