@@ -318,3 +318,12 @@ def test_coverage_is_reported_beside_precision_and_a_vague_summary_is_flagged() 
     assert check.traced_ratio == 1.0 and check.vague and check.coverage == 0.0
     block = render_paper(_en_paper(source_kind="HTML", summary=vague, verification=check))
     assert "> ⚠ No concrete claim: none of the abstract's 6 key numbers and names is used" in block
+
+
+def test_per_paper_notes_are_written_in_the_block() -> None:
+    note = EN.degraded_note.format(reason="HTML 503")
+    ok = _en_paper(source_kind="ArXiv Abs", summary=_en_summary(), notes=[note])
+    assert f"\n> {note}\n" in render_paper(ok)
+    failed = PaperReport(ref=PaperRef(arxiv_id="2601.00001", title="F"),
+                         failure=Failure("fetch", "x"), notes=[note])
+    assert render_paper(failed, "en").endswith(f"> ❌ Not generated: fetch: x\n> {note}\n")

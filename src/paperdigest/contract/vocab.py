@@ -86,6 +86,8 @@ class Vocabulary:
     """Note of a ``run --ids`` report: ``{count}``."""
     extractive_note: str
     """Note of a report whose content is the paper's own sentences (extractive backend)."""
+    degraded_note: str
+    """Per-paper note: a better source was lost to a server fault: ``{reason}``."""
     hints: dict[str, str] = field(default_factory=dict)
     """Field path → what the prompt asks for in that field (shown to the model)."""
     echo_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -138,6 +140,7 @@ ZH = Vocabulary(
     empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",
     ids_note="注：本报告汇总指定的 {count} 篇论文。",
     extractive_note="注：本报告由抽取式后端生成（无需 API key），内容为论文原文的英文句子。",
+    degraded_note="⚠ 服务器故障，未能读取更好的来源（下次运行会重试）：{reason}",
     hints={
         "domain": "应用领域，例如：自然语言处理 - 智能体 / 强化学习",
         "contribution": "一句话核心贡献（一句话）",
@@ -211,6 +214,9 @@ EN = Vocabulary(
     extractive_note=(
         "Note: written by the extractive backend (no API key): the content is the paper's "
         "own sentences."
+    ),
+    degraded_note=(
+        "⚠ Server fault: a better source could not be read (the next run retries): {reason}"
     ),
     hints={
         "domain": "application domain, e.g. NLP - agents / reinforcement learning",

@@ -83,6 +83,12 @@ def _provenance_line(report: PaperReport, vocab: Vocabulary) -> str | None:
     return f"> {vocab.read}{' · '.join(parts).replace('） · ', '）· ')}" if parts else None
 
 
+def _paper_notes(report: PaperReport) -> list[str]:
+    """The paper's own ``> `` notes (``PaperReport.notes``, e.g. a source lost to a server
+    fault, written with the vocabulary's ``degraded_note``)."""
+    return [f"> {_one_line(note)}" for note in getattr(report, "notes", []) if note.strip()]
+
+
 def _language(report: PaperReport, lang: str | None) -> str:
     if lang:
         return lang
@@ -115,6 +121,7 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
         else:
             stage, reason = "summarize", "no summary was produced"
         lines.append(f"> {vocab.failed}{stage}: {reason}")
+        lines += _paper_notes(report)
         return "\n".join(lines) + "\n"
     # TeX shown readably in Markdown only; JSON keeps it (render/tex.py).
     text = f"# {title}\n\n" + render_summary(readable_summary(report.summary), vocab.lang)
@@ -123,6 +130,7 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
         for n in (
             _untraced_line(report, vocab),
             *_checked_lines(report, vocab),
+            *_paper_notes(report),
             _provenance_line(report, vocab),
         )
         if n
