@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..context import estimate_tokens
 from ..contract.vocab import vocabulary
 from ..models import Claim
 from ..verify import claims_in_text, index_source, is_traced
@@ -61,6 +62,8 @@ _CITATIONS_AT = re.compile(r"(?:\s*\[\d{4}\.\d{4,5}(?:v\d+)?\s+[^\[\]]{1,80}\])+
 _SUMMARY_PARTS = ("domain", "contribution", "usage", "innovations", "results")
 #: Characters of one passage shown to the model.
 PASSAGE_CHARS = 1200
+#: Tokens kept for the instructions and the question out of ``llm.context_tokens``.
+PROMPT_TOKENS = 600
 
 
 def question_language(question: str) -> str:
@@ -282,9 +285,11 @@ def _resolve(arxiv_id: str, anchor: str, passages: Sequence[Passage],
     return ids
 
 
-def answer_from_text(question: str, reply: str, retrieval: Retrieval, lang: str) -> Answer:
-    """Parse a model's answer text and verify it against the retrieved passages."""
-    passages = retrieval.passages
+def answer_from_text(question: str, reply: str, retrieval: Retrieval, lang: str,
+                     shown: Sequence[Passage] | None = None) -> Answer:
+    """Parse a model's answer text and verify it against the passages the model was shown
+    (``shown``, default every retrieved passage)."""
+    passages = list(shown) if shown is not None else retrieval.passages
     by_id = {p.id: p for p in passages}
     answer = Answer(question=question, lang=lang, found=True, text="",
                     papers=retrieval.papers, retrieval=retrieval.method)
@@ -365,16 +370,31 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
         return Answer(question=question, lang=lang, found=True, text="",
                       papers=retrieval.papers, retrieval=retrieval.method)
     titles = {p.arxiv_id: p.title for p in retrieval.papers}
-    passages = retrieval.passages
+    passages = _fit(retrieval.passages, client.settings.llm.context_tokens)
     reply = client.complete_structured(
         lambda mode: _messages(question, passages, titles, lang, mode), _SCHEMA, "answer")
     text, found = _reply_text(reply.text, reply.mode)
     if not found or NOT_FOUND_MARK in text:
         answer = _not_found(question, lang, retrieval)
     else:
-        answer = answer_from_text(question, text, retrieval, lang)
+        answer = answer_from_text(question, text, retrieval, lang, passages)
     answer.backend, answer.model = backend, client.model
     return answer
+
+
+def _fit(passages: Sequence[Passage], context_tokens: int) -> list[Passage]:
+    """The passages, best paper first, that fit the model's context budget (``llm.context_tokens``
+    less :data:`PROMPT_TOKENS` for the instructions); at least one."""
+    budget = context_tokens - PROMPT_TOKENS
+    chosen: list[Passage] = []
+    used = 0
+    for passage in passages:
+        cost = estimate_tokens(passage.text[:PASSAGE_CHARS]) + 24  # key, title, JSON
+        if chosen and used + cost > budget:
+            continue
+        chosen.append(passage)
+        used += cost
+    return chosen
 
 
 def _reply_text(raw: str, mode: str) -> tuple[str, bool]:
