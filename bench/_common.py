@@ -256,9 +256,14 @@ class OfflineDay:
         return self.llm.calls, self.hf.count(), self.arxiv.count()
 
     def run_in_process(self, workdir: Path, concurrency: int) -> RunResult:
-        """``paperdigest run`` in this process (``cli.main``), timed."""
-        from paperdigest.cli import main
+        """The day's run in this process through the library entry points
+        (:func:`paperdigest.pipeline.open_pipeline` → :meth:`Pipeline.run`), timed; the same
+        settings as ``paperdigest run`` with :meth:`args` (``--out out``)."""
+        from paperdigest.clock import clock_from_env
+        from paperdigest.config import load_settings
+        from paperdigest.dates import parse_day
         from paperdigest.llm.client import forget_modes
+        from paperdigest.pipeline import RunOptions, open_pipeline
 
         forget_modes()  # the learned response_format mode must not carry over between runs
         before = self._counts()
@@ -267,11 +272,17 @@ class OfflineDay:
             os.chdir(workdir)
             try:
                 started = time.perf_counter()
-                code = main(self.args(concurrency))
+                flags = {"backend": "openai", "llm.model": "replay",
+                         "concurrency": concurrency, "out": "out"}
+                settings = load_settings(flags=flags).settings
+                now = clock_from_env()
+                options = RunOptions(lang=settings.lang, out=Path(settings.out))
+                with open_pipeline(settings, options=options, now=now) as pipeline:
+                    result = pipeline.run([parse_day(DAY, now().date())])
                 seconds = time.perf_counter() - started
             finally:
                 os.chdir(cwd)
-        return self._result(workdir, code, seconds, before)
+        return self._result(workdir, result.exit_code, seconds, before)
 
     def run_subprocess(self, workdir: Path, concurrency: int) -> RunResult:
         """``python -m paperdigest run`` as a new process (cold imports included), timed."""

@@ -5,7 +5,8 @@ Run from the repository root (needs ``../shared``)::
     python bench/day.py [--papers 45] [--delay 0.5] [--rate 1.0] [--concurrency 8]
     python bench/day.py --quick          # 12 papers, 0.2 s LLM, 2 arXiv requests/s
 
-What runs: ``paperdigest run --date 2026-01-30 --backend openai`` (``cli.main``, in this
+What runs: the day of ``paperdigest run --date 2026-01-30 --backend openai``, through the
+library's ``open_pipeline`` → ``Pipeline.run`` (in this
 process, fresh ``PAPERDIGEST_HOME`` so no store or HTTP cache is reused) against the loopback
 fakes of ``bench/_common.py``: the recorded HF list, one recorded arXiv HTML page per paper
 (so exactly one arXiv request each, HTML 200) and a replay LLM that answers every request

@@ -4,7 +4,8 @@ Run from the repository root (needs ``../shared``)::
 
     python bench/rerun.py [--papers 45] [--delay 0.05]
 
-What runs: ``paperdigest run --date 2026-01-30 --backend openai`` (``cli.main``, in this
+What runs: the day of ``paperdigest run --date 2026-01-30 --backend openai``, through the
+library's ``open_pipeline`` → ``Pipeline.run`` (in this
 process, imports warmed up first) against the loopback fakes of ``bench/_common.py`` with
 fast limits (1000 requests/s per role) and a small LLM delay, then the same command again with
 the same fresh ``PAPERDIGEST_HOME`` and output directory.

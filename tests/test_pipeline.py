@@ -1,7 +1,9 @@
 """Pipeline behaviour: overlap, resume after a crash, the lock, failures recorded and retried.
 
 None of these tests time anything: overlap is shown by the fake LLM's peak of concurrent
-requests and by the order of stage events, resume by counting LLM calls and rows.
+requests and by the order of stage events, resume by counting LLM calls and rows. Runs go
+through the library entry points (:func:`open_pipeline`, :meth:`Pipeline.run`); the lock and
+corrupt-store tests check the command line's one-line errors and exit codes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ from typing import Any
 import pytest
 
 from paperdigest.cli import main
+from paperdigest.clock import clock_from_env
 from paperdigest.config import load_settings
+from paperdigest.dates import parse_day
+from paperdigest.errors import AuthError
+from paperdigest.pipeline import ProgressSink, RunOptions, open_pipeline
 from paperdigest.runtime import run_lock
 from tests.fakes.llm import FakeLLM, LLMFault, arxiv_id_of
 from tests.fakes.world import offline_world
@@ -36,6 +42,19 @@ def env(corpus: Path, reference_report: Path, tmp_path: Path,
     with offline_world(corpus, reference_report, tmp_path, monkeypatch) as world:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
         yield world
+
+
+def _run_day(concurrency: int | None = None, progress: ProgressSink | None = None) -> int:
+    """``paperdigest run --date 2026-01-30 --backend openai --model replay`` as a library call;
+    returns the run's exit code."""
+    flags: dict[str, Any] = {"backend": "openai", "llm.model": "replay",
+                             "concurrency": concurrency}
+    settings = load_settings(flags=flags).settings
+    now = clock_from_env()
+    options = RunOptions(lang=settings.lang, out=Path(settings.out))
+    with open_pipeline(settings, options=options, progress=progress, now=now) as pipeline:
+        result = pipeline.run([parse_day("2026-01-30", now().date())])
+    return result.exit_code
 
 
 def _db() -> Path:
@@ -65,31 +84,23 @@ def test_llm_calls_overlap_up_to_concurrency(env: dict[str, Any],
 
     with FakeLLM(responder) as llm:
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
-        assert main([*DAY, "--concurrency", "4"]) == 0
+        assert _run_day(concurrency=4) == 0
         assert llm.max_concurrent == 4  # bounded by --concurrency, and reached
         assert llm.calls == 45
 
 
 def test_fetching_and_summarizing_overlap(env: dict[str, Any],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import paperdigest.pipeline as pipeline_mod
-
     events: list[tuple[str, str]] = []
-    original = pipeline_mod.Pipeline.__init__
 
     class Recorder:
         def event(self, name: str, **data: Any) -> None:
             if name == "stage":
                 events.append((data["stage"], data["arxiv_id"]))
 
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs["progress"] = Recorder()
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline_mod.Pipeline, "__init__", init)
     with FakeLLM(env["responder"], delay=0.02) as llm:
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
-        assert main(DAY) == 0
+        assert _run_day(progress=Recorder()) == 0
     stages = [stage for stage, _ in events]
     first_summary = stages.index("summarize")
     last_fetch = len(stages) - 1 - stages[::-1].index("fetch")
@@ -102,10 +113,18 @@ def test_auth_error_stops_the_run(env: dict[str, Any], monkeypatch: pytest.Monke
     with FakeLLM(env["responder"]) as llm:
         llm.inject([LLMFault(401)] * 3)
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        with pytest.raises(AuthError) as info:
+            _run_day()
+        assert info.value.exit_code == 1
+        assert "API key" in str(info.value)
+        assert llm.calls < 45  # it stopped instead of failing every paper
+    with FakeLLM(env["responder"]) as llm:
+        llm.inject([LLMFault(401)] * 3)
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        # The command line: one line, exit 1, no traceback.
         assert main(DAY) == 1
         err = capsys.readouterr().err
         assert "API key" in err and "Traceback" not in err
-        assert llm.calls < 45  # it stopped instead of failing every paper
 
 
 def test_invalid_output_is_recorded_and_retried(env: dict[str, Any],
@@ -119,7 +138,7 @@ def test_invalid_output_is_recorded_and_retried(env: dict[str, Any],
 
     with FakeLLM(responder) as llm:
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
-        assert main(DAY) == 2  # some papers failed, report still written
+        assert _run_day() == 2  # some papers failed, report still written
         report = (env["dir"] / "paperdigest-out" / "2026-01-30.md").read_text()
         block = report.split(f"papers/{target}")[1].split("=" * 60)[0]
         assert "- **阅读来源**: 无" in block and "> ❌ 未能生成：summarize:" in block
@@ -127,7 +146,7 @@ def test_invalid_output_is_recorded_and_retried(env: dict[str, Any],
     # Second run with a working model: only the failed paper costs a call.
     with FakeLLM(env["responder"]) as llm:
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
-        assert main(DAY) == 0
+        assert _run_day() == 0
         assert llm.calls == 1
         assert arxiv_id_of(llm.requests[0]) == target
     assert _count("summaries") == 45
@@ -175,7 +194,7 @@ def test_resume_after_kill_9(env: dict[str, Any], monkeypatch: pytest.MonkeyPatc
         stored = _count("summaries")
         assert 0 < stored < 45
         calls_before = llm.calls
-        code = main(DAY)
+        code = _run_day()
         report = (env["dir"] / "paperdigest-out" / "2026-01-30.md").read_text()
         assert code == 0, [line for line in report.splitlines() if "❌" in line]
         # Only the papers not stored before the crash are summarized again (the ones in
