@@ -34,7 +34,7 @@ from .worker import RecordingStore, Row, apply_writes, plan_row
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..models import PaperRef
+    from ..models import PaperRef, PaperReport
     from ..pipeline import Pipeline, ProgressSink, RunOptions
     from ..store import Store, StoredSummary, SummaryKey
     from ..summarize.base import Summarizer
@@ -177,7 +177,9 @@ class _DeferringHttp:
         self.touched = True
         raise _Deferred("needs a fetch")
 
-    request = post = get
+    def __getattr__(self, name: str) -> Any:
+        # Any other use of the client (post, request, discard…) also means "a worker's job".
+        return self.get
 
 
 class _DeferringSummarizer:
@@ -219,15 +221,18 @@ class Planner:
     """
 
     def __init__(self, settings: Settings, store: Store, summarizer: Summarizer,
-                 options: RunOptions, now: Callable[[], datetime]) -> None:
+                 options: RunOptions, now: Callable[[], datetime],
+                 run_id: int | None = None) -> None:
+        self.run_id = run_id
         self.settings = settings
         self.store = store
         self.summarizer = summarizer
         self.options = options
         self.now = now
 
-    def plan(self, ref: PaperRef, day: str) -> Row | None:
-        """The row for ``ref``, or ``None`` when the store already has its summary."""
+    def plan(self, ref: PaperRef, day: str) -> Row | PaperReport:
+        """The row for ``ref``; or its report when nothing is left for a worker (the stored
+        summary, or a failure that needs no request, recorded as ``run`` records it)."""
         from ..pipeline import Pipeline
 
         probe_store = _ProbeStore(self.store)
@@ -235,10 +240,10 @@ class Planner:
         summarizer = _DeferringSummarizer(self.summarizer)
         pipeline = Pipeline(self.settings, probe_store, http, summarizer,  # type: ignore[arg-type]
                             options=self.options, now=self.now)
-        pipeline.process(ref)
+        report = pipeline.process(ref)
         if not (http.touched or summarizer.touched):
-            apply_writes(self.store, probe_store.writes, None)
-            return None
+            apply_writes(self.store, probe_store.writes, self.run_id)
+            return report
         stored = self.store.latest_summary(ref.arxiv_id, lang=self.options.lang,
                                            backend=self.summarizer.name,
                                            model=self.summarizer.model)
@@ -327,7 +332,7 @@ def run_backfill(
             else:
                 from .ray_engine import run_ray
 
-                planner = Planner(settings, store, summarizer, run_options, clock)
+                planner = Planner(settings, store, summarizer, run_options, clock, run_id)
                 rows = _planned_rows(pipeline, planner, listed, sink)
                 run_ray(settings, store, run_id, rows, options=options, run_options=run_options,
                         now=clock(), progress=sink, result=result)
@@ -375,11 +380,14 @@ def _planned_rows(pipeline: Pipeline, planner: Planner, listed: list[_Listed],
     """Rows of papers with work left, day by day; complete papers are reported as cached."""
     for entry in listed:
         for ref in pipeline.store.day_papers(entry.day):
-            row = planner.plan(ref, entry.day)
-            if row is None:
-                sink.event("done", arxiv_id=ref.arxiv_id, cached=True)
+            planned = planner.plan(ref, entry.day)
+            if isinstance(planned, dict):
+                yield planned
+            elif planned.failure is not None:
+                sink.event("failed", arxiv_id=ref.arxiv_id, stage=planned.failure.stage,
+                           reason=planned.failure.reason)
             else:
-                yield row
+                sink.event("done", arxiv_id=ref.arxiv_id, cached=True)
 
 
 def _stats(result: BackfillResult, summarizer: Summarizer) -> Any:
