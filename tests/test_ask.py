@@ -43,8 +43,7 @@ def _document(version: int = 1, source_kind: str = "HTML") -> Document:
         source_url=f"https://arxiv.org/html/{AID}v{version}",
         sections=[
             Section("Introduction", 1, "1", [
-                "Web agents act in browsers for users "
-                f"(https://arxiv.org/html/{AID}v1#S4.F2).",
+                f"Web agents act in browsers for users (https://arxiv.org/html/{AID}v1#S4.F2).",
                 INJECTION,
             ]),
             Section("Training hardware", 2, "4.2", [

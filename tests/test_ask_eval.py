@@ -29,7 +29,7 @@ from tests.fakes.ask_archive import build_ask_archive, eval_questions
 from tests.fakes.llm import FakeLLM
 
 sys.path.insert(0, str(REPO / "bench"))
-import eval_ask  # noqa: E402
+import eval_ask
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +111,8 @@ def test_composed_answers_cite_the_stored_passage_that_holds_the_answer(
                     state["cite"] = item["cite"]
                     # A compliant model: the citation after every sentence.
                     cite = f"[{item['cite']}]"
-                    text = re.sub(r"([.!?])(?=\s|$)", lambda m: f"{m.group(1)} {cite}",
+                    text = re.sub(r"([.!?])(?=\s|$)",
+                                  lambda m, cite=cite: f"{m.group(1)} {cite}",
                                   marked["text"])
                     return {"found": True, "answer": text if text.endswith("]")
                             else f"{text} {cite}"}

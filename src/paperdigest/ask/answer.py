@@ -275,12 +275,8 @@ def _resolve(arxiv_id: str, anchor: str, passages: Sequence[Passage],
         if p.arxiv_id != arxiv_id:
             continue
         key = cite_key(p, lang).split(" ", 1)[1]
-        if key.lower() == anchor.lower():
-            ids.append(p.id)
-        elif p.kind == "section" and anchor.startswith("§") and p.label.startswith(
-                anchor[1:] + "."):
-            ids.append(p.id)
-        elif p.kind == "summary" and anchor in (p.anchor, p.label):
+        if key.lower() == anchor.lower() or p.kind == "section" and anchor.startswith("§") and p.label.startswith(
+                anchor[1:] + ".") or p.kind == "summary" and anchor in (p.anchor, p.label):
             ids.append(p.id)
     return ids
 

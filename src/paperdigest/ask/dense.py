@@ -93,7 +93,7 @@ class Embedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """``len(texts) × dim`` float32, each row of unit length (zero rows stay zero)."""
-        np = _numpy()
+        npm = _numpy()
         out: list[list[float]] = []
         for start in range(0, len(texts), BATCH):
             batch = [t[:MAX_CHARS] or " " for t in texts[start:start + BATCH]]
@@ -104,12 +104,13 @@ class Embedder:
                 raise LLMError(f"embeddings endpoint returned {len(vectors)} vectors "
                                f"for {len(batch)} texts")
             out.extend(vectors)
-        matrix = np.asarray(out, dtype=np.float32)
+        matrix = npm.asarray(out, dtype=npm.float32)
         if matrix.ndim != 2:
             matrix = matrix.reshape(len(texts), -1)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        norms = npm.linalg.norm(matrix, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return matrix / norms
+        unit: np.ndarray = matrix / norms
+        return unit
 
 
 def _hash(text: str) -> str:

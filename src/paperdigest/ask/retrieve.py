@@ -59,22 +59,7 @@ __all__ = [
 
 #: English stop words (the Lucene/Snowball English list and common question words) and the
 #: words any question about papers in an archive uses; none of them says what is asked about.
-STOP_WORDS = frozenset("""
-a about above after again against all also am an and any are aren't as at be because been
-before being below between both but by can cannot could did do does doing don't down during
-each either ever few for from further had has have having he her here hers herself him himself
-his how i if in into is it its itself just let me more most much my myself no nor not of off
-on once only or other ought our ours ourselves out over own same she should so some such than
-that the their theirs them themselves then there these they this those through to too under
-until up upon very via was we were what when where whether which while who whom whose why will
-with within without would you your yours yourself yourselves
-any anyone anything else ever every many may might must one ones per there's what's whats
-is there kind kinds sort way ways get got use used uses using make makes made
-paper papers work works study studies article articles report reports archive archives
-author authors publication publications describe describes described present presents
-presented propose proposes proposed introduce introduces introduced show shows shown find
-finds found say says said mention mentions mentioned
-""".split())
+STOP_WORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "don't", "down", "during", "each", "either", "ever", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "me", "more", "most", "much", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "very", "via", "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "you", "your", "yours", "yourself", "yourselves", "any", "anyone", "anything", "else", "ever", "every", "many", "may", "might", "must", "one", "ones", "per", "there's", "what's", "whats", "is", "there", "kind", "kinds", "sort", "way", "ways", "get", "got", "use", "used", "uses", "using", "make", "makes", "made", "paper", "papers", "work", "works", "study", "studies", "article", "articles", "report", "reports", "archive", "archives", "author", "authors", "publication", "publications", "describe", "describes", "described", "present", "presents", "presented", "propose", "proposes", "proposed", "introduce", "introduces", "introduced", "show", "shows", "shown", "find", "finds", "found", "say", "says", "said", "mention", "mentions", "mentioned"])
 
 #: BM25 multiplier per passage kind (``summary`` fields repeat the paper's own sentences).
 KIND_WEIGHTS: dict[str, float] = {
@@ -86,6 +71,9 @@ KIND_WEIGHTS: dict[str, float] = {
     "table": 0.7,
     "figure": 0.8,
 }
+
+#: A ranked passage: (search_rows.id, arxiv_id, kind, label, lang, score; higher = better).
+Row = tuple[int, str, str, str, str, float]
 
 #: A paper's score: best passage + PAPER_DECAY × second + PAPER_DECAY² × third …
 PAPER_DECAY = 0.3
@@ -275,7 +263,7 @@ def allowed_papers(conn: sqlite3.Connection, filters: Filters) -> set[str] | Non
 
 
 def _bm25(conn: sqlite3.Connection, terms: Sequence[str], allowed: set[str] | None,
-          lang: str | None, limit: int) -> list[tuple[int, str, str, str, str, float]]:
+          lang: str | None, limit: int) -> list[Row]:
     """``(rowid, arxiv_id, kind, label, lang, score)`` best first; score = −bm25 × weight."""
     if not terms:
         return []
@@ -335,7 +323,7 @@ def _feedback_terms(conn: sqlite3.Connection, texts: Sequence[str], known: Seque
 
 
 def _rank_passages(conn: sqlite3.Connection, terms: list[str], allowed: set[str] | None,
-                   lang: str | None, feedback: bool) -> tuple[list[tuple], list[str]]:
+                   lang: str | None, feedback: bool) -> tuple[list[Row], list[str]]:
     rows = _bm25(conn, terms, allowed, lang, CANDIDATES)
     if not feedback or not rows:
         return rows, terms
@@ -346,35 +334,35 @@ def _rank_passages(conn: sqlite3.Connection, terms: list[str], allowed: set[str]
     if not extra:
         return rows, terms
     expanded = _bm25(conn, extra, allowed, lang, CANDIDATES)
-    scores: dict[int, list] = {r[0]: list(r) for r in rows}
+    best = {r[0]: r for r in rows}
+    added: dict[int, float] = defaultdict(float)
     for r in expanded:
-        if r[0] in scores:
-            scores[r[0]][5] += PRF_WEIGHT * r[5]
-        else:
-            scores[r[0]] = [*r[:5], PRF_WEIGHT * r[5]]
-    merged = sorted((tuple(v) for v in scores.values()), key=lambda r: -r[5])
+        best.setdefault(r[0], (*r[:5], 0.0))
+        added[r[0]] += PRF_WEIGHT * r[5]
+    merged = sorted(((*r[:5], r[5] + added[i]) for i, r in best.items()), key=lambda r: -r[5])
     return merged[:CANDIDATES], [*terms, *extra]
 
 
-def _fuse(rankings: Sequence[Sequence[tuple]]) -> list[tuple]:
+def _fuse(rankings: Sequence[Sequence[Row]]) -> list[Row]:
     """Reciprocal rank fusion of passage rankings (rows as from :func:`_bm25`)."""
-    fused: dict[int, list] = {}
+    meta: dict[int, Row] = {}
+    fused: dict[int, float] = defaultdict(float)
     for ranking in rankings:
         for rank, row in enumerate(ranking, start=1):
-            entry = fused.setdefault(row[0], [*row[:5], 0.0])
-            entry[5] += 1.0 / (RRF_K + rank)
-    return sorted((tuple(v) for v in fused.values()), key=lambda r: -r[5])
+            meta.setdefault(row[0], row)
+            fused[row[0]] += 1.0 / (RRF_K + rank)
+    return sorted(((*meta[i][:5], score) for i, score in fused.items()), key=lambda r: -r[5])
 
 
-def _group(rows: Sequence[tuple]) -> dict[str, list[tuple]]:
-    by_paper: dict[str, list[tuple]] = defaultdict(list)
+def _group(rows: Sequence[Row]) -> dict[str, list[Row]]:
+    by_paper: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_paper[row[1]].append(row)
     return by_paper
 
 
-def _paper_score(rows: Sequence[tuple]) -> float:
-    return sum(r[5] * PAPER_DECAY ** i for i, r in enumerate(rows[:PAPER_PASSAGES]))
+def _paper_score(rows: Sequence[Row]) -> float:
+    return float(sum(r[5] * PAPER_DECAY ** i for i, r in enumerate(rows[:PAPER_PASSAGES])))
 
 
 def retrieve(conn: sqlite3.Connection, question: str, *, k: int = 8,
