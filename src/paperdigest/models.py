@@ -468,8 +468,10 @@ class RunStats:
     """Papers read from a worse source because a server failed (issue 11: exit code 2)."""
 
     #: Fields summed by :meth:`add` (the rest name the backend/model).
-    COUNTS: ClassVar[tuple[str, ...]] = ("papers", "done", "failed", "tokens_in", "tokens_out", "cost", "seconds",
-              "llm_calls", "http_requests", "degraded")
+    COUNTS: ClassVar[tuple[str, ...]] = (
+        "papers", "done", "failed", "tokens_in", "tokens_out", "cost", "seconds", "llm_calls",
+        "http_requests", "degraded",
+    )
 
     @classmethod
     def of(cls, reports: Iterable[PaperReport], *, backend: str = "", model: str = "",

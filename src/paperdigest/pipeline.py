@@ -333,8 +333,7 @@ class Pipeline:
         def finish(final: bool) -> None:
             papers = [*done.values(), *extra]
             if not final:
-                papers += [PaperReport(ref=r, failure=Failure("run", NOT_FINISHED))  # type: ignore[arg-type]
-                           for r in refs if r.arxiv_id not in done]
+                papers += [_not_finished(r) for r in refs if r.arxiv_id not in done]
             report.papers = order_reports(papers)
             if self.options.lang == "zh" and any(
                 p.summary is not None and p.backend == "extractive" for p in report.papers
@@ -482,7 +481,7 @@ class Pipeline:
             degraded = self._degraded.get(ref.arxiv_id) or _flag(doc, "degraded:")
             if degraded:
                 report.degraded = degraded
-                report.notes.append(f"⚠ 服务器故障，未能读取更好的来源（下次运行会重试）：{degraded}")
+                report.notes.append(_degraded_note(self.options.lang, degraded))
             self._check_stop()
             self.progress.event("stage", arxiv_id=ref.arxiv_id, stage="summarize")
             lookup = None if self.options.force else self.store.find_summary
@@ -504,7 +503,7 @@ class Pipeline:
             report.failure = Failure(exc.stage, _one_line(exc))  # type: ignore[arg-type]
         except Exception as exc:
             logger.exception("%s: unexpected error", ref.arxiv_id)
-            report.failure = Failure("run", f"{type(exc).__name__}: {exc}")  # type: ignore[arg-type]
+            report.failure = Failure("run", f"{type(exc).__name__}: {_one_line(exc)}")
         assert report.failure is not None
         if self._stopping.is_set():
             # A request cut by the stop is not the paper's fault: nothing to record.
@@ -752,6 +751,17 @@ class _Guarded:
             if self.down is None:
                 self.down = exc
             raise
+
+
+def _not_finished(ref: PaperRef) -> PaperReport:
+    return PaperReport(ref=ref, failure=Failure("run", NOT_FINISHED))
+
+
+def _degraded_note(lang: str, reason: str) -> str:
+    """The per-paper ``> `` line of a paper degraded by a server fault (issue 11)."""
+    if lang == "en":
+        return f"⚠ A server fault kept a better source from being read (rechecked next run): {reason}"
+    return f"⚠ 服务器故障，未能读取更好的来源（下次运行会重试）：{reason}"
 
 
 def _fill(report: PaperReport, result: PaperResult) -> None:

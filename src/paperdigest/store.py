@@ -472,9 +472,7 @@ class Store:
                 for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
         except sqlite3.DatabaseError as exc:
-            if _is_locked(exc):
-                raise self._locked(exc) from exc
-            raise _corrupt(self.path) from exc
+            raise self._error(exc, _corrupt(self.path)) from exc
         if app_id != APPLICATION_ID and (tables or app_id != 0):
             raise StoreCorruptError(
                 "the store file is a foreign SQLite database (application_id "
@@ -494,11 +492,7 @@ class Store:
                 # (https://www.sqlite.org/pragma.html#pragma_synchronous); a rerun redoes them.
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
-            if _is_locked(exc):
-                raise self._locked(exc) from exc
-            if _is_readonly(exc):
-                raise _readonly(self.path, exc) from exc
-            raise _corrupt(self.path) from exc
+            raise self._error(exc, _corrupt(self.path)) from exc
         self._migrate(applied)
         self._ensure_search_index()
 
@@ -513,9 +507,9 @@ class Store:
                 # A read-only store stays readable; search needs one writable open first.
                 logger.warning("%s: read-only, search index not built (%s)", self.path, exc)
                 return
-            if _is_locked(exc):
-                raise self._locked(exc) from exc
-            raise StoreError(f"cannot build the search index of {self.path}: {exc}") from exc
+            raise self._error(
+                exc, StoreError(f"cannot build the search index of {self.path}: {exc}")
+            ) from exc
 
     def _refuse_newer(self, user_version: int, tables: set[str]) -> set[str]:
         """The applied migration names; refuses a store from a newer paperdigest."""
@@ -569,6 +563,15 @@ class Store:
 
     # ---------------------------------------------------------- transactions
 
+    def _error(self, exc: sqlite3.Error, otherwise: StoreError) -> StoreError:
+        """The StoreError for a sqlite3 error: locked, read-only, else ``otherwise`` (so that a
+        read-only store is never called corrupt)."""
+        if _is_locked(exc):
+            return self._locked(exc)
+        if _is_readonly(exc):
+            return _readonly(self.path, exc)
+        return otherwise
+
     def _locked(self, exc: BaseException) -> StoreLockedError:
         return StoreLockedError(
             f"the store {self.path} is locked by another process ({exc}); "
@@ -597,11 +600,9 @@ class Store:
                 # upgrading read locks; busy_timeout makes the wait polite.
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                if _is_locked(exc):
-                    raise self._locked(exc) from exc
-                if _is_readonly(exc):
-                    raise _readonly(self.path, exc) from exc
-                raise StoreError(f"cannot write to the store {self.path}: {exc}") from exc
+                raise self._error(
+                    exc, StoreError(f"cannot write to the store {self.path}: {exc}")
+                ) from exc
             self._depth = 1
             try:
                 yield conn
@@ -610,11 +611,9 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    if _is_locked(exc):
-                        raise self._locked(exc) from exc
-                    if _is_readonly(exc):
-                        raise _readonly(self.path, exc) from exc
-                    raise StoreError(f"store write failed ({self.path}): {exc}") from exc
+                    raise self._error(
+                        exc, StoreError(f"store write failed ({self.path}): {exc}")
+                    ) from exc
                 raise
             self._depth = 0
             try:
@@ -622,9 +621,9 @@ class Store:
             except sqlite3.Error as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                if _is_locked(exc):
-                    raise self._locked(exc) from exc
-                raise StoreError(f"store commit failed ({self.path}): {exc}") from exc
+                raise self._error(
+                    exc, StoreError(f"store commit failed ({self.path}): {exc}")
+                ) from exc
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -633,9 +632,9 @@ class Store:
             try:
                 yield conn
             except sqlite3.Error as exc:
-                if _is_locked(exc):
-                    raise self._locked(exc) from exc
-                raise StoreError(f"store read failed ({self.path}): {exc}") from exc
+                raise self._error(
+                    exc, StoreError(f"store read failed ({self.path}): {exc}")
+                ) from exc
 
     def _now(self) -> str:
         return iso_utc(self._clock())

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "State",
-           "cli", "clock", "err", "now_utc", "out", "print_json", "setup_logging", "stop_on_signals"]
+           "cli", "clock", "err", "now_utc", "out", "print_json", "setup_logging",
+           "stop_on_signals"]
 
 # Piped or captured output gets wide tables, so that ids, costs and counts are never cut to
 # "…" at rich's default 80 columns (a terminal keeps its own width).

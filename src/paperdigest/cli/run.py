@@ -1,4 +1,4 @@
-"""``paperdigest run``: options → :meth:`paperdigest.pipeline.Pipeline.run` → lines and exit code."""
+"""``paperdigest run``: options → :meth:`paperdigest.pipeline.Pipeline.run` → lines, exit code."""
 
 from __future__ import annotations
 
