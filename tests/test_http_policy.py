@@ -486,3 +486,33 @@ def test_hostile_hf_list_is_one_source_error_and_never_cached(
     assert "\n" not in str(info.value) and "JSON" in str(info.value)
     assert not isinstance(info.value.__cause__, RecursionError | UnicodeDecodeError)
     assert refs  # the next request reads the real list
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+@pytest.mark.timeout(120)
+def test_a_runs_llm_calls_are_in_its_request_count(
+    corpus: Path, reference_report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 9's done-when: LLM requests go through the run's shared transport and appear in
+    # the run's request count (before, the SDK had its own client and they were missing).
+    from paperdigest.clock import clock_from_env
+    from paperdigest.dates import parse_day
+    from paperdigest.pipeline import RunOptions, open_pipeline
+    from tests.fakes.world import offline_world
+
+    with offline_world(corpus, reference_report, tmp_path, monkeypatch) as world, \
+            FakeLLM(world["responder"]) as llm:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        settings = load_settings(flags={"backend": "openai", "llm.model": "replay"}).settings
+        now = clock_from_env()
+        options = RunOptions(lang=settings.lang, out=Path(settings.out))
+        with open_pipeline(settings, options=options, now=now) as pipeline:
+            result = pipeline.run([parse_day("2026-01-30", now().date())])
+            counters = pipeline.http.counters()
+        sent = world["hf"].count("/") + world["arxiv"].count("/")
+    assert llm.calls == 45 and counters["llm_calls"] == 45
+    assert result.stats.http_requests == sent + llm.calls
+    assert counters["llm_tokens_in"] > 0 and counters["llm_failed_calls"] == 0
