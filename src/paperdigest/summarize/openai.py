@@ -286,7 +286,7 @@ class OpenAISummarizer:
             summary = self._parse(answer, lang)
         except _OutOfBudget as exc:
             raise LLMOutputError(
-                f"invalid LLM output: {exc}; model {self.model} at {self.client.base_url}"
+                f"invalid LLM output: {exc}; model {self.model} at {self.client.shown_url}"
             ) from None
         except LLMOutputError as first:
             logger.info("%s: invalid answer (%s); asking for a repair", ref.arxiv_id, first)
@@ -309,7 +309,7 @@ class OpenAISummarizer:
             except LLMOutputError as second:
                 raise LLMOutputError(
                     f"invalid LLM output: {second} (first answer: {first}); "
-                    f"model {self.model} at {self.client.base_url}"
+                    f"model {self.model} at {self.client.shown_url}"
                 ) from None
         return SummaryResult(
             summary=summary,
