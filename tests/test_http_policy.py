@@ -516,3 +516,14 @@ def test_a_runs_llm_calls_are_in_its_request_count(
     assert llm.calls == 45 and counters["llm_calls"] == 45
     assert result.stats.http_requests == sent + llm.calls
     assert counters["llm_tokens_in"] > 0 and counters["llm_failed_calls"] == 0
+
+
+def test_the_default_config_file_is_valid_and_names_the_policy_settings() -> None:
+    import tomllib
+
+    from paperdigest.config import DEFAULT_CONFIG_TOML
+
+    data = tomllib.loads(DEFAULT_CONFIG_TOML)
+    settings = Settings.model_validate(data)
+    assert settings.http.deadline == 120 and settings.http.max_wait == 60
+    assert data["llm"]["token_param"] == "auto" and "timeout = 600" in DEFAULT_CONFIG_TOML

@@ -360,11 +360,24 @@ concurrency = 8
 [llm]
 base_url = "https://api.openai.com/v1"   # DeepSeek: https://api.deepseek.com/v1, Ollama: http://localhost:11434/v1
 model = "gpt-4o-mini"
-api_key_env = "OPENAI_API_KEY"           # the key itself stays in the environment
+api_key_env = "OPENAI_API_KEY"           # the NAME of the variable; the key stays in the environment
 context_tokens = 16000
+timeout = 120                 # seconds one LLM call may take in total (connect to last byte)
+token_param = "auto"          # or "max_completion_tokens" (gpt-5, o-series) / "max_tokens"
+send_temperature = "auto"     # or false for models that only accept the default temperature
+# A small local model on a CPU (llama.cpp, Ollama): timeout = 600, context_tokens = 3000,
+# max_output_tokens = 1000, and concurrency = 1 above.
 
 [limits]                      # requests per second, per endpoint role
 hf = 1.5
 arxiv = 1.0
 arxiv_api = 0.33
+llm = 50.0
+
+[http]                        # one policy for every server, the LLM's included
+timeout = 30                  # longest silence while connecting or between two reads
+deadline = 120                # total seconds one attempt may take (HF and arXiv)
+retries = 4
+max_wait = 60                 # a server asking to wait longer (Retry-After) is given up on
+max_body_mb = 30              # largest body from any server, after decompression
 """
