@@ -272,3 +272,13 @@ def test_schema_rejects_invalid(mutate: Any, message: str) -> None:
     mutate(data)
     with pytest.raises(LLMOutputError, match=message):
         parse_summary_json(json.dumps(data, ensure_ascii=False))
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["[" * 50_000 + "]" * 50_000, '{"domain": ' + "[" * 50_000 + "]" * 50_000 + "}"],
+    ids=["deep-array", "deep-in-object"],
+)
+def test_absurdly_nested_answer_is_invalid_output_not_a_recursion_error(content: str) -> None:
+    with pytest.raises(LLMOutputError, match="nest"):
+        parse_summary_json(content, "zh")

@@ -147,7 +147,7 @@ def parse_json(data: bytes | str) -> Any:
             raise ValueError(f"not UTF-8 (byte 0x{data[exc.start]:02x} at {exc.start})") from None
     else:
         text = data
-    depth = _json_depth(text)
+    depth = json_depth(text)
     if depth > MAX_JSON_DEPTH:
         raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
     try:
@@ -158,9 +158,10 @@ def parse_json(data: bytes | str) -> Any:
         raise ValueError(str(exc).splitlines()[0]) from None
 
 
-def _json_depth(text: str) -> int:
-    """Upper bound of the nesting depth of JSON ``text`` (brackets inside strings count
-    too, which only errs towards rejecting absurd documents, never a real reply)."""
+def json_depth(text: str) -> int:
+    """The nesting depth of JSON ``text`` (brackets inside strings skipped), in one pass
+    without recursion; it stops counting once past :data:`MAX_JSON_DEPTH`. Text with no more
+    than that many brackets in all is 0 at once."""
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return 0
     depth = deepest = 0

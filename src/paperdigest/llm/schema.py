@@ -323,6 +323,10 @@ def extract_json(text: str) -> dict[str, Any]:
         LLMOutputError: no JSON object could be decoded.
     """
     answer, _reasoning = strip_reasoning(text)
+    from ..fetch.http import MAX_JSON_DEPTH, json_depth
+
+    if json_depth(answer) > MAX_JSON_DEPTH:  # the stdlib decoder would raise RecursionError
+        raise LLMOutputError(f"answer nests JSON more than {MAX_JSON_DEPTH} levels deep")
     value = _decode_object(repair_tex_escapes(answer))
     if value is None:
         raise LLMOutputError("answer is not a JSON object (no parsable {...} found)")
