@@ -84,7 +84,7 @@ def test_site_has_index_day_paper_search_and_feeds(store: Store, tmp_path: Path)
                           "//p[@class='failure']")[0].text_content()
     assert "fetch" in failure and "HTTP 503 from arxiv.org" in failure
     assert {p.name for p in (out / "papers").iterdir()} == {f"{i}.html" for i in ALL_IDS}
-    for name in ("style.css", "theme.js", "search.js", "search-index.js"):
+    for name in ("style.css", "theme.js", "search.js", "search/2026-01.js"):
         assert (out / "static" / name).is_file()
 
 
@@ -115,7 +115,7 @@ def test_hostile_title_and_links_are_inert_in_every_page(store: Store, tmp_path:
     assert HOSTILE in hostile.xpath("//h1")[0].text_content()  # shown as text
     labels = [a.text_content() for a in hostile.xpath("//p[@class='links']/a")]
     assert labels == ["Hugging Face", "arXiv", "PDF"]  # javascript: links dropped
-    index_js = (out / "static" / "search-index.js").read_text(encoding="utf-8")
+    index_js = (out / "static" / "search" / "2026-01.js").read_text(encoding="utf-8")
     assert "</script" not in index_js.lower()
 
 
@@ -154,7 +154,7 @@ def test_incremental_rebuild_rewrites_only_the_new_day(tmp_path: Path) -> None:
     new_pages = {f"days/{DAYS[1]}.html", f"feeds/{DAYS[1]}.rss.xml", f"feeds/{DAYS[1]}.atom.xml",
                  *(f"papers/{i}.html" for i in (WEBARBITER.arxiv_id, HOSTILE_REF.arxiv_id,
                                                EARLY_REF.arxiv_id))}
-    indexes = {"index.html", "static/search-index.js", "feeds/rss.xml", "feeds/atom.xml",
+    indexes = {"index.html", "static/search/2026-01.js", "feeds/rss.xml", "feeds/atom.xml",
                ".paperdigest-site.json"}
     assert new_pages <= set(second.written) <= new_pages | indexes
     assert untouched.stat().st_mtime_ns == before[untouched]

@@ -218,39 +218,50 @@ def day_fingerprints(conn: sqlite3.Connection) -> dict[str, str]:
     }
 
 
-def search_documents(conn: sqlite3.Connection, lang: str = "zh") -> list[dict[str, Any]]:
-    """One record per listed paper for the static site's search index.
+def search_documents(conn: sqlite3.Connection, lang: str = "zh",
+                     month: str | None = None) -> list[dict[str, Any]]:
+    """One record per listed paper (or per paper listed in ``month``, ``YYYY-MM``) for the
+    static site's search index.
 
-    Keys: ``id``, ``title``, ``date`` (newest day listing it), ``text`` (title, keywords and
-    every field of the chosen summary, one string). Newest days first.
+    Keys: ``id``, ``title``, ``date`` (newest day listing it, within ``month`` when given),
+    ``text`` (title, keywords and
+    the summary fields, one string). Newest days first. Read from the search index's
+    passages (``search_rows``, :mod:`paperdigest.index`), which hold exactly these texts for
+    each paper's latest summary per language: summaries in ``lang`` when the paper has one,
+    else in any language.
     """
-    newest: dict[str, str] = {}
-    for arxiv_id, date in conn.execute(
-        "SELECT arxiv_id, MAX(date) FROM day_papers GROUP BY arxiv_id"
-    ):
-        newest[arxiv_id] = date
-    refs: dict[str, PaperRef] = {}
-    for (data,) in conn.execute(
-        "SELECT p.data FROM papers p WHERE p.arxiv_id IN (SELECT arxiv_id FROM day_papers)"
-    ):
-        ref = PaperRef.from_dict(json.loads(data))
-        refs[ref.arxiv_id] = ref
-    summaries: dict[str, tuple[str, str]] = {}
-    for arxiv_id, row_lang, data in conn.execute(
-        "SELECT arxiv_id, lang, data FROM summaries ORDER BY created_at DESC, id DESC"
-    ):
-        old = summaries.get(arxiv_id)
-        if arxiv_id in refs and (old is None or (old[0] != lang and row_lang == lang)):
-            summaries[arxiv_id] = (row_lang, data)
-    docs = []
-    for arxiv_id, ref in refs.items():
-        texts = [ref.title, " · ".join(ref.ai_keywords)]
-        if arxiv_id in summaries:
-            texts.extend(summary_texts(PaperSummary.from_dict(json.loads(summaries[arxiv_id][1]))))
-        docs.append({"id": arxiv_id, "title": ref.title, "date": newest.get(arxiv_id, ""),
-                     "text": "\n".join(t for t in texts if t)})
-    docs.sort(key=lambda d: (d["date"], d["id"]), reverse=True)
-    return docs
+    from ..index import unsegment
+
+    where, params = "", []
+    if month is not None:
+        where, params = "WHERE date >= ? AND date < ?", [f"{month}-01", f"{month}-99"]
+    rows = conn.execute(
+        f"""
+        SELECT d.arxiv_id, d.date, p.title, r.kind, r.lang, r.text
+        FROM (SELECT arxiv_id, MAX(date) AS date FROM day_papers {where} GROUP BY arxiv_id) d
+        JOIN papers p ON p.arxiv_id = d.arxiv_id
+        LEFT JOIN search_rows r ON r.arxiv_id = d.arxiv_id
+             AND r.kind IN ('title', 'keywords', 'summary')
+        ORDER BY d.date DESC, d.arxiv_id DESC, r.id
+        """,
+        params,
+    ).fetchall()
+    docs: dict[str, dict[str, Any]] = {}
+    texts: dict[str, dict[str, list[str]]] = {}
+    for arxiv_id, date, title, kind, row_lang, text in rows:
+        if arxiv_id not in docs:
+            docs[arxiv_id] = {"id": arxiv_id, "title": title, "date": date, "text": ""}
+            texts[arxiv_id] = {}
+        if text is not None:
+            key = row_lang if kind == "summary" else ""
+            texts[arxiv_id].setdefault(key, []).append(text)
+    for arxiv_id, doc in docs.items():
+        parts = texts[arxiv_id]
+        summary_langs = [k for k in parts if k]
+        chosen = lang if lang in parts else (summary_langs[0] if summary_langs else None)
+        body = parts.get("", []) + (parts[chosen] if chosen else [])
+        doc["text"] = unsegment("\n".join(body))
+    return list(docs.values())
 
 
 def summary_texts(summary: PaperSummary) -> list[str]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from ..models import PaperReport
 from .links import safe_url
-from .render import StaticUrls, card, environment, ui
+from .render import PaperCard, StaticUrls, card, environment, ui
 
 try:
     from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
@@ -36,11 +36,14 @@ def item_id(arxiv_id: str) -> str:
 
 
 class FeedEntry:
-    """A paper as a feed item: the report and the day it is filed under."""
+    """A paper as a feed item: the report, the day it is filed under, and optionally its
+    card with the body already rendered (:func:`.render.with_body`)."""
 
-    def __init__(self, report: PaperReport, date: str) -> None:
+    def __init__(self, report: PaperReport, date: str, paper_card: PaperCard | None = None
+                 ) -> None:
         self.report = report
         self.date = date
+        self.card = paper_card
 
 
 def _day_time(date: str) -> datetime:
@@ -81,6 +84,9 @@ def build_feeds(
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
 
+    # Each item's HTML is rendered once and used by both documents.
+    html = {id(e): template.render(card=_detached(e.card) if e.card else card(e.report),
+                                   urls=urls, t=words) for e in entries}
     outputs: list[bytes] = []
     for fmt, path in zip(("rss", "atom"), self_path, strict=True):
         fg = FeedGenerator()
@@ -110,12 +116,17 @@ def build_feeds(
             plain = _plain(report)
             fe.description(plain)
             fe.summary(plain)
-            html = template.render(card=card(report), urls=urls, t=words)
-            fe.content(html, type="html")
+            fe.content(html[id(entry)], type="html")
             for keyword in ref.ai_keywords[:8]:
                 fe.category(term=keyword)
         outputs.append(fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True))
     return outputs[0], outputs[1]
+
+
+def _detached(c: PaperCard) -> PaperCard:
+    """The card without its days (they are site links)."""
+    return PaperCard(report=c.report, links=c.links, untraced=c.untraced, traced=c.traced,
+                     days=[], body_html=c.body_html)
 
 
 def _plain(report: PaperReport) -> str:

@@ -31,7 +31,18 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "the web archive needs the [web] extra: pip install 'paperdigest[web]'"
     ) from exc
 
-__all__ = ["AbsoluteUrls", "ServerUrls", "StaticUrls", "environment", "highlight", "templates_digest", "ui"]
+__all__ = [
+    "AbsoluteUrls",
+    "PaperCard",
+    "ServerUrls",
+    "StaticUrls",
+    "card",
+    "environment",
+    "highlight",
+    "templates_digest",
+    "ui",
+    "with_body",
+]
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -140,10 +151,24 @@ class PaperCard:
     traced: tuple[int, int] | None
     """(claims found, claims) of the verification, when there is one."""
     days: list[str]
+    body_html: Markup | None = None
+    """The rendered links, five parts and notes (:func:`with_body`), shared by the day page,
+    the paper page and the feeds; rendered by the template when ``None``."""
 
     @property
     def ref(self) -> Any:
         return self.report.ref
+
+
+def with_body(c: PaperCard, words: dict[str, Any]) -> PaperCard:
+    """``c`` with :attr:`PaperCard.body_html` rendered once (autoescaped like every template)."""
+    c.body_html = Markup(_paper_macros().body(c, words))
+    return c
+
+
+@cache
+def _paper_macros() -> Any:
+    return environment().get_template("_paper.html").module
 
 
 def card(report: PaperReport, days: list[str] | None = None) -> PaperCard:
@@ -186,6 +211,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # package templates do not change while running
     )
     env.globals["backend_label"] = _backend_label
     env.filters["highlight"] = highlight

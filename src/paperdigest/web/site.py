@@ -5,14 +5,15 @@ Layout of ``OUT``::
     index.html                 days, newest first, with counts
     days/YYYY-MM-DD.html       a day: every paper's five parts, links, notes, failures
     papers/ARXIV_ID.html       one paper
-    search.html                search over static/search-index.js (static/search.js)
+    search.html                search over static/search/YYYY-MM.js (static/search.js)
     feeds/rss.xml, atom.xml    the archive feed; feeds/YYYY-MM-DD.{rss,atom}.xml per day
-    static/                    style.css, theme.js, search.js, search-index.js
+    static/                    style.css, theme.js, search.js; search/YYYY-MM.js shards
     .paperdigest-site.json     the build manifest (day fingerprints)
 
 Incremental: the manifest keeps each day's fingerprint (:func:`.data.day_fingerprints`); a
 rebuild renders only the days whose fingerprint changed (their day page, paper pages and day
-feeds) plus the archive-wide files (index, search index, archive feeds). Every file is
+feeds, the search shard of their month) plus the archive-wide files (index, search
+page, archive feeds). Every file is
 written atomically and only when its bytes change, and each written path is reported in
 :attr:`BuildResult.written`. Templates, static files, site settings or the version changing
 rebuild everything. Pages load nothing from outside ``OUT``.
@@ -41,13 +42,14 @@ from .data import (
     search_documents,
 )
 from .feeds import FeedEntry, build_feeds, feed_paths
-from .render import STATIC, StaticUrls, card, environment, templates_digest, ui
+from .render import STATIC, StaticUrls, card, environment, templates_digest, ui, with_body
 from .settings import SiteSettings
 
 __all__ = ["BuildResult", "build_site"]
 
 MANIFEST = ".paperdigest-site.json"
 STATIC_FILES = ("style.css", "theme.js", "search.js")
+_ARCHIVE_FILES = ("index.html", "search.html", "feeds/rss.xml", "feeds/atom.xml", MANIFEST)
 #: File names taken from the store (dates, arXiv ids) must look like this.
 _SAFE_NAME = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,80}$")
 
@@ -134,6 +136,7 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
         except (ValueError, OSError):
             old = {}
 
+    incremental = bool(old)
     env = environment()
     words = ui(lang)
     base = {"site_title": settings.title, "t": words, "generated": f"v{__version__}"}
@@ -159,7 +162,7 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
         result.days_rendered += 1
         reports = [p for p in view.papers if _SAFE_NAME.match(p.ref.arxiv_id)]
         listed = days_of_papers(conn, [p.ref.arxiv_id for p in reports])
-        cards = [card(p, listed.get(p.ref.arxiv_id)) for p in reports]
+        cards = [with_body(card(p, listed.get(p.ref.arxiv_id)), words) for p in reports]
         writer.write(f"days/{entry.date}.html",
                      day_tpl.render(**base, urls=StaticUrls(1), day=view, cards=cards))
         result.pages_rendered += 1
@@ -171,7 +174,7 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
                          paper_tpl.render(**base, urls=StaticUrls(1), card=c))
             result.pages_rendered += 1
         rss, atom = build_feeds(
-            [FeedEntry(p, view.date) for p in reports],
+            [FeedEntry(c.report, view.date, c) for c in cards],
             title=f"{settings.title} · {view.date}", feed_id=f"urn:paperdigest:day:{view.date}",
             base_url=settings.base_url, self_path=feed_paths(view.date),
             updated=view.fetched_at, lang=lang)
@@ -179,18 +182,21 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
         writer.write(f"feeds/{view.date}.atom.xml", atom)
         old[entry.date] = fp
 
-    # Archive-wide files: the index, the search page and index, the archive feeds.
+    # Archive-wide files: the index, the search page and index, the archive feeds. They
+    # depend on nothing but the days: without a changed day they are up to date.
+    if not views and all((out / rel).is_file() for rel in _ARCHIVE_FILES):
+        result.seconds = time.perf_counter() - started
+        return result
     writer.write("index.html", env.get_template("index.html").render(
         **base, urls=StaticUrls(0), days=days))
+    months = sorted({d.date[:7] for d in days}, reverse=True)
     writer.write("search.html", env.get_template("search.html").render(
-        **base, urls=StaticUrls(0), mode="static", query=""))
+        **base, urls=StaticUrls(0), mode="static", query="", shards=months))
     result.pages_rendered += 2
-    docs = search_documents(conn, lang)
-    for doc in docs:
-        doc["url"] = StaticUrls(0).paper(doc["id"])
-    payload = json.dumps({"docs": docs}, ensure_ascii=False, separators=(",", ":"))
-    writer.write("static/search-index.js",
-                 "window.PD_SEARCH = " + payload.replace("</", "<\\/") + ";\n")
+    for month in months:
+        if (not incremental or month in {d[:7] for d in views}
+                or not (out / "static" / "search" / f"{month}.js").is_file()):
+            writer.write(f"static/search/{month}.js", _search_shard(conn, month, lang))
     entries = _newest_entries(conn, days, views, lang, settings.feed_items)
     rss, atom = build_feeds(
         entries, title=settings.title, feed_id="urn:paperdigest:archive",
@@ -202,6 +208,21 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
     writer.write(MANIFEST, json.dumps({"salt": salt, "days": old}, indent=0, sort_keys=True))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _search_shard(conn: sqlite3.Connection, month: str, lang: str) -> str:
+    """``static/search/MONTH.js``: the search records of the papers listed in ``month``.
+
+    Shards are plain scripts (``file://`` pages cannot fetch JSON); each appends its records
+    to ``window.PD_SEARCH_SHARDS``; search.js reads the newest month first and keeps each
+    paper's first (newest) record.
+    """
+    docs = search_documents(conn, lang, month)
+    for doc in docs:
+        doc["url"] = StaticUrls(0).paper(str(doc["id"]))
+    payload = json.dumps(docs, ensure_ascii=False, separators=(",", ":"))
+    return ("(window.PD_SEARCH_SHARDS = window.PD_SEARCH_SHARDS || []).push("
+            + payload.replace("</", "<\\/") + ");\n")
 
 
 def _newest_fetch(conn: sqlite3.Connection) -> str:

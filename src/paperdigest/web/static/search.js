@@ -1,6 +1,8 @@
 // Static search: every query term (case-insensitive substring, so Chinese words match
 // without segmentation) must occur in a paper's title, keywords or summary.
-// The index (search-index.js) sets window.PD_SEARCH = {docs: [{id, title, date, url, text}]}.
+// The index: one script per month (static/search/YYYY-MM.js, newest first) pushes its records
+// [{id, title, date, url, text}] onto window.PD_SEARCH_SHARDS; a paper listed in several
+// months is kept once (its newest record).
 // Results are built with textContent only: no indexed text is ever parsed as HTML.
 (function () {
   "use strict";
@@ -20,8 +22,21 @@
     return [(start > 0 ? "…" : "") + text.slice(start, at), text.slice(at, at + term.length),
             text.slice(at + term.length, end) + (end < text.length ? "…" : "")];
   }
+  var all = null;
+  function documents() {
+    if (all) return all;
+    all = [];
+    var seen = {}, shards = window.PD_SEARCH_SHARDS || [];
+    for (var s = 0; s < shards.length; s++) {
+      for (var k = 0; k < shards[s].length; k++) {
+        var d = shards[s][k];
+        if (!Object.prototype.hasOwnProperty.call(seen, d.id)) { seen[d.id] = 1; all.push(d); }
+      }
+    }
+    return all;
+  }
   function run(query, list, status) {
-    var docs = (window.PD_SEARCH && window.PD_SEARCH.docs) || [];
+    var docs = documents();
     var ts = terms(query);
     while (list.firstChild) list.removeChild(list.firstChild);
     if (!ts.length) { status.textContent = ""; return; }
