@@ -127,7 +127,7 @@ def test_late_2024_format_title_line_breaks(corpus: Path) -> None:
         (None, "expected a JSON list, got NoneType"),
         ([{"title": "x"}], "item #0: no 'paper' object"),
         ([{"paper": {"title": "x"}}], "item #0: no paper.id"),
-        ([{"paper": {"id": "2601.1", "title": "a"}}, 3], "item #1"),
+        ([{"paper": {"id": "2601.00001", "title": "a"}}, 3], "item #1"),
     ],
 )
 def test_garbage_raises_source_error(data: Any, fragment: str) -> None:

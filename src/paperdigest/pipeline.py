@@ -125,6 +125,8 @@ class DayListing:
     listed_date: str
     refs: list[PaperRef]
     notes: list[str] = field(default_factory=list)
+    rejected: list[PaperReport] = field(default_factory=list)
+    """Malformed list items, each a failed block of its own (recorded in the ledger)."""
 
 
 @dataclass
@@ -286,7 +288,7 @@ class Pipeline:
         self.store.resolve_failures("", date=day.isoformat())
         report = DayReport(date=listing.date, listed_date=listing.listed_date,
                            notes=listing.notes)
-        return self._report(report, listing.refs, [], started)
+        return self._report(report, listing.refs, listing.rejected, started)
 
     def run_ids(self, ids: Sequence[str], today: date | None = None) -> DayReport:
         """The report of explicit arXiv ids, named ``ids-{today}`` so that it never
@@ -386,8 +388,15 @@ class Pipeline:
         """
         key = day.isoformat()
         record = self.store.get_day(key)
+        rejected: list[PaperReport] = []
         if record is None or not record.settled or self.options.refresh:
+            self.hf.rejected.clear()
             listed_day, refs = self.hf.find_day(day, self.settings.lookback_days)
+            for item in self.hf.rejected:
+                # One malformed item is a failure of its own; the others proceed (issue 11).
+                self.store.record_failure(self.run_id, item.label, key, "list", item.reason)
+                rejected.append(PaperReport(ref=PaperRef(arxiv_id=item.label, title=item.label),
+                                            failure=Failure("list", item.reason)))
             # save_day upserts the papers in the same transaction.
             now = self.now()
             self.store.save_day(key, listed_day.isoformat(), refs, now, is_settled(day, now))
@@ -399,7 +408,7 @@ class Pipeline:
             notes.append(
                 f"注：{key} 没有论文列表，本报告使用 {record.listed_date} 的 {len(listed)} 篇论文。"
             )
-        return DayListing(key, record.listed_date, listed, notes)
+        return DayListing(key, record.listed_date, listed, notes, rejected)
 
     # --------------------------------------------------------------- per paper
 
@@ -490,6 +499,10 @@ class Pipeline:
             if not result.cached:
                 self._save(result)
             self.store.resolve_failures(ref.arxiv_id)
+            if degraded:
+                # Open in `status` until a run reads the better source (issue 11).
+                self.store.record_failure(self.run_id, ref.arxiv_id, ref.listed_date,
+                                          "degraded", f"read from {doc.source_kind}: {degraded}")
             _fill(report, result)
             self.progress.event("done", arxiv_id=ref.arxiv_id, cached=result.cached,
                                 tokens=result.tokens_in + result.tokens_out)
@@ -779,7 +792,7 @@ def _status(outcomes: list[DayOutcome]) -> str:
     if not outcomes or any(o.error for o in outcomes):
         return "incomplete"
     stats = [o.report.stats for o in outcomes if o.report and o.report.stats]
-    if any(s.failed for s in stats):
+    if any(s.failed or s.degraded for s in stats):
         return "partial"
     return "ok"
 

@@ -190,12 +190,12 @@ def status(state: State, as_json: bool) -> None:
     out.print(table)
     if runs:
         table = Table(title="recent runs")
-        for col in ("id", "started", "dates", "backend", "model", "done", "failed", "tokens",
-                    "cost", "seconds", "status"):
+        for col in ("id", "started", "dates", "backend", "model", "done", "failed",
+                    "degraded", "tokens", "cost", "seconds", "status"):
             table.add_column(col)
         for r in runs:
             table.add_row(str(r.id), str(r.started_at)[:19], ",".join(r.dates), r.backend,
-                          r.model, str(r.done), str(r.failed),
+                          r.model, str(r.done), str(r.failed), str(r.degraded),
                           f"{r.tokens_in + r.tokens_out:,}", f"${r.cost:.4f}",
                           f"{r.seconds:.1f}", r.status)
         out.print(table)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..dates import format_week, parse_month, parse_week
 from ..errors import HTTPError, NoPapersError, NotFoundError, RateLimitedError, SourceError
-from ..models import PaperRef
+from ..models import ARXIV_ID_RE, PaperRef
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -93,9 +94,14 @@ def _parse_item(item: Any, index: int, listed_date: str | None) -> PaperRef:
             "is the endpoint (PAPERDIGEST_HF_URL) a Hugging Face API?"
         )
     paper: dict[str, Any] = item["paper"]
-    arxiv_id = _opt_str(paper.get("id"))
-    if arxiv_id is None:
+    raw_id = paper.get("id")
+    if raw_id is None or raw_id == "":
         raise SourceError(f"unexpected Hugging Face daily_papers item #{index}: no paper.id")
+    arxiv_id = raw_id if isinstance(raw_id, str) else ""
+    if not ARXIV_ID_RE.match(arxiv_id) or "\n" in arxiv_id:
+        # Ids are used in URLs, file names and report headings: only the arXiv grammar.
+        raise SourceError(f"Hugging Face daily_papers item #{index}: paper.id "
+                          f"{_one_line(repr(raw_id), 60)} is not an arXiv id")
     title = _clean(paper.get("title")) or _clean(item.get("title"))
     abstract = _clean(paper.get("summary")) or _clean(item.get("summary"))
     submitted = _opt_str(paper.get("submittedOnDailyAt"))
@@ -122,16 +128,21 @@ def _parse_item(item: Any, index: int, listed_date: str | None) -> PaperRef:
     )
 
 
-def parse_daily_papers(data: Any, listed_date: str | None = None) -> list[PaperRef]:
+def parse_daily_papers(data: Any, listed_date: str | None = None,
+                       rejected: list[RejectedItem] | None = None) -> list[PaperRef]:
     """Turn a decoded ``/api/daily_papers`` response into paper refs, in the server's order.
 
     Args:
         data: the decoded JSON (a list of items).
         listed_date: the day (YYYY-MM-DD) that was asked for; when ``None`` each paper's
             ``submittedOnDailyAt`` date is used where present.
+        rejected: when given, a malformed item (no ``paper`` object, no ``paper.id``, an id
+            that is not an arXiv id) is appended here with its reason and the other items
+            proceed (issue 11); when ``None`` it raises.
 
     Raises:
-        SourceError: ``data`` is not a list, or an item has no ``paper.id``.
+        SourceError: ``data`` is not a list; a malformed item when ``rejected`` is ``None``;
+            every item malformed (not a Daily Papers list at all).
     """
     if not isinstance(data, list):
         kind = type(data).__name__
@@ -140,7 +151,26 @@ def parse_daily_papers(data: Any, listed_date: str | None = None) -> list[PaperR
             f"unexpected Hugging Face daily_papers response: expected a JSON list, got {kind}"
             f"{detail}"
         )
-    return [_parse_item(item, i, listed_date) for i, item in enumerate(data)]
+    if rejected is None:
+        return [_parse_item(item, i, listed_date) for i, item in enumerate(data)]
+    refs, bad = [], []
+    for i, item in enumerate(data):
+        try:
+            refs.append(_parse_item(item, i, listed_date))
+        except SourceError as exc:
+            bad.append(RejectedItem(f"item-{i}", str(exc)))
+    if bad and not refs:
+        raise SourceError(f"{bad[0].reason} (and every other item of the list is malformed)")
+    rejected.extend(bad)
+    return refs
+
+
+@dataclass
+class RejectedItem:
+    """A list item that could not be used: a label (``item-3``) and the one-line reason."""
+
+    label: str
+    reason: str
 
 
 def is_settled(day: date, fetched_at: datetime) -> bool:
@@ -163,6 +193,8 @@ class HFSource:
         self.settings = settings
         self.page_limit = page_limit
         """Items asked per page; tests lower it to exercise paging."""
+        self.rejected: list[RejectedItem] = []
+        """Malformed items of the lists fetched so far (each a failure of its own)."""
 
     @property
     def api_url(self) -> str:
@@ -291,7 +323,7 @@ class HFSource:
                 f"(HTTP {response.status}, {len(response.content)} bytes); retry later, or check "
                 "PAPERDIGEST_HF_URL"
             ) from exc
-        return parse_daily_papers(data, listed_date)
+        return parse_daily_papers(data, listed_date, rejected=self.rejected)
 
 
 def _server_message(body: Any) -> str:
