@@ -44,7 +44,8 @@ import logging
 import re
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -480,26 +481,8 @@ class ChatClient:
         Raises:
             AuthError, LLMUnavailableError, LLMError: as :meth:`complete_text`.
         """
-        import openai
-
-        try:
+        with self._sdk_errors():
             response = self._openai.embeddings.create(model=self.model, input=list(texts))
-        except PaperdigestError as exc:
-            raise self._policy_error(exc) from exc
-        except openai.APITimeoutError as exc:
-            raise self._timeout_error() from exc
-        except openai.APIConnectionError as exc:
-            if isinstance(exc.__cause__, PaperdigestError):
-                raise self._policy_error(exc.__cause__) from exc.__cause__
-            raise LLMUnavailableError(
-                f"cannot connect to the embeddings server {self.shown_url} "
-                f"({redact_url(str(exc)).rstrip('.')})"
-            ) from exc
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise AuthError(f"embeddings server {self.shown_url} rejected the API key "
-                            f"({exc.status_code})") from None
-        except openai.OpenAIError as exc:
-            raise LLMError(f"embeddings request failed: {redact_url(str(exc))}") from exc
         data = sorted(response.data, key=lambda item: item.index)
         return [list(item.embedding) for item in data]
 
@@ -533,9 +516,39 @@ class ChatClient:
         """The SDK's completion object; every failure mapped to our errors."""
         import openai
 
-        client = self._openai
+        with self._sdk_errors():
+            try:
+                return self._openai.chat.completions.create(**kwargs)
+            except openai.APIStatusError as exc:
+                if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+                    raise
+                status = exc.status_code
+                text = redact_url(_error_text(exc))
+                lowered = text.lower()
+                if status in (400, 413, 422) and any(p in lowered for p in _CONTEXT_PHRASES):
+                    raise ContextLengthError(
+                        f"prompt too long for {self.model}: {text}"
+                    ) from None
+                if self._param_rejected(status, text, _error_param(exc), kwargs):
+                    raise _ParamRejected(text) from None
+                if mode != "text" and (
+                    status == 400
+                    or (status == 422 and any(p in lowered for p in _FORMAT_PHRASES))
+                ):
+                    # Any 400 on a structured mode counts as "parameter unsupported": servers
+                    # word it in many ways, and the next mode is cheaper to try than to parse.
+                    raise _ModeRejected(text) from None
+                raise LLMError(
+                    f"LLM server {self.shown_url} answered {status}: {text}"
+                ) from None
+
+    @contextmanager
+    def _sdk_errors(self) -> Iterator[None]:
+        """Map what an SDK call raises to our errors (the one mapping for every endpoint)."""
+        import openai
+
         try:
-            return client.chat.completions.create(**kwargs)
+            yield
         except PaperdigestError as exc:
             raise self._policy_error(exc) from exc
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
@@ -557,20 +570,10 @@ class ChatClient:
                 "and that the server is running"
             ) from exc
         except openai.APIStatusError as exc:
-            status = exc.status_code
             text = redact_url(_error_text(exc))
-            lowered = text.lower()
-            if status in (400, 413, 422) and any(p in lowered for p in _CONTEXT_PHRASES):
-                raise ContextLengthError(f"prompt too long for {self.model}: {text}") from None
-            if self._param_rejected(status, text, _error_param(exc), kwargs):
-                raise _ParamRejected(text) from None
-            if mode != "text" and (
-                status == 400 or (status == 422 and any(p in lowered for p in _FORMAT_PHRASES))
-            ):
-                # Any 400 on a structured mode counts as "parameter unsupported": servers
-                # word it in many ways, and the next mode is cheaper to try than to parse.
-                raise _ModeRejected(text) from None
-            raise LLMError(f"LLM server {self.shown_url} answered {status}: {text}") from None
+            raise LLMError(
+                f"LLM server {self.shown_url} answered {exc.status_code}: {text}"
+            ) from None
         except openai.OpenAIError as exc:
             raise LLMError(f"LLM request failed: {redact_url(str(exc))}") from exc
 
