@@ -11,6 +11,7 @@ import json
 import os
 import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,8 @@ def _client(
     settings = fake_settings(hf, arxiv, fast=fast, http=http or {})
     kwargs: dict[str, Any] = {}
     if now is not None:
-        kwargs["now"] = lambda: now
+        moment = datetime.fromtimestamp(now, UTC)
+        kwargs["now"] = lambda: moment
     return HttpClient(
         settings, clock=clock or FakeClock(), cache=cache, rng=random.Random(7), **kwargs
     )
@@ -326,8 +328,8 @@ class _WallClock:
     def __init__(self, start: float = 1_769_830_000.0) -> None:
         self.now = start
 
-    def __call__(self) -> float:
-        return self.now
+    def __call__(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 def test_fresh_cache_hit_makes_no_request(hf: FakeHF, tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ successful (200) bodies that passed the client's checks, with their headers, so 
 can revalidate them with ``If-None-Match`` / ``If-Modified-Since`` (a 304 costs no body), or
 skip the request entirely when an entry is younger than the caller's ``max_age``.
 
-Header names are stored lower-cased. ``stored_at`` is wall-clock time (``now()``, default
-:func:`time.time`) because cache entries outlive the process.
+Header names are stored lower-cased. ``stored_at`` is wall-clock time in seconds since the
+epoch (from the one clock, :data:`paperdigest.clock.Now`) because entries outlive the process.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ import json
 import logging
 import sqlite3
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..clock import Now, utc_now
 from ..errors import StoreError
 
 logger = logging.getLogger(__name__)
@@ -66,7 +65,7 @@ class ResponseCache:
         StoreError: the cache file cannot be opened (e.g. the directory is not writable).
     """
 
-    def __init__(self, directory: Path, *, now: Callable[[], float] = time.time) -> None:
+    def __init__(self, directory: Path, *, now: Now = utc_now) -> None:
         self.directory = Path(directory)
         self.path = self.directory / CACHE_FILE
         self.now = now
@@ -83,6 +82,10 @@ class ResponseCache:
                 f"cannot open the HTTP cache at {self.path}: {exc}; "
                 "check that PAPERDIGEST_HOME is writable or disable the cache (http.cache = false)"
             ) from exc
+
+    def timestamp(self) -> float:
+        """Now, in seconds since the epoch (the unit of ``stored_at``)."""
+        return self.now().timestamp()
 
     def get(self, url: str) -> CachedResponse | None:
         """The stored response for ``url``, or ``None``."""
@@ -114,7 +117,7 @@ class ResponseCache:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO responses (url, status, headers, content, stored_at)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (url, status, json.dumps(lowered), content, self.now()),
+                    (url, status, json.dumps(lowered), content, self.timestamp()),
                 )
                 self._conn.commit()
             except sqlite3.Error as exc:

@@ -54,6 +54,7 @@ import httpx
 import tenacity
 
 from .. import __version__
+from ..clock import Now, utc_now
 from ..config import Settings, redact_url
 from ..errors import (
     BodyTooLargeError,
@@ -254,7 +255,8 @@ class HttpClient:
         cache: response cache; default: one under ``settings.cache_dir`` when
             ``settings.http.cache`` is on.
         rng: random source for backoff jitter.
-        now: wall clock for HTTP-date ``Retry-After`` and epoch reset headers.
+        now: the wall clock (:data:`paperdigest.clock.Now`) for HTTP-date ``Retry-After``
+            and epoch reset headers, and the default cache's ``stored_at``.
         refresh: never answer from the cache (``--refresh``); good bodies are still stored.
         no_cache: no cache at all, whatever the settings (e.g. a client for LLM calls only).
     """
@@ -267,7 +269,7 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
         cache: ResponseCache | None = None,
         rng: random.Random | None = None,
-        now: Callable[[], float] = time.time,
+        now: Now = utc_now,
         refresh: bool = False,
         no_cache: bool = False,
     ) -> None:
@@ -284,7 +286,7 @@ class HttpClient:
             role: RateLimiter(getattr(limits, role), self.clock) for role in ROLES
         }
         if cache is None and settings.http.cache and not no_cache:
-            cache = ResponseCache(settings.cache_dir)
+            cache = ResponseCache(settings.cache_dir, now=now)
         self.cache = cache
         self._client = httpx.Client(
             headers={"User-Agent": USER_AGENT},
@@ -400,7 +402,7 @@ class HttpClient:
             cached = self.cache.get(full_url)
         if cached is not None and cached.status == 200 and max_age is not None:
             # The cache's own wall clock stamped the entry, so it also judges its age.
-            age = self.cache.now() - cached.stored_at if self.cache is not None else math.inf
+            age = self.cache.timestamp() - cached.stored_at if self.cache is not None else math.inf
             if age < max_age:
                 logger.debug("cache hit (age %.0f s): %s", age, redact_url(full_url))
                 return _from_cached(cached, attempts=0)
@@ -602,13 +604,13 @@ class HttpClient:
                 pass
         value = headers.get("retry-after")
         if value:
-            seconds = _parse_retry_after(value, self.now())
+            seconds = _parse_retry_after(value, self.now().timestamp())
             if seconds is not None:
                 return seconds
         for name in ("ratelimit-reset", "x-ratelimit-reset"):
             value = headers.get(name)
             if value:
-                seconds = _parse_reset(value.strip(), self.now())
+                seconds = _parse_reset(value.strip(), self.now().timestamp())
                 if seconds is not None:
                     return seconds
         value = headers.get("ratelimit")
