@@ -13,8 +13,11 @@ prompt hint or a label; the summary passes the contract; verification ran; TeX c
 survived JSON decoding; and the client's token counts equal the server's ``/metrics``
 counters for the run (``prompt_tokens_total``, ``tokens_predicted_total``).
 
-Wall time of the group (measured, 2 shared cores): see the lead's notes / README; each test
-has its own pytest timeout, well above what it takes.
+Measured on this 2-core machine (2026-11-29), all three first-try (no repair round): 819 s
+wall at load average 20 (three llama-servers and four test suites at once; generation
+2-4 tokens/s). The server work is 3,237 prompt + 1,679 generated tokens, about 2.5 minutes at
+serve.sh's idle rates (prompt 60-80, generation 15-30 tokens/s). Each test has its own pytest
+timeout (600 s).
 """
 
 from __future__ import annotations
