@@ -88,6 +88,9 @@ FETCH_WORKERS = 4
 CHECKPOINT_SECONDS = 5.0
 #: Output formats and their renderers' module paths (imported on first write).
 FORMATS = ("md", "json")
+#: Most ids one ``run_ids`` takes (issue 11: 10,000 ids looked like a hang); larger sets
+#: belong to ``paperdigest backfill``.
+MAX_IDS = 1000
 #: Reason given to papers a stopped run never finished.
 NOT_FINISHED = "not finished: the run was interrupted; rerun to finish"
 
@@ -243,7 +246,7 @@ class Pipeline:
                 report = self.run_ids(list(ids))
                 outcomes.append(DayOutcome(report.date, report, self._last_outputs))
             outcomes.extend(self.run_range(days))
-            status = _status(outcomes)
+            status = "interrupted" if self._stopping.is_set() else _status(outcomes)
         except KeyboardInterrupt:
             status = "interrupted"
             raise
@@ -298,11 +301,16 @@ class Pipeline:
         acquire stage learns them). Ids the arXiv API does not know become failed blocks.
 
         Raises:
-            InputError: an id is not an arXiv id.
+            InputError: an id is not an arXiv id, or more than :data:`MAX_IDS` ids.
             SourceError: the arXiv API failed.
         """
         started = time.monotonic()
         wanted = list(dict.fromkeys(_bare_id(i) for i in ids))
+        if len(wanted) > MAX_IDS:
+            from .errors import InputError
+
+            raise InputError(f"{len(wanted):,} ids in one run is more than {MAX_IDS:,}; split "
+                             "them into several runs, or store them with `paperdigest backfill`")
         today = today or self.now().date()
         if self.arxiv is None:
             from .sources.arxiv import ArxivSource
@@ -515,6 +523,8 @@ class Pipeline:
         except PaperdigestError as exc:
             report.failure = Failure(exc.stage, _one_line(exc))  # type: ignore[arg-type]
         except Exception as exc:
+            if self._stopping.is_set():  # e.g. the client closed under a stopped run
+                return _not_finished(ref)
             logger.exception("%s: unexpected error", ref.arxiv_id)
             report.failure = Failure("run", f"{type(exc).__name__}: {_one_line(exc)}")
         assert report.failure is not None

@@ -85,3 +85,19 @@ def run_lock(home: Path, *, wait: float = 0.0) -> filelock.FileLock:
             "intact; make it writable or set PAPERDIGEST_HOME to a writable directory"
         ) from None
     return lock
+
+
+def close_stale_runs(settings: Settings, store: Store) -> int:
+    """Mark runs that a dead process left ``running`` as ``killed``, when no run is alive.
+
+    Takes the run lock without waiting: if another run holds it, nothing is touched (its
+    row is really running). Returns how many rows were closed.
+    """
+    try:
+        lock = run_lock(settings.home_path, wait=0)
+    except (StoreLockedError, StoreReadOnlyError):
+        return 0
+    try:
+        return store.close_stale_runs()
+    finally:
+        lock.release()

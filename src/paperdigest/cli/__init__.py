@@ -57,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.ctx is not None:
             _say(f"Try '{exc.ctx.command_path} --help' for help.")
         return EXIT_USAGE
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps Ctrl-C / SIGTERM
+            _say("Interrupted; completed papers are stored and written, rerun to finish.")
+            return EXIT_INTERRUPTED
         _say("Aborted.")
         return EXIT_USAGE
     except click.ClickException as exc:

@@ -14,7 +14,7 @@ from ..config import DEFAULT_CONFIG_TOML
 from ..dates import parse_day
 from ..errors import ExtractionError, InputError
 from ..models import PaperRef, report_order_key, split_arxiv_id
-from ..runtime import open_http, open_store
+from ..runtime import close_stale_runs, open_http, open_store
 from .common import State, cli, clock, err, out, print_json
 
 
@@ -173,6 +173,7 @@ def status(state: State, as_json: bool) -> None:
     """
     settings = state.settings().settings
     with open_store(settings) as store:
+        close_stale_runs(settings, store)  # a killed run does not stay "running"
         totals = store.totals()
         failures = store.open_failures()
         runs = store.runs(limit=5)
