@@ -1209,10 +1209,12 @@ def title_matches(listed: str, page: str, text: str = "") -> bool:
     content words of ``listed`` (lower-cased, ``[a-z0-9]`` runs of 2+ characters, stop
     words and a plural ``s`` removed) are compared with those of ``page``; half of them
     must be there. When they are not (or the page has no title), 70 % of them must occur
-    in ``text`` (the abstract and first paragraphs). An empty ``listed`` always matches.
+    in ``text`` (the abstract and first paragraphs). A ``listed`` title with fewer than two
+    content words (numbers do not count: ``"Paper 2601.13621"``) cannot be judged and
+    always matches.
     """
-    wanted = _title_words(listed)
-    if not wanted:
+    wanted = {w for w in _title_words(listed) if not w.isdigit()}
+    if len(wanted) < 2:
         return True
     got = _title_words(page)
     if got and len(wanted & got) >= S.MIN_TITLE_OVERLAP * len(wanted):
