@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from paperdigest.ask.retrieve import retrieve  # noqa: E402
+from paperdigest.ask.retrieve import retrieve
 
 CORPUS = Path(os.environ.get("PAPERDIGEST_CORPUS", REPO.parent / "shared" / "corpus"))
 DEPTH = 20
@@ -110,9 +110,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.feedback:
             results["bm25+prf"] = evaluate(conn, questions, feedback=True)
         if args.embeddings_url:
-            from paperdigest.ask.dense import Embedder
+            from paperdigest.ask.dense import Embedder, update_vectors
+            from paperdigest.config import LLMSettings, Settings
 
-            embedder = Embedder.from_url(args.embeddings_url, args.embeddings_model or "")
+            # A CPU embedding server can take minutes per batch: a long per-call deadline.
+            settings = Settings(llm=LLMSettings(timeout=3600), http={"deadline": 3600})
+            embedder = Embedder.from_settings(settings, args.embeddings_url,
+                                              args.embeddings_model or "")
+            started = time.perf_counter()
+            writable = sqlite3.connect(str(store), isolation_level=None)
+            embedded = update_vectors(writable, embedder)
+            writable.close()
+            print(f"embedded {embedded} passages in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr)
             results["fused"] = evaluate(conn, questions, embedder=embedder)
         conn.close()
     if args.json:

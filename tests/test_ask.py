@@ -347,3 +347,26 @@ def test_serve_ask_page(store: Store) -> None:
         assert bad.status_code == 400 and "no word to search for" in bad.text
         hostile = client.get("/ask", params={"q": "<script>alert(1)</script> judge"})
         assert "<script>alert(1)" not in hostile.text
+
+
+def test_structured_answer_cites_from_the_keys_shown(store: Store) -> None:
+    seen: dict[str, Any] = {}
+
+    def responder(request: dict[str, Any]) -> dict[str, Any]:
+        shown = sorted({p["cite"] for p in _passages_of(request)})
+        schema = request["response_format"]["json_schema"]["schema"]
+        seen["enum"] = schema["properties"]["sentences"]["items"]["properties"]["cite"][
+            "items"]["enum"]
+        seen["shown"] = shown
+        hardware = next(c for c in shown if c.endswith("§4.2"))
+        return {"found": True, "sentences": [
+            {"text": "WebArbiter trained on 8 A100 GPUs for 36 hours", "cite": [hardware]},
+            {"text": "它在 WebArena-Lite 上达到 41.3。", "cite": [f"{AID} Table 2"]},
+        ]}
+
+    with FakeLLM(responder) as llm:
+        answer = ask(store.conn, "Which GPUs trained WebArbiter, for how many hours, and what "
+                     "success rate did it reach?", client=_client(llm))
+    assert seen["enum"] == seen["shown"]  # the model can only cite what it was shown
+    assert answer.found and [s.supported for s in answer.sentences] == [True, True]
+    assert [c.anchor for c in answer.citations] == ["§4.2", "Table 2"]

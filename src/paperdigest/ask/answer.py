@@ -213,19 +213,34 @@ def _messages(question: str, passages: Sequence[Passage], titles: dict[str, str]
                  f"{NOT_FOUND_MARK}.")
     else:
         user += (
-            'Reply in json: {"found": true|false, "answer": "sentences, each ending with '
-            'its [arxiv_id anchor] citations"}; found=false and answer="" when the '
-            "passages do not contain the answer."
+            'Reply in json: {"found": true|false, "sentences": [{"text": "one sentence", '
+            '"cite": ["cite key of a passage it comes from", ...]}, ...]}; found=false and '
+            "no sentences when the passages do not contain the answer."
         )
     return [{"role": "system", "content": _system(lang)}, {"role": "user", "content": user}]
 
 
-_SCHEMA = {
-    "type": "object",
-    "properties": {"found": {"type": "boolean"}, "answer": {"type": "string"}},
-    "required": ["found", "answer"],
-    "additionalProperties": False,
-}
+def _schema(keys: Sequence[str]) -> dict[str, Any]:
+    """The JSON Schema of an answer: sentences, each with the cite keys it rests on, drawn
+    from the keys shown (an ``enum``, so a grammar-constrained server cannot invent one)."""
+    return {
+        "type": "object",
+        "properties": {
+            "found": {"type": "boolean"},
+            "sentences": {"type": "array", "items": {
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string"},
+                    "cite": {"type": "array",
+                             "items": {"type": "string", "enum": sorted(set(keys))}},
+                },
+                "required": ["text", "cite"],
+                "additionalProperties": False,
+            }},
+        },
+        "required": ["found", "sentences"],
+        "additionalProperties": False,
+    }
 
 
 # ------------------------------------------------------------------------------ parsing
@@ -368,7 +383,8 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
     titles = {p.arxiv_id: p.title for p in retrieval.papers}
     passages = _fit(retrieval.passages, client.settings.llm.context_tokens)
     reply = client.complete_structured(
-        lambda mode: _messages(question, passages, titles, lang, mode), _SCHEMA, "answer")
+        lambda mode: _messages(question, passages, titles, lang, mode),
+        _schema([cite_key(p, lang) for p in passages]), "answer")
     text, found = _reply_text(reply.text, reply.mode)
     if not found or NOT_FOUND_MARK in text:
         answer = _not_found(question, lang, retrieval)
@@ -376,6 +392,15 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
         answer = answer_from_text(question, text, retrieval, lang, passages)
     answer.backend, answer.model = backend, client.model
     return answer
+
+
+def _with_citations(text: str, marks: str) -> str:
+    """One sentence with its citations, ending in a sentence mark so that sentences stay
+    apart when joined: ``It used 8 GPUs. [k]`` or ``It used 8 GPUs [k].``"""
+    text = text.strip()
+    if re.search(r"[.!?。！？]$", text):
+        return text + marks
+    return text + marks + ("。" if _CJK.search(text[-1:]) else ".")
 
 
 def _fit(passages: Sequence[Passage], context_tokens: int) -> list[Passage]:
@@ -405,6 +430,19 @@ def _reply_text(raw: str, mode: str) -> tuple[str, bool]:
             data = None
         if isinstance(data, dict):
             answer = str(data.get("answer") or "").strip()
+            sentences = data.get("sentences")
+            if isinstance(sentences, list):
+                parts = []
+                for item in sentences:
+                    if not isinstance(item, dict):
+                        continue
+                    text = str(item.get("text") or "").strip()
+                    cites = item.get("cite") if isinstance(item.get("cite"), list) else []
+                    marks = "".join(f" [{str(c).strip().strip('[]')}]" for c in cites)
+                    # The text may carry its own inline citations: keep both.
+                    if text:
+                        parts.append(_with_citations(text, marks))
+                answer = " ".join(parts)
             found = data.get("found")
             return answer, bool(found) and bool(answer)
     return text, bool(text)
