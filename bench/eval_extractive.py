@@ -192,6 +192,12 @@ def fill_rates(corpus: Path = CORPUS) -> dict[str, float]:
         "实验效果 with a number": sum(
             any(re.search(r"\d", r.finding) for r in s.results if filled(r.finding))
             for s in summaries) / n,
+        "实验效果 filled, no number": sum(
+            any(filled(r.finding) for r in s.results)
+            and not any(re.search(r"\d", r.finding) for r in s.results if filled(r.finding))
+            for s in summaries) / n,
+        "实验效果 labelled 摘要": sum(
+            any(r.setting in ("摘要", "Abstract") for r in s.results) for s in summaries) / n,
         "输入 == 一句话核心贡献": sum(
             filled(s.usage.input) and s.usage.input == s.contribution for s in summaries) / n,
         "输出 == 流程": sum(
@@ -354,8 +360,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no labels at {LABELS}")
     if args.fill:
         print(f"fill rates over the abstracts of {FILL_DAY}:")
+        refs = day_refs(CORPUS / "hf_api" / f"daily_papers_{FILL_DAY}.json")
         for name, rate in fill_rates().items():
-            print(f"  {name:28} {rate:6.0%}")
+            print(f"  {name:28} {rate:6.0%}  ({round(rate * len(refs))}/{len(refs)})")
         print("sentence reuse across fields:")
         for key, tally in reuse_counts().items():
             print(f"  {key:12} {tally.blocks_with_reuse}/{tally.blocks} blocks, "
