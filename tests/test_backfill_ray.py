@@ -10,6 +10,7 @@ Needs the ``ray`` extra: skipped with a reason when Ray is absent, failed when C
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -26,9 +27,12 @@ from tests.test_backfill import NOW, World, backfill, snapshot
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.timeout(300),
+    pytest.mark.timeout(600),
     # Ray's own deprecation notices about its internal settings are not ours to fix.
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    # Older Rays (2.44) leave their own helper processes running past Popen.__del__.
+    pytest.mark.filterwarnings("ignore:subprocess .* is still running:ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
 
 try:
@@ -60,7 +64,9 @@ def world(corpus: Path) -> Iterator[World]:
         yield w
 
 
-RAY_OPTIONS: dict[str, Any] = {"fetch_workers": 2, "llm_workers": 2, "batch_size": 4,
+#: Two fetching actors (their requests share one pace), one LLM actor sending as many
+#: requests at once as the local engine (concurrency 4), chunks of 30 papers (three chunks).
+RAY_OPTIONS: dict[str, Any] = {"fetch_workers": 2, "llm_workers": 1, "batch_size": 4,
                                "chunk_papers": 30}
 
 
@@ -73,8 +79,8 @@ def test_ray_engine_matches_local_and_reruns_free(ray_address: str, world: World
     arxiv_before, llm_before = world.arxiv.count(), world.llm.calls
     result = backfill(settings, "ray", **RAY_OPTIONS)
     got = snapshot(settings)
-    assert got["papers"] == expected["papers"]  # summaries, verification, keys, tokens
     assert got["failures"] == expected["failures"]
+    assert got["papers"] == expected["papers"]  # summaries, verification, keys, tokens
     assert got["counts"] == expected["counts"]
     for name in ("papers", "done", "cached", "failed", "tokens_in", "tokens_out",
                  "llm_calls", "days_listed"):
@@ -101,17 +107,33 @@ def test_rate_limit_actor_paces_all_workers_together(ray_address: str) -> None:
     """Slots booked from two Ray tasks at once are spaced by 1/rate across both."""
     from paperdigest.backfill.ray_engine import RateLimitActor
 
-    actor = ray.remote(num_cpus=0)(RateLimitActor).remote({"arxiv": 2.0})
+    class Recording(RateLimitActor):
+        """Also remembers when each booked slot starts (the actor's clock)."""
+
+        def __init__(self, rates: dict[str, float]) -> None:
+            super().__init__(rates)
+            self.slots: list[float] = []
+
+        def reserve(self, role: str) -> float:
+            wait = super().reserve(role)
+            self.slots.append(time.monotonic() + wait)
+            return wait
+
+        def booked(self) -> list[float]:
+            return self.slots
+
+    actor = ray.remote(num_cpus=0)(Recording).remote({"arxiv": 2.0})
 
     @ray.remote(num_cpus=0)
     def book(n: int) -> list[float]:
         return [ray.get(actor.reserve.remote("arxiv")) for _ in range(n)]
 
-    waits = sorted(w for ws in ray.get([book.remote(5), book.remote(5)]) for w in ws)
-    # Ten bookings at 2 per second: the k-th waits about k/2 s, whoever booked it.
-    assert waits[0] == 0.0
-    for k, wait in enumerate(waits):
-        assert k * 0.5 - 0.25 <= wait <= k * 0.5 + 1e-6, waits
+    waits = [w for ws in ray.get([book.remote(5), book.remote(5)]) for w in ws]
+    assert min(waits) == 0.0 and max(waits) > 0
+    # Ten bookings at 2 per second, whoever booked them: starts at least 0.5 s apart.
+    slots = sorted(ray.get(actor.booked.remote()))
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assert len(slots) == 10 and min(gaps) >= 0.5 - 1e-3, gaps
     assert ray.get(actor.stats.remote()) == {"arxiv": 10}
     # A server's Retry-After seen by one worker holds back every worker's next request.
     ray.get(actor.penalize.remote("arxiv", 30.0))
@@ -147,7 +169,7 @@ def test_ray_backfill_resumes_after_the_driver_is_killed(ray_address: str, world
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     db = world.settings(home).db_path
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300
         while _summaries(db) < 4:
             assert driver.poll() is None, driver.stderr.read().decode() if driver.stderr else ""
             assert time.monotonic() < deadline, "the killed driver never wrote a summary"
