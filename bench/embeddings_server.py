@@ -87,7 +87,8 @@ class BertEncoder:
             x = self._ln(x + self._dense(h, f"{p}.output.dense"), f"{p}.output.LayerNorm")
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return pooled
+        result: np.ndarray = pooled
+        return result
 
 
 def serve(encoder: BertEncoder, model: str, port: int = 0) -> ThreadingHTTPServer:

@@ -111,10 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             results["bm25+prf"] = evaluate(conn, questions, feedback=True)
         if args.embeddings_url:
             from paperdigest.ask.dense import Embedder, update_vectors
-            from paperdigest.config import LLMSettings, Settings
+            from paperdigest.config import HTTPSettings, LLMSettings, Settings
 
             # A CPU embedding server can take minutes per batch: a long per-call deadline.
-            settings = Settings(llm=LLMSettings(timeout=3600), http={"deadline": 3600})
+            settings = Settings(llm=LLMSettings(timeout=3600), http=HTTPSettings(deadline=3600))
             embedder = Embedder.from_settings(settings, args.embeddings_url,
                                               args.embeddings_model or "")
             started = time.perf_counter()

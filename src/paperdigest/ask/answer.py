@@ -437,7 +437,8 @@ def _reply_text(raw: str, mode: str) -> tuple[str, bool]:
                     if not isinstance(item, dict):
                         continue
                     text = str(item.get("text") or "").strip()
-                    cites = item.get("cite") if isinstance(item.get("cite"), list) else []
+                    raw_cites = item.get("cite")
+                    cites = raw_cites if isinstance(raw_cites, list) else []
                     marks = "".join(f" [{str(c).strip().strip('[]')}]" for c in cites)
                     # The text may carry its own inline citations: keep both.
                     if text:
