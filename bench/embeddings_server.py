@@ -47,7 +47,8 @@ class BertEncoder:
         mean = x.mean(-1, keepdims=True)
         var = ((x - mean) ** 2).mean(-1, keepdims=True)
         eps = self.config.get("layer_norm_eps", 1e-12)
-        return (x - mean) / np.sqrt(var + eps) * self.w[f"{name}.weight"] + self.w[f"{name}.bias"]
+        out: np.ndarray = (x - mean) / np.sqrt(var + eps) * self.w[f"{name}.weight"]
+        return out + self.w[f"{name}.bias"]
 
     def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
         flat = x.reshape(-1, x.shape[-1]) @ self.wt[f"{name}.weight"]
