@@ -282,3 +282,34 @@ def test_killed_run_is_not_running_forever(world: Any, slow_day: FakeLLM) -> Non
     proc.wait()
     runs = json.loads(_status_json())["runs"]
     assert runs[0]["status"] == "killed" and runs[0]["finished_at"]
+
+
+def test_report_is_written_while_papers_complete(
+    world: Any, corpus: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 11 item 3: a paper that hangs must not hold back the report of the ones done.
+    import paperdigest.pipeline as pipeline_mod
+
+    monkeypatch.setattr(pipeline_mod, "CHECKPOINT_SECONDS", 0.0)
+    items = _raw_day(corpus)[:5]
+    seen: list[tuple[int, int]] = []
+    with _small_hf(corpus, items) as hf, FakeArxiv(None) as arxiv:
+        world.serve(hf, arxiv)
+        settings = load_settings(flags={"concurrency": 1}).settings
+        out = world.dir / "out"
+
+        class Peek:
+            def event(self, name: str, **data: Any) -> None:
+                if name == "done" and (out / f"{DAY}.md").exists():
+                    blocks = _blocks((out / f"{DAY}.md").read_text(encoding="utf-8"))
+                    waiting = sum("not finished" in b for b in blocks.values())
+                    seen.append((len(blocks), waiting))
+
+        with open_pipeline(settings, options=RunOptions(out=out), progress=Peek()) as pipeline:
+            result = pipeline.run([date.fromisoformat(DAY)])
+    assert result.exit_code == 0
+    # Mid-run the file already held every block: the finished papers and the waiting ones.
+    assert seen and all(total == 5 for total, _ in seen)
+    assert any(0 < waiting < 5 for _, waiting in seen)
+    final = _blocks((out / f"{DAY}.md").read_text(encoding="utf-8"))
+    assert not any("not finished" in b for b in final.values())

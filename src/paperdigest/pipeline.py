@@ -693,6 +693,11 @@ def atomic_write(path: Path, text: str) -> None:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}; the previous "
                               "file is kept") from None
         raise
+    # Temporary files of this report that a killed process left behind (one writer: the
+    # run lock).
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
     with contextlib.suppress(OSError):
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
