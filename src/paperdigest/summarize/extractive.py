@@ -149,13 +149,6 @@ _CLAIM_STRONG = re.compile(
     r"hence|now|first|\w+ly))?\s+(propose|present|introduce)[sd]?\b",
     re.IGNORECASE,
 )
-# Claims that make an innovation: what the authors built, found or showed.
-_INNOVATION_CLAIM = re.compile(
-    r"\b(we|this (paper|work|study))\b(\s+[\w-]+){0,2}?\s+(propos|introduc|present|develop|"
-    r"design|releas|construct|build|find|found|show|demonstrat|establish|deriv|reconstruct|"
-    r"constrain|provid|report|updat|identif|integrat|achiev|perform|extract|obtain)\w*\b",
-    re.IGNORECASE,
-)
 _GAP = r"(\s+(also|further|then|first|here|now|therefore|thus|hence|next|finally|additionally|\w+ly))?"
 # Contribution statements of construction: what the authors built ("we propose/introduce/
 # present/design/develop/build/construct/curate/release/formulate …").
@@ -277,15 +270,9 @@ _IO_OUTPUT_NOUN = re.compile(
     re.IGNORECASE,
 )
 _SYSTEM_NOUN = re.compile(
-    r"\b(model|network|system|framework|method|approach|pipeline|agent|decoder|generator|"
-    r"module|architecture|algorithm|predictor|detector|transformer|estimator)s?\b",
-    re.IGNORECASE,
-)
-# What may stand before an output verb as its subject: the system, never "we".
-_SYSTEM_SUBJECT = re.compile(
-    r"\b(it|which|that|model|network|system|framework|method|approach|pipeline|agent|policy|"
-    r"decoder|encoder|generator|module|head|architecture|tokenizer|algorithm|predictor|"
-    r"detector|planner|simulator|renderer|engine|tool|verifier|critic|judge|estimator)s?\s*$",
+    r"\b(model|network|system|framework|method|approach|pipeline|agent|decoder|encoder|"
+    r"generator|module|architecture|algorithm|predictor|detector|transformer|estimator|policy|"
+    r"policies|tokenizer|planner|simulator|renderer|engine|verifier|critic|judge)s?\b",
     re.IGNORECASE,
 )
 _METHOD_SENTENCE = re.compile(
@@ -316,9 +303,6 @@ _MODEL_SIZE = re.compile(
     r"\d+(\.\d+)?[BM]-parameter)\b"
 )
 _URL = re.compile(r"https?://[^\s)\]}>,;\"'`]+")
-_NOVEL = re.compile(
-    r"\b(novel|propose|introduce|we design|we develop|we present|first|new)\b", re.IGNORECASE
-)
 _RESULT = re.compile(
     r"\b(outperform\w*|improv\w*|achiev\w*|surpass\w*|exceed\w*|gains?|speedups?|faster|"
     r"reduc\w*|state-of-the-art|SOTA|beats?|better|superior|competitive|boost\w*|"
@@ -337,7 +321,6 @@ _COMPARE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\d")
-_NEVER = re.compile(r"(?!)")
 # A quantity worth reporting: a decimal, a percentage, a multiplier or a unit.
 _QUANTITY = re.compile(
     r"\d+\.\d+|\d+(\.\d+)?\s?(%|\\%|×|x\b|points?\b|pp\b|dB\b|ms\b|s\b|seconds\b|σ|\\sigma|"
@@ -728,23 +711,6 @@ def _method_names(title: str, abstract: str) -> list[str]:
         if len(name) > 2 and name.lower() not in [n.lower() for n in out]:
             out.append(name)
     return out
-
-
-def _sentences_of(sections: Iterable[Section]) -> list[str]:
-    out: list[str] = []
-    for sec in sections:
-        for para in sec.paragraphs:
-            out.extend(split_sentences(para))
-    return out
-
-
-def _pick(sentences: list[str], pattern: re.Pattern[str], exclude: set[str]) -> str:
-    for sentence in sentences:
-        if sentence in exclude or len(sentence) < 20:
-            continue
-        if pattern.search(sentence):
-            return sentence
-    return ""
 
 
 def _complete(sentence: str) -> bool:
@@ -1573,11 +1539,6 @@ def _section_setting(part: _Part) -> str:
     if len(heading) > 60:
         heading = heading[:60].rsplit(" ", 1)[0].strip(" ,;:(")
     return heading
-
-
-def _table_setting(table: Table, fallback: str) -> str:
-    text = f"{table.label} {_caption(table)}".strip() or fallback
-    return _one_line_title(text, 6)
 
 
 def _caption(table: Table) -> str:
