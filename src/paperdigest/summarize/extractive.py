@@ -166,6 +166,13 @@ _STUDY = re.compile(
     r"address(es|ed)?|tackle[sd]?|emphasi[sz]e[sd]?|take)\b",
     re.IGNORECASE,
 )
+# "We investigate this question for various behaviors": a study claim that only points back
+# at one made before ("this problem of X" still says what it is).
+_ANAPHORIC_STUDY = re.compile(
+    r"\bwe\s+(\w+ly\s+)?(stud(y|ied)|investigated?|explored?|examined?|address(ed)?|"
+    r"tackled?)\s+(this|these|it|them)\b(?!\s+(\w+\s+)?(of|whether|how)\b)",
+    re.IGNORECASE,
+)
 # Findings the authors claim ("we show/find/demonstrate that …").
 _FINDING = re.compile(
     r"\b(we|this (paper|work|study))" + _GAP +
@@ -454,6 +461,9 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
             r", (?!(a|an|the|and|or|but|which|that|where|while|as|with|for)\b)[a-z]", text[pos:]
         ):
             continue  # "lightweight, training-free approach": adjectives, not a clause
+        if len(before) <= 3 and re.match(r", (which|that|where|whose) ", text[pos:]):
+            head = text[:pos]  # "ConceptMoE, which dynamically merges …": the name
+            break
         if len(text[:pos].split()) <= 2 and re.match(r", (a|an|the) ", text[pos:]):
             head = text  # "ToyNet, a fast … model for …": name and apposition, cut by words
             break
@@ -1213,7 +1223,8 @@ def _innovations(
                      and not _BACKGROUND.search(s)]
         pool = [s for s in pool if not used.taken(s) and not _BARE_RELEASE.search(s)]
         construct = [s for s in pool if _CONSTRUCT.search(s)]
-        study = [s for s in pool if _STUDY.search(s) and s not in construct]
+        study = [s for s in pool if _STUDY.search(s) and s not in construct
+                 and not _ANAPHORIC_STUDY.search(s)]
         claims = construct + study
         order = {s: i for i, s in enumerate(pool)}
         if from_list:  # an abstract's enumerated designs, then its other claims
