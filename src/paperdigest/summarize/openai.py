@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from ..config import redact_url
 from ..contract.markdown import parse_summary_markdown, render_summary
 from ..contract.vocab import vocabulary
 from ..errors import ConfigError, ContextLengthError, LLMOutputError
@@ -286,7 +287,7 @@ class OpenAISummarizer:
             summary = self._parse(answer, lang)
         except _OutOfBudget as exc:
             raise LLMOutputError(
-                f"invalid LLM output: {exc}; model {self.model} at {self.client.shown_url}"
+                f"invalid LLM output: {exc}; model {self.model} at {redact_url(self.client.base_url)}"
             ) from None
         except LLMOutputError as first:
             logger.info("%s: invalid answer (%s); asking for a repair", ref.arxiv_id, first)
@@ -309,7 +310,7 @@ class OpenAISummarizer:
             except LLMOutputError as second:
                 raise LLMOutputError(
                     f"invalid LLM output: {second} (first answer: {first}); "
-                    f"model {self.model} at {self.client.shown_url}"
+                    f"model {self.model} at {redact_url(self.client.base_url)}"
                 ) from None
         return SummaryResult(
             summary=summary,
