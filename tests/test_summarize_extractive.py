@@ -575,3 +575,19 @@ def test_code_links_are_the_papers_own() -> None:
     assert summary.usage.code_and_resources == (
         "https://github.com/me/toy-release；https://github.com/me/ToyNet"
     )
+
+
+def test_every_corpus_abstract_gives_a_valid_summary_in_both_languages(corpus: Path) -> None:
+    # All recorded days: an abstract with "<EOS>" (2405.17428) or a title that would read as
+    # a part heading ("… survey of this emerging domain", 2601.11655) included.
+    from paperdigest.extract.abstract import document_from_abstract
+    from paperdigest.sources.hf import parse_daily_papers
+
+    checked = 0
+    for path in sorted((corpus / "hf_api").glob("daily_papers_*.json")):
+        for ref in parse_daily_papers(json.loads(path.read_text(encoding="utf-8"))):
+            for lang in ("zh", "en"):
+                summary = summarize_document(ref, document_from_abstract(ref), lang)
+                assert summary_problems(summary) == [], (ref.arxiv_id, lang)
+                checked += 1
+    assert checked >= 600

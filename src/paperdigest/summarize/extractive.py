@@ -54,6 +54,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..contract.markdown import part_heading
+from ..contract.validate import normalize_summary
 from ..models import Innovation, PaperSummary, Result, Usage
 from .base import SummaryResult, not_mentioned
 
@@ -690,14 +692,29 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
         innovations = [Innovation(missing, missing)]
     if not results:
         results = [Result("实验" if lang == "zh" else "Experiments", missing)]
-    return PaperSummary(
+    for number, innovation in enumerate(innovations, start=1):
+        innovation.title = _not_a_heading(innovation.title, number)
+    # The summary contract's form rules (raw HTML such as "<EOS>" made inert, length caps):
+    # an extractive summary is valid like any other.
+    return normalize_summary(PaperSummary(
         domain=domain,
         contribution=contribution,
         usage=usage,
         innovations=innovations,
         results=results,
         language="en" if lang == "en" else "zh",
-    )
+    ))
+
+
+def _not_a_heading(title: str, number: int) -> str:
+    """``title``, shortened by words while its numbered item would read as a part heading
+    ("5.  **… emerging domain**" reads as 应用领域/Domain to the report parser)."""
+    words = title.split()
+    while len(words) > 1 and part_heading(f"{number}.  **{' '.join(words)}**：x") is not None:
+        words.pop()
+        while len(words) > 1 and words[-1].lower().strip(",;:") in _TITLE_TAIL:
+            words.pop()
+    return " ".join(words)
 
 
 def _method_names(title: str, abstract: str) -> list[str]:
