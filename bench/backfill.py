@@ -126,7 +126,7 @@ def child(args: argparse.Namespace) -> None:
     })
     options = BackfillOptions(engine=args.engine, ray_cpus=args.cpus,
                               fetch_workers=args.cpus, llm_workers=args.cpus,
-                              batch_size=16, chunk_papers=1000)
+                              batch_size=16)
     if args.engine == "ray":
         from paperdigest.backfill.ray_engine import connect
 

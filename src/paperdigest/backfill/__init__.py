@@ -23,6 +23,7 @@ Nothing here imports Ray; the ``ray`` engine imports it on first use.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -70,8 +71,9 @@ class BackfillOptions:
     address ``host:port``."""
     ray_cpus: int | None = None
     """CPUs of a private local Ray (default: all)."""
-    chunk_papers: int = 1000
-    """Papers handed to the engine at once; bounds the driver's memory."""
+    chunk_papers: int = 2000
+    """Papers per Ray Data execution; the driver holds at most two chunks of rows (the
+    running one and the next, planned meanwhile). Each chunk starts the stage actors."""
     fetch_workers: int = 2
     """Ray actors in the acquire stage (their requests share one global pace)."""
     llm_workers: int = 2
@@ -140,6 +142,7 @@ class _Progress:
         self.cached = 0
         self.done = 0
         self.failed = 0
+        self._lock = threading.Lock()  # the ray engine plans in a thread of its own
 
     def start(self, total: int) -> None:
         if self.sink is not None:
@@ -148,13 +151,14 @@ class _Progress:
     def event(self, name: str, **data: Any) -> None:
         if name == "start":
             return  # the per-day starts of Pipeline.process_all; ours came first
-        if name == "done":
-            if data.get("cached"):
-                self.cached += 1
-            else:
-                self.done += 1
-        elif name == "failed":
-            self.failed += 1
+        with self._lock:
+            if name == "done":
+                if data.get("cached"):
+                    self.cached += 1
+                else:
+                    self.done += 1
+            elif name == "failed":
+                self.failed += 1
         if self.sink is not None:
             self.sink.event(name, **data)
 

@@ -25,10 +25,12 @@ import importlib.util
 import ipaddress
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from queue import Full, Queue
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthError, ConfigError
@@ -198,6 +200,45 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+def _prefetched(chunks: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """``chunks``, with the next one planned in a thread while the current one runs.
+
+    At most two chunks are in the driver at once (the running one and the next).
+    """
+    done = object()
+    queue: Queue[Any] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        queue.put(chunk, timeout=0.2)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            queue.put(exc)
+
+    thread = threading.Thread(target=produce, name="paperdigest-plan", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
 def run_ray(
     settings: Settings,
     store: Store,
@@ -229,7 +270,7 @@ def run_ray(
     actor_cls = ray.remote(num_cpus=0)(RateLimitActor)
     limiter = actor_cls.options(name=f"paperdigest-pace-{uuid.uuid4().hex[:8]}").remote(rates)
     try:
-        for chunk in _chunks(rows, options.chunk_papers):
+        for chunk in _prefetched(_chunks(rows, options.chunk_papers)):
             ds = ray.data.from_items(
                 chunk, override_num_blocks=max(1, min(len(chunk) // options.batch_size, 64)))
             ds = ds.map_batches(
@@ -246,7 +287,14 @@ def run_ray(
                     batch_format="pyarrow", batch_size=options.batch_size,
                     compute=ray.data.ActorPoolStrategy(size=options.llm_workers),
                     num_cpus=0.5)
-            _write(ds, store, run_id, progress, result)
+            returned = _write(ds, store, run_id, progress, result)
+            for row in chunk:
+                if row["arxiv_id"] not in returned:
+                    # Never silently dropped: a paper that did not come back is a failure.
+                    reason = "no result came back from the Ray pipeline; rerun to retry"
+                    store.record_failure(run_id, row["arxiv_id"], row["date"], "run", reason)
+                    progress.event("failed", arxiv_id=row["arxiv_id"], stage="run",
+                                   reason=reason)
     finally:
         try:
             result.paced_requests = ray.get(limiter.stats.remote())
@@ -257,11 +305,16 @@ def run_ray(
 
 
 def _write(ds: Any, store: Store, run_id: int, progress: ProgressSink,
-           result: BackfillResult) -> None:
-    """The single writer: results into the store as each batch arrives."""
+           result: BackfillResult) -> set[str]:
+    """The single writer: results into the store as each batch arrives.
+
+    Returns the arXiv ids that came back.
+    """
     fatal = ""
+    returned: set[str] = set()
     for batch in ds.iter_batches(batch_size=WRITE_BATCH, batch_format="pyarrow"):
         for row in batch.to_pylist():
+            returned.add(row["arxiv_id"])
             apply_writes(store, json.loads(row["writes"]), run_id)
             stats = json.loads(row["stats"])
             result.tokens_in += stats["tokens_in"]
@@ -278,3 +331,4 @@ def _write(ds: Any, store: Store, run_id: int, progress: ProgressSink,
                 progress.event("done", arxiv_id=row["arxiv_id"], cached=row["cached"])
         if fatal:
             raise AuthError(fatal)
+    return returned

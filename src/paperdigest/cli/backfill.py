@@ -29,7 +29,7 @@ from .progress import make_progress
 @click.option("--model", help="LLM model name of the hosted endpoint.")
 @click.option("--concurrency", type=click.IntRange(1, 256),
               help="Papers summarized at once (per LLM worker on Ray) [8].")
-@click.option("--chunk", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+@click.option("--chunk", type=click.IntRange(1, 100_000), default=2000, show_default=True,
               help="Papers handed to Ray at once (bounds the driver's memory).")
 @click.option("--fetch-workers", type=click.IntRange(1, 1024), default=2, show_default=True,
               help="Ray actors fetching (they share one global pace per site).")
