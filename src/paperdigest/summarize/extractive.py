@@ -1349,20 +1349,23 @@ def _figures(sentence: str) -> str:
 # Named benchmarks: a name after "on/across/in/such as", or a word ending in -Bench/-QA/
 # -Eval; a size suffix ("LLaMA-1B", "8B") marks a model, not a benchmark.
 _BENCH_PLACE = re.compile(
-    r"\b(?:on|across|in|such as|including|of|over)\s+(?:the\s+)?(?:challenging\s+)?"
-    r"((?:[A-Z][\w.+\-]*|\d[\w.+\-]*[A-Za-z][\w.+\-]*)(?:\s+(?:[A-Z0-9][\w.+\-]*))?)"
+    r"(?:\b(?:on|across)\s+(?:the\s+)?(?:challenging\s+)?|"
+    r"\b(?:benchmarks?|datasets?|tasks|suites?)\s+(?:such as|including|like)\s+)"
+    r"((?:[A-Z][\w.+\-]*|\d[\w.+\-]*[A-Za-z][\w.+\-]*)(?:\s+(?:[A-Z0-9][\w.+\-]*))?"
+    r"(?:(?:,\s*(?:and\s+)?|\s+and\s+)(?:[A-Z][\w.+\-]*|\d[\w.+\-]*[A-Za-z][\w.+\-]*))*)"
 )
-_BENCH_WORD = re.compile(r"\b([A-Z][\w\-]*(?:Bench|bench|QA|Eval|Arena|-Lite)[\w\-]*)\b")
+_BENCH_WORD = re.compile(r"\b([A-Z][\w\-]*(?:Bench|bench|QA|Eval)[\w\-]*)\b")
 _NOT_BENCH = re.compile(
     r"^(We|Our|The|This|These|That|In|On|Table|Figure|Fig|Section|Appendix|Eq|GPU|GPUs|"
     r"English|Chinese|Thai|LLMs?|VLMs?|MLLMs?|AI|RL|SFT|Transformer)\b|\d+(\.\d+)?[BMK]$|"
-    r"^[A-Z][a-z]+$"
+    r"^[A-Z][a-z]+$|^\d+(\.\d+)?[xX×KMBT%]?$"
 )
 _METRICS = re.compile(
     r"\b(success rates?|win rates?|accuracy|pass@\d+|F1|BLEU|ROUGE[\w-]*|PSNR|SSIM|LPIPS|FID|"
     r"FVD|Chamfer[\w-]*|mAP|AUC|AUROC|WER|CER|perplexity|latency|throughput|speedups?|"
-    r"recall|precision|detection rates?|token usage|tokens|compression|memory|FLOPs|"
-    r"GPU hours|reward|error rates?|Elo|BPC|exact match|TTFT|lower bounds?)\b",
+    r"recall|precision|detection rates?|token (usage|counts?)|compression (ratio|rate)s?|"
+    r"(peak |GPU )?memory (usage|footprint|consumption)|FLOPs|GPU hours|"
+    r"(average|mean|episode) rewards?|error rates?|Elo|BPC|exact match|TTFT|lower bounds?)\b",
     re.IGNORECASE,
 )
 
