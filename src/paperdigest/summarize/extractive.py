@@ -56,8 +56,9 @@ from typing import TYPE_CHECKING
 
 from ..contract.markdown import part_heading
 from ..contract.validate import normalize_summary
+from ..contract.vocab import not_mentioned
 from ..models import Innovation, PaperSummary, Result, Usage
-from .base import SummaryResult, not_mentioned
+from .base import SummaryResult
 
 if TYPE_CHECKING:
     from ..models import Document, PackedContext, PaperRef, Section, Table
@@ -804,7 +805,8 @@ def _explicit_input(sentence: str, name_re: re.Pattern[str] | None) -> bool:
     match = _IO_INPUT.search(sentence)
     if not match:
         mapping = _IO_MAP.search(sentence)
-        return bool(mapping) and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
+        return mapping is not None and _system_subject(
+            sentence[: mapping.start()].rstrip(), name_re)
     if re.match(r"(given|conditioned on)\b", match.group(0), re.IGNORECASE):
         rest = sentence[match.end():]  # the main clause must be about the system
         head = " ".join(rest.split()[:4])  # "the agent formulates", "Memory-V2V employs"
@@ -871,8 +873,7 @@ def _explicit_output(sentence: str, name_re: re.Pattern[str] | None) -> bool:
         if _system_subject(before, name_re):
             return True
     mapping = _IO_MAP.search(sentence)  # "maps X to Y": Y is the output
-    return bool(mapping) and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
-    return False
+    return mapping is not None and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
 
 
 def _input_output(
@@ -1233,17 +1234,18 @@ def _innovations(
     from_list = len(items) >= 2
     if not from_list or not full_text:
         names: list[str] = []
-        pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
+        candidates = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
         if full_text:
             body = [s for p in parts if p.intro or p.conclusion for s in p.sentences]
-            pool += [s for s in body if _complete(s) and not _LATER.search(s)
-                     and not _BACKGROUND.search(s)]
-        pool = [s for s in pool if not used.taken(s) and not _BARE_RELEASE.search(s)]
-        construct = [s for s in pool if _CONSTRUCT.search(s)]
-        study = [s for s in pool if _STUDY.search(s) and s not in construct
+            candidates += [s for s in body if _complete(s) and not _LATER.search(s)
+                           and not _BACKGROUND.search(s)]
+        candidates = [s for s in candidates
+                      if not used.taken(s) and not _BARE_RELEASE.search(s)]
+        construct = [s for s in candidates if _CONSTRUCT.search(s)]
+        study = [s for s in candidates if _STUDY.search(s) and s not in construct
                  and not _ANAPHORIC_STUDY.search(s)]
         claims = construct + study
-        order = {s: i for i, s in enumerate(pool)}
+        order = {s: i for i, s in enumerate(candidates)}
         if from_list:  # an abstract's enumerated designs, then its other claims
             claims = [c for c in claims if not any(i.rstrip(".") in c for i in items)]
         items = items + sorted(claims, key=lambda s: order[s])
