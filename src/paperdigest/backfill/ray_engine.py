@@ -125,6 +125,13 @@ def remote_limiters(actor: Any, roles: Iterable[str]) -> dict[str, RemoteLimiter
 # --------------------------------------------------------------------------- stages
 
 
+def _table(rows: list[Row]) -> Any:
+    """Rows as one Arrow table (every column a string, bool or int: one schema per stage)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    return pa.Table.from_pylist(rows)
+
+
 class AcquireStage:
     """Ray Data callable class: fetch + extract each row of a batch (threads inside)."""
 
@@ -133,10 +140,7 @@ class AcquireStage:
         self.threads = spec.threads
 
     def __call__(self, batch: Any) -> Any:
-        import pyarrow as pa
-
-        rows = run_threads(self.worker.acquire, batch.to_pylist(), self.threads)
-        return pa.Table.from_pylist(rows)
+        return _table(run_threads(self.worker.acquire, batch.to_pylist(), self.threads))
 
 
 class DigestStage:
@@ -147,10 +151,7 @@ class DigestStage:
         self.threads = spec.threads
 
     def __call__(self, batch: Any) -> Any:
-        import pyarrow as pa
-
-        rows = run_threads(self.worker.digest, batch.to_pylist(), self.threads)
-        return pa.Table.from_pylist(rows)
+        return _table(run_threads(self.worker.digest, batch.to_pylist(), self.threads))
 
 
 # --------------------------------------------------------------------------- driver
@@ -268,10 +269,10 @@ def run_ray(
                             threads=FETCH_WORKERS)
     rates = settings.limits.model_dump()
     actor_cls = ray.remote(num_cpus=0)(RateLimitActor)
-    limiter = actor_cls.options(name=f"paperdigest-pace-{uuid.uuid4().hex[:8]}").remote(rates)
+    limiter: Any = actor_cls.options(name=f"paperdigest-pace-{uuid.uuid4().hex[:8]}").remote(rates)
     try:
         for chunk in _prefetched(_chunks(rows, options.chunk_papers)):
-            ds = ray.data.from_items(
+            ds: Any = ray.data.from_items(
                 chunk, override_num_blocks=max(1, min(len(chunk) // options.batch_size, 64)))
             ds = ds.map_batches(
                 AcquireStage, fn_constructor_kwargs={"spec": fetch_spec, "limiter": limiter},

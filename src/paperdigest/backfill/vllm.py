@@ -209,7 +209,7 @@ class StepStage:
         self.threads = spec.threads
 
     def __call__(self, batch: Any) -> Any:
-        import pyarrow as pa
+        import pyarrow as pa  # type: ignore[import-untyped]
 
         rows = []
         for row in batch.to_pylist():
@@ -256,7 +256,7 @@ def vllm_stages(ds: Any, spec: WorkerSpec, options: VLLMOptions) -> Any:
     from ray.data import llm
 
     settings = spec.settings
-    build = getattr(llm, "build_processor", None) or llm.build_llm_processor
+    build = getattr(llm, "build_processor", None) or getattr(llm, "build_llm_processor")  # noqa: B009
     config = build_vllm_config(options, settings)
     step = {"fn_constructor_kwargs": {"spec": spec}, "batch_format": "pyarrow",
             "batch_size": 16, "compute": ray.data.ActorPoolStrategy(size=1), "num_cpus": 0.5}
