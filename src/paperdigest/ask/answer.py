@@ -213,9 +213,9 @@ def _messages(question: str, passages: Sequence[Passage], titles: dict[str, str]
                  f"{NOT_FOUND_MARK}.")
     else:
         user += (
-            'Reply in json: {"found": true|false, "sentences": [{"text": "one sentence", '
-            '"cite": ["cite key of a passage it comes from", ...]}, ...]}; found=false and '
-            "no sentences when the passages do not contain the answer."
+            'Reply in json: {"sentences": [{"text": "one sentence", "cite": ["cite key of a '
+            'passage it comes from", ...]}, ...], "found": true}; when the passages do not '
+            'contain the answer: {"sentences": [], "found": false}.'
         )
     return [{"role": "system", "content": _system(lang)}, {"role": "user", "content": user}]
 
@@ -226,7 +226,7 @@ def _schema(keys: Sequence[str]) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "found": {"type": "boolean"},
+            # Sentences first: the model writes what the passages say, then decides.
             "sentences": {"type": "array", "items": {
                 "type": "object",
                 "properties": {
@@ -237,8 +237,9 @@ def _schema(keys: Sequence[str]) -> dict[str, Any]:
                 "required": ["text", "cite"],
                 "additionalProperties": False,
             }},
+            "found": {"type": "boolean"},
         },
-        "required": ["found", "sentences"],
+        "required": ["sentences", "found"],
         "additionalProperties": False,
     }
 
