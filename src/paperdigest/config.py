@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .delivery.settings import DeliverySettings
+from .insights.settings import InsightSettings, InterestSettings
 from .errors import ConfigError
 from .web.settings import SiteSettings
 
@@ -156,6 +157,10 @@ class Settings(_Strict):
     """``[site]``: the web archive and feeds (paperdigest.web.settings)."""
     delivery: DeliverySettings = Field(default_factory=lambda: DeliverySettings())
     """``[delivery]``: email and webhooks (paperdigest.delivery.settings)."""
+    interests: InterestSettings = Field(default_factory=lambda: InterestSettings())
+    """``[interests]``: the reader's profile (paperdigest.insights.settings)."""
+    insights: InsightSettings = Field(default_factory=lambda: InsightSettings())
+    """``[insights]``: categories, artifacts, overview (paperdigest.insights.settings)."""
 
     @property
     def home_path(self) -> Path:

@@ -421,6 +421,9 @@ class PaperReport:
     llm_calls: int = 0
     cost: float = 0.0
     """USD spent on this paper in this run (``Settings.prices``)."""
+    insights: dict[str, Any] = field(default_factory=dict)
+    """Issue 15 (paperdigest.insights): ``new``, ``upgraded``, ``score``, ``matched``,
+    ``artifacts``; empty when the insights stage did not run."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -435,6 +438,7 @@ class PaperReport:
             "backend": self.backend,
             "model": self.model,
             **({"degraded": self.degraded} if self.degraded else {}),
+            **({"insights": self.insights} if self.insights else {}),
         }
 
 
@@ -511,9 +515,12 @@ class DayReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date,
+    overview: dict[str, Any] | None = None
+    """The day at a glance (paperdigest.insights.overview.compute_overview), or ``None``."""
             "listed_date": self.listed_date,
             "source_url": f"https://huggingface.co/papers/date/{self.date}",
             "notes": list(self.notes),
             "papers": [p.to_dict() for p in self.papers],
             "stats": _asdict(self.stats) if self.stats else None,
         }
+            **({"overview": self.overview} if self.overview else {}),

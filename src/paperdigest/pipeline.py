@@ -120,6 +120,8 @@ class RunOptions:
     out: Path | None = None
     """Where :meth:`Pipeline.run_day`/:meth:`Pipeline.run_ids` write reports; ``None``: nowhere."""
     formats: tuple[str, ...] = FORMATS
+    only_relevant: bool = False
+    """Leave papers without an interest match out of reports (issue 15, ``[interests]``)."""
 
 
 @dataclass
@@ -263,17 +265,27 @@ class Pipeline:
     def run_range(self, days: Iterable[date]) -> list[DayOutcome]:
         """:meth:`run_day` for each day; a day whose list fails becomes an outcome with its
         error (recorded in the failure ledger) and the others proceed."""
+        from .insights.digest import has_own_list, write_digest
+        from .insights.hooks import DayHook
+
+        days = list(days)
+        period = len(days) > 1  # issue 15: own-list days get a file, the period one digest
         outcomes = []
         for day in days:
             try:
-                report = self.run_day(day)
+                hook = DayHook.before(self, day.isoformat())
+                if period and not has_own_list(self, day):
+                    continue
+                report = self.run_day(day, hook=hook)
             except SourceError as exc:
                 outcomes.append(DayOutcome(day.isoformat(), error=exc))
             else:
                 outcomes.append(DayOutcome(report.date, report, self._last_outputs))
+        if period and (digest := write_digest(self, days, outcomes)) is not None:
+            outcomes.append(digest)
         return outcomes
 
-    def run_day(self, day: date) -> DayReport:
+    def run_day(self, day: date, *, hook: Any = None) -> DayReport:
         """The report of one day: list, process every paper, write the outputs.
 
         Raises:
@@ -291,7 +303,11 @@ class Pipeline:
         self.store.resolve_failures("", date=day.isoformat())
         report = DayReport(date=listing.date, listed_date=listing.listed_date,
                            notes=listing.notes)
-        return self._report(report, listing.refs, listing.rejected, started)
+        if hook is None:
+            from .insights.hooks import DayHook
+
+            hook = DayHook.before(self, None)  # listed already: nothing is "new"
+        return self._report(report, listing.refs, listing.rejected, started, hook=hook)
 
     def run_ids(self, ids: Sequence[str], today: date | None = None) -> DayReport:
         """The report of explicit arXiv ids, named ``ids-{today}`` so that it never
@@ -330,10 +346,13 @@ class Pipeline:
                 refs.append(ref)
         report = DayReport(date=today.isoformat(), listed_date=today.isoformat(),
                            notes=[f"注：本报告汇总指定的 {len(wanted)} 篇论文。"])
-        return self._report(report, refs, missing, started, name=f"ids-{today.isoformat()}")
+        from .insights.hooks import DayHook
+
+        return self._report(report, refs, missing, started, name=f"ids-{today.isoformat()}",
+                            hook=DayHook.before(self, None))
 
     def _report(self, report: DayReport, refs: list[PaperRef], extra: list[PaperReport],
-                started: float, name: str | None = None) -> DayReport:
+                started: float, name: str | None = None, hook: Any = None) -> DayReport:
         """Process ``refs`` into ``report``, keeping its stats and files up to date: the files
         are rewritten while papers complete and on every exit path."""
         done: dict[str, PaperReport] = {}
@@ -352,6 +371,8 @@ class Pipeline:
 
                 if vocabulary("zh").extractive_note not in report.notes:
                     report.notes.append(vocabulary("zh").extractive_note)
+            if hook is not None:  # issue 15: marks, artifacts, interests, overview
+                hook.annotate(report, self.options.lang, final)
             report.stats = RunStats.of(report.papers, backend=self.summarizer.name,
                                        model=self.summarizer.model,
                                        seconds=time.monotonic() - started)
@@ -373,6 +394,8 @@ class Pipeline:
         try:
             self.process_all(refs, on_done=on_done)
             complete = True
+            if hook is not None:
+                refs = hook.listed(refs)
         finally:
             try:
                 finish(final=complete)
@@ -657,8 +680,10 @@ def write_outputs(day_report: DayReport, out_dir: Path, formats: Iterable[str],
     """
     from .render.json import render_json
     from .render.markdown import render_day
+    from .insights.overview import overview_markdown
 
-    renderers = {"md": render_day, "json": render_json}
+    renderers = {"md": lambda d: render_day(d, overview=overview_markdown(d)),
+                 "json": render_json}
     written = []
     for fmt in formats:
         path = out_dir / f"{name or day_report.date}.{fmt}"

@@ -227,6 +227,20 @@ def m002_runs_degraded(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def m003_paper_extras(db: sqlite3.Connection) -> None:
+    # Issue 15: what was looked up about a paper besides its text (arXiv categories, the
+    # Hugging Face models/datasets/Spaces linked to it), one JSON row per (paper, kind), so
+    # that a rerun asks no server again (paperdigest.insights.extras).
+    db.execute("""CREATE TABLE paper_extras (
+        arxiv_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (arxiv_id, kind)
+    )""")
+
+
 # ------------------------------------------------------------------------------ records
 
 

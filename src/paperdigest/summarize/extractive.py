@@ -675,8 +675,9 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     # The claim sentence is the only evidence of a field left empty (the innovations, else
     # the input, else the output): it moves there, and 一句话核心贡献 becomes the paper's own
     # one-line statement of its contribution, the title. One sentence stays in one field.
-    claim_sentence = contribution if claim_index >= 0 or intro_sents else ""
-    if claim_index >= 0 and not any(
+    claim_sentence = contribution if _CLAIM.search(contribution) else ""  # a claim, not a
+    # first sentence taken for want of one
+    if claim_sentence and claim_index >= 0 and not any(
         i.detail.rstrip(". …") in abstract_sents[claim_index] for i in innovations
     ):
         claim_sentence = _clip(abstract_sents[claim_index])  # whole, not cut before a list
