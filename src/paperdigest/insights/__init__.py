@@ -1,0 +1,1 @@
+"""Beyond one summary per paper (issue 15)."""

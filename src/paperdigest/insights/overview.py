@@ -1,0 +1,158 @@
+"""The day (or period) at a glance: themes with counts, must-read papers, released code.
+
+:func:`compute_overview` works without any LLM: themes count papers per Hugging Face
+``ai_keywords`` term, primary arXiv category and 应用领域 lead phrase (a paper counts once per
+theme; themes held by at least two papers, most papers first, at most
+:data:`MAX_THEMES`); the must-read list takes 3–5 papers by a score of upvotes, GitHub
+stars, code found and the interest match, each with a one-line reason; "released" lists
+the papers with code, models or datasets found (:mod:`paperdigest.insights.artifacts`).
+
+:func:`overview_markdown` renders it as a section of plain ``###``/``-`` lines placed above
+the first separator: the report parser reads only ``**Date**``, ``**Source URL**`` and ``> ``
+lines there, so the reference format is intact. Titles and model text are made inert with
+``neutralize_markup``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Any
+
+from ..contract.markup import neutralize_markup
+from ..models import DayReport, PaperReport
+
+__all__ = ["compute_overview", "overview_markdown"]
+
+MAX_THEMES = 8
+MUST_READ = (3, 5)
+
+_HEADINGS = {
+    "zh": {"title": "### 今日概览", "period": "### 本期概览", "themes": "主题",
+           "must": "必读", "released": "开源代码/模型/数据", "none": "无",
+           "papers": "篇", "upvotes": "{n} 赞", "stars": "GitHub ★ {n}", "code": "有代码",
+           "models": "有模型/数据", "llm": "综述"},
+    "en": {"title": "### Today at a glance", "period": "### The period at a glance",
+           "themes": "Themes", "must": "Must read", "released": "Released code/models/data",
+           "none": "none", "papers": "", "upvotes": "{n} upvotes", "stars": "GitHub ★ {n}",
+           "code": "code available", "models": "models/data on the Hub", "llm": "Summary"},
+}
+
+
+def _domain_themes(report: PaperReport) -> list[str]:
+    """The 应用领域 lead phrase's parts (``强化学习 / 自然语言处理`` → two themes)."""
+    if report.summary is None:
+        return []
+    lead = re.split(r"[，,；;。（(：:]", report.summary.domain.strip(), maxsplit=1)[0]
+    parts = [p.strip() for p in re.split(r"\s*[/、]\s*", lead)]
+    return [p for p in parts if 2 <= len(p) <= 24 and p != "论文未提及"]
+
+
+def _themes(papers: list[PaperReport]) -> list[dict[str, Any]]:
+    counts: Counter[str] = Counter()
+    label: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    for report in papers:
+        keys: dict[str, str] = {}
+        for kw in report.ref.ai_keywords:
+            keys.setdefault(kw.strip().lower(), kw.strip())
+        if report.ref.categories:
+            keys.setdefault(report.ref.categories[0].lower(), report.ref.categories[0])
+        for domain in _domain_themes(report):
+            keys.setdefault(domain.lower(), domain)
+        for key, shown in keys.items():
+            if not key:
+                continue
+            counts[key] += 1
+            label.setdefault(key, shown)
+            members.setdefault(key, []).append(report.ref.arxiv_id)
+    themes = [(k, n) for k, n in counts.items() if n >= 2]
+    themes.sort(key=lambda kn: (-kn[1], kn[0]))
+    return [{"theme": label[k], "count": n, "papers": members[k]}
+            for k, n in themes[:MAX_THEMES]]
+
+
+def _insight(report: PaperReport) -> dict[str, Any]:
+    return getattr(report, "insights", None) or {}
+
+
+def _must_read(papers: list[PaperReport], lang: str) -> list[dict[str, Any]]:
+    words = _HEADINGS.get(lang, _HEADINGS["zh"])
+    scored = []
+    for report in papers:
+        if report.failure is not None:
+            continue
+        info = _insight(report)
+        kinds = {a["kind"] for a in info.get("artifacts", [])}
+        stars = report.ref.github_stars or 0
+        interest = float(info.get("score", 0.0))
+        score = (math.log1p(report.ref.upvotes) + 0.5 * math.log1p(stars)
+                 + (1.0 if kinds - {"page"} else 0.0) + 2.0 * interest)
+        reason = []
+        if info.get("matched"):
+            reason.append(info["matched"])
+        reason.append(words["upvotes"].format(n=report.ref.upvotes))
+        if stars:
+            reason.append(words["stars"].format(n=f"{stars:,}"))
+        if kinds & {"code", "link"}:
+            reason.append(words["code"])
+        if kinds & {"model", "dataset", "space"}:
+            reason.append(words["models"])
+        scored.append((score, report, "；".join(reason) if lang == "zh" else "; ".join(reason)))
+    scored.sort(key=lambda t: (-t[0], -t[1].ref.upvotes, t[1].ref.arxiv_id))
+    low, high = MUST_READ
+    count = max(min(low, len(scored)), min(high, sum(1 for s in scored if s[0] >= scored[0][0] / 2)))
+    return [{"arxiv_id": r.ref.arxiv_id, "title": r.ref.title, "reason": why,
+             "score": round(s, 3)} for s, r, why in scored[:count]]
+
+
+def _released(papers: list[PaperReport]) -> list[dict[str, Any]]:
+    out = []
+    for report in papers:
+        arts = [a for a in _insight(report).get("artifacts", []) if a["kind"] != "page"]
+        if arts:
+            out.append({"arxiv_id": report.ref.arxiv_id, "title": report.ref.title,
+                        "kinds": sorted({a["kind"] for a in arts}),
+                        "urls": [a["url"] for a in arts[:3]]})
+    return out
+
+
+def compute_overview(day: DayReport | list[PaperReport], lang: str = "zh") -> dict[str, Any]:
+    """The overview of a report's papers (no LLM): ``{"papers", "themes": [{"theme",
+    "count", "papers"}], "must_read": [{"arxiv_id", "title", "reason", "score"}],
+    "released": [{"arxiv_id", "title", "kinds", "urls"}]}``."""
+    papers = day.papers if isinstance(day, DayReport) else list(day)
+    return {"papers": len(papers), "themes": _themes(papers),
+            "must_read": _must_read(papers, lang), "released": _released(papers)}
+
+
+def _line(text: str) -> str:
+    return neutralize_markup(" ".join(str(text).split()))
+
+
+def overview_markdown(day: DayReport, lang: str | None = None, *, period: bool = False) -> str:
+    """``day.overview`` as Markdown lines (empty when there is none)."""
+    data = getattr(day, "overview", None)
+    if not data:
+        return ""
+    lang = lang or data.get("lang") or "zh"
+    w = _HEADINGS.get(lang, _HEADINGS["zh"])
+    sep = "、" if lang == "zh" else ", "
+    themes = sep.join(f"{_line(t['theme'])}（{t['count']}）" if lang == "zh"
+                      else f"{_line(t['theme'])} ({t['count']})" for t in data.get("themes", []))
+    colon = "：" if lang == "zh" else ": "
+    lines = [w["period"] if period else w["title"], ""]
+    if data.get("text"):
+        lines.append(f"- {w['llm']}{colon}{_line(data['text'])}")
+    lines.append(f"- {w['themes']}{colon}{themes or w['none']}")
+    lines.append(f"- {w['must']}{colon}")
+    for n, item in enumerate(data.get("must_read", []), start=1):
+        lines.append(f"  {n}. {_line(item['title'])} ({item['arxiv_id']}) — {_line(item['reason'])}")
+    released = data.get("released", [])
+    shown = sep.join(f"{_line(r['title'])} ({r['arxiv_id']})" for r in released[:10])
+    more = len(released) - 10
+    if more > 0:
+        shown += f" … +{more}"
+    lines.append(f"- {w['released']}{colon}{shown or w['none']}")
+    return "\n".join(lines) + "\n"
