@@ -392,10 +392,10 @@ class Pipeline:
 
         complete = False
         try:
-            self.process_all(refs, on_done=on_done)
-            complete = True
             if hook is not None:
                 refs = hook.listed(refs)
+            self.process_all(refs, on_done=on_done)
+            complete = True
         finally:
             try:
                 finish(final=complete)
@@ -678,9 +678,9 @@ def write_outputs(day_report: DayReport, out_dir: Path, formats: Iterable[str],
     Raises:
         OutputError: a file could not be written (the previous one is intact).
     """
+    from .insights.overview import overview_markdown
     from .render.json import render_json
     from .render.markdown import render_day
-    from .insights.overview import overview_markdown
 
     renderers = {"md": lambda d: render_day(d, overview=overview_markdown(d)),
                  "json": render_json}
