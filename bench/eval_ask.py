@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also measure BM25 with pseudo-relevance feedback")
     parser.add_argument("--embeddings-url")
     parser.add_argument("--embeddings-model")
+    parser.add_argument("--embed-kinds", help="passage kinds to embed, e.g. "
+                        "title,abstract,section,table,figure (default: all)")
     args = parser.parse_args(argv)
     from tests.fakes.ask_archive import build_ask_archive, eval_questions
 
@@ -119,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                                               args.embeddings_model or "")
             started = time.perf_counter()
             writable = sqlite3.connect(str(store), isolation_level=None)
-            embedded = update_vectors(writable, embedder)
+            kinds = args.embed_kinds.split(",") if args.embed_kinds else None
+            embedded = update_vectors(writable, embedder, kinds)
             writable.close()
             print(f"embedded {embedded} passages in {time.perf_counter() - started:.0f} s",
                   file=sys.stderr)

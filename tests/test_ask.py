@@ -370,3 +370,12 @@ def test_structured_answer_cites_from_the_keys_shown(store: Store) -> None:
     assert seen["enum"] == seen["shown"]  # the model can only cite what it was shown
     assert answer.found and [s.supported for s in answer.sentences] == [True, True]
     assert [c.anchor for c in answer.citations] == ["§4.2", "Table 2"]
+
+
+def test_update_vectors_can_leave_kinds_out(store: Store) -> None:
+    with FakeEmbeddings() as fake:
+        embedder = Embedder.from_settings(Settings(), fake.base_url, "fake-embed")
+        sections = store.conn.execute(
+            "SELECT count(*) FROM search_rows WHERE kind = 'section'").fetchone()[0]
+        assert update_vectors(store.conn, embedder, kinds=["section"]) == sections == 4
+        assert update_vectors(store.conn, embedder, kinds=["section"]) == 0

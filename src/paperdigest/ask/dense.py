@@ -117,9 +117,12 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def update_vectors(conn: sqlite3.Connection, embedder: Embedder) -> int:
+def update_vectors(conn: sqlite3.Connection, embedder: Embedder,
+                   kinds: Sequence[str] | None = None) -> int:
     """Embed every index passage that has no current vector for ``embedder.model``; drop
     vectors of passages gone from the index. ``conn`` must be writable (autocommit).
+    ``kinds`` limits which passages are embedded (e.g. leave out ``summary`` fields, which
+    repeat the abstract's sentences); passages without a vector take part in BM25 only.
 
     Returns:
         The number of passages embedded.
@@ -132,8 +135,10 @@ def update_vectors(conn: sqlite3.Connection, embedder: Embedder) -> int:
         "SELECT row_id, text_hash FROM ask_vectors WHERE model = ?", (embedder.model,))}
     todo: list[tuple[int, str, str]] = []
     present: set[int] = set()
-    for row_id, text in conn.execute("SELECT id, text FROM search_rows"):
+    for row_id, kind, text in conn.execute("SELECT id, kind, text FROM search_rows"):
         present.add(row_id)
+        if kinds is not None and kind not in kinds:
+            continue
         plain = unsegment(text)
         digest = _hash(plain)
         if known.get(row_id) != digest:
