@@ -61,7 +61,8 @@ class PaperResult:
     mode: str = ""
     """``json_schema`` | ``json_object`` | ``text`` | ``extractive``."""
     cost: float = 0.0
-    """USD, from ``Settings.prices`` (0 when unpriced or cached)."""
+    """USD, from ``Settings.prices`` (0 when unpriced or cached; the day's and run's totals
+    say "unknown" for an unpriced model, see :func:`cost_of`)."""
 
 
 def digest(
@@ -128,7 +129,7 @@ def digest(
         tokens_out=result.tokens_out,
         calls=result.calls,
         mode=result.mode,
-        cost=cost_of(settings, result.model, result.tokens_in, result.tokens_out),
+        cost=cost_of(settings, result.model, result.tokens_in, result.tokens_out) or 0.0,
     )
 
 
@@ -138,9 +139,16 @@ def source_text(doc: Document, ref: PaperRef) -> str:
     return "\n".join([doc.full_text(), *links])
 
 
-def cost_of(settings: Settings, model: str, tokens_in: int, tokens_out: int) -> float:
-    """USD cost from the configured price table (per million tokens); 0 when unpriced."""
-    price = settings.prices.get(model)
-    if not price:
+def cost_of(settings: Settings, model: str, tokens_in: int, tokens_out: int) -> float | None:
+    """USD cost from the configured price table (``[prices]``, USD per million tokens).
+
+    Returns 0.0 when no token was spent, and ``None`` when tokens were spent on a model that
+    has no price: the cost is unknown, never "free" (issue 13; shown as "cost unknown (no
+    price for MODEL: set [prices])").
+    """
+    if not tokens_in and not tokens_out:
         return 0.0
+    price = settings.prices.get(model)
+    if price is None:
+        return None
     return tokens_in / 1e6 * price[0] + tokens_out / 1e6 * price[1]

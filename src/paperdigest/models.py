@@ -464,7 +464,9 @@ class RunStats:
     failed: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
-    cost: float = 0.0
+    cost: float | None = 0.0
+    """USD; ``None`` when tokens were spent on a model without a price (``core.cost_of``):
+    shown as "cost unknown", never as ``$0.0000``."""
     seconds: float = 0.0
     llm_calls: int = 0
     http_requests: int = 0
@@ -490,13 +492,15 @@ class RunStats:
             stats.tokens_in += report.tokens_in
             stats.tokens_out += report.tokens_out
             stats.llm_calls += report.llm_calls
-            stats.cost += report.cost
+            stats.cost = (stats.cost or 0.0) + report.cost
         return stats
 
     def add(self, other: RunStats) -> None:
-        """Add ``other``'s counts, tokens, cost and time to these totals (in place)."""
+        """Add ``other``'s counts, tokens, cost and time to these totals (in place); an
+        unknown cost (``None``) makes the sum unknown."""
         for name in self.COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(self, name, None if mine is None or theirs is None else mine + theirs)
 
 
 @dataclass
@@ -511,16 +515,16 @@ class DayReport:
     notes: list[str] = field(default_factory=list)
     """Extra ``> `` lines under the header (e.g. the empty-day note)."""
     stats: RunStats | None = None
+    overview: dict[str, Any] | None = None
+    """The day at a glance (paperdigest.insights.overview.compute_overview), or ``None``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date,
-    overview: dict[str, Any] | None = None
-    """The day at a glance (paperdigest.insights.overview.compute_overview), or ``None``."""
             "listed_date": self.listed_date,
             "source_url": f"https://huggingface.co/papers/date/{self.date}",
             "notes": list(self.notes),
             "papers": [p.to_dict() for p in self.papers],
             "stats": _asdict(self.stats) if self.stats else None,
-        }
             **({"overview": self.overview} if self.overview else {}),
+        }

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .acquire import acquire
 from .clock import Now, utc_now
-from .core import PaperResult, digest
+from .core import PaperResult, cost_of, digest
 from .errors import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING,
@@ -376,6 +376,8 @@ class Pipeline:
             report.stats = RunStats.of(report.papers, backend=self.summarizer.name,
                                        model=self.summarizer.model,
                                        seconds=time.monotonic() - started)
+            report.stats.cost = cost_of(self.settings, self.summarizer.model,
+                                        report.stats.tokens_in, report.stats.tokens_out)
             if self.options.out is not None:
                 self._last_outputs = write_outputs(report, self.options.out,
                                                    self.options.formats, name=name)

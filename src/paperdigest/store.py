@@ -1083,7 +1083,8 @@ class Store:
                 + "".join(f"{name} = ?, " for name in counts)
                 + "status = ? WHERE id = ?",
                 (self._now(), stats.backend, stats.model,
-                 *(getattr(stats, name) for name in counts), status, run_id),
+                 # an unknown cost (None) is stored as 0; `status` shows it as unknown
+                 *(getattr(stats, name) or 0 for name in counts), status, run_id),
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"no run with id {run_id} in {self.path}")
@@ -1108,6 +1109,13 @@ class Store:
         with self._read() as db:
             rows = db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_row(RunRecord, r, dates=json.loads(r["dates"])) for r in rows]
+
+    def models_with_tokens(self) -> list[str]:
+        """The models that runs spent LLM tokens on, sorted (``status`` checks their prices)."""
+        with self._read() as db:
+            rows = db.execute("SELECT DISTINCT model FROM runs WHERE tokens_in + tokens_out > 0 "
+                              "ORDER BY model").fetchall()
+        return [str(r[0]) for r in rows]
 
     # ---------------------------------------------------------------- totals
 

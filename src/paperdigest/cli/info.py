@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from ..config import DEFAULT_CONFIG_TOML
 from ..dates import parse_day
@@ -177,16 +178,22 @@ def status(state: State, as_json: bool) -> None:
         totals = store.totals()
         failures = store.open_failures()
         runs = store.runs(limit=5)
+        unpriced = [m for m in store.models_with_tokens() if _priced(settings, m) is None]
+    if unpriced:  # tokens spent on a model without a price: the cost is unknown, not $0
+        totals["cost"] = None
     if as_json:
         print_json({"database": str(settings.db_path), "totals": totals,
                     "failures": [_plain(f) for f in failures],
-                    "runs": [_plain(r) for r in runs]})
+                    "runs": [{**_plain(r), "cost": _run_cost(settings, r)} for r in runs]})
         return
     out.print(f"database: {settings.db_path}", markup=False, highlight=False)
     table = Table(title="stored")
     table.add_column("item")
     table.add_column("value", justify="right")
     for key, value in totals.items():
+        if key == "cost" and value is None:
+            table.add_row(key, Text(_cost_unknown(unpriced)))  # "[prices]" is not markup
+            continue
         table.add_row(str(key), f"{value:,.4f}" if isinstance(value, float) else str(value))
     out.print(table)
     if runs:
@@ -197,7 +204,7 @@ def status(state: State, as_json: bool) -> None:
         for r in runs:
             table.add_row(str(r.id), str(r.started_at)[:19], ",".join(r.dates), r.backend,
                           r.model, str(r.done), str(r.failed), str(r.degraded),
-                          f"{r.tokens_in + r.tokens_out:,}", f"${r.cost:.4f}",
+                          f"{r.tokens_in + r.tokens_out:,}", _cost_text(settings, r),
                           f"{r.seconds:.1f}", r.status)
         out.print(table)
     if failures:
@@ -207,6 +214,34 @@ def status(state: State, as_json: bool) -> None:
         for f in failures:
             table.add_row(f.arxiv_id, f.date or "", f.stage, f.reason)
         out.print(table)
+
+
+def _run_cost(settings: Any, run: Any) -> float | None:
+    """A stored run's USD cost, or ``None`` when it spent tokens on a model that has no
+    price in ``[prices]`` (``core.cost_of``): unknown, never ``$0``."""
+    from ..core import cost_of
+
+    if cost_of(settings, run.model, run.tokens_in, run.tokens_out) is None:
+        return None
+    return float(run.cost)
+
+
+def _priced(settings: Any, model: str) -> float | None:
+    from ..core import cost_of
+
+    return cost_of(settings, model, 1, 0)
+
+
+def _cost_unknown(models: list[str]) -> str:
+    """``cost unknown (no price for MODEL: set [prices])`` (the report vocabulary's words)."""
+    from ..contract.vocab import vocabulary
+
+    return "cost " + vocabulary("en").cost_unknown.format(model=", ".join(models) or "?")
+
+
+def _cost_text(settings: Any, run: Any) -> str:
+    cost = _run_cost(settings, run)
+    return "unknown" if cost is None else f"${cost:.4f}"
 
 
 @cli.group()
