@@ -1386,9 +1386,13 @@ def _benchmarks(sentence: str, names: list[str]) -> list[str]:
     model names excluded)."""
     found: list[str] = []
     own = {n.lower() for n in names}
-    candidates = [m.group(1) for m in _BENCH_WORD.finditer(sentence)]
+    placed = [(m.start(1), m.group(1)) for m in _BENCH_WORD.finditer(sentence)]
     for match in _BENCH_PLACE.finditer(sentence):
-        candidates.extend(re.split(r"\s+(?:and|or)\s+|,\s*", match.group(1)))
+        offset = match.start(1)
+        for part in re.split(r"(\s+(?:and|or)\s+|,\s*)", match.group(1)):
+            placed.append((offset, part))
+            offset += len(part)
+    candidates = [name for _, name in sorted(placed)]  # in the sentence's order
     for name in candidates:
         name = name.strip(" .,;:()")
         if len(name) < 3 or _NOT_BENCH.search(name):
