@@ -2,7 +2,9 @@
 
 One index serves the web archive's search (``paperdigest serve``) and is meant to be reused
 by retrieval over the archive (issue 17): rows are *passages* — a paper's title, abstract and
-keywords, and each field of its latest summary per language — in ``search_rows``, indexed by
+keywords, each field of its latest summary per language, and the section paragraphs, table
+rows and figure captions of its best stored Document (kinds ``section``/``table``/``figure``,
+:mod:`paperdigest.ask.passages`) — in ``search_rows``, indexed by
 the external-content FTS5 table ``search_fts`` (https://www.sqlite.org/fts5.html §4.4.3).
 
 CJK text. FTS5's ``unicode61`` tokenizer keeps a run of Chinese characters as one token, and
@@ -14,8 +16,8 @@ tokenizes to several tokens is an FTS5 phrase, so 模型 matches exactly the adj
 模 型 (a substring match, with no dictionary to download or load). Display strips the
 zero-width spaces again, so ``snippet()`` output reads as the original text.
 
-Keeping in step. Triggers on ``papers`` and ``summaries`` rewrite a paper's rows on every
-insert, update and delete, calling the SQL function ``paperdigest_segment`` that
+Keeping in step. Triggers on ``papers``, ``summaries`` and ``documents`` rewrite a paper's
+rows on every insert, update and delete, calling the SQL function ``paperdigest_segment`` that
 :func:`ensure_index` registers on the store's connection. :func:`ensure_index` runs on every
 :class:`~paperdigest.store.Store` open: it creates the tables and triggers and fills them from
 the stored papers and summaries when the index is missing or of an older
