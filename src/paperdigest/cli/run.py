@@ -30,6 +30,8 @@ def _parse_formats(text: str) -> list[str]:
 @cli.command()
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day to report on.")
 @click.option("--week", metavar="YYYY-Www", help="Every day of an ISO week, e.g. 2026-W05.")
+@click.option("--month", metavar="YYYY-MM",
+              help="Every day of a month, e.g. 2026-01 (with one digest over the month).")
 @click.option("--from", "start", metavar="YYYY-MM-DD", help="First day of a range.")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day of a range.")
 @click.option("--ids", metavar="ID,ID,...", help="Explicit arXiv ids instead of a day.")
@@ -48,11 +50,14 @@ def _parse_formats(text: str) -> list[str]:
               help="Wait this long for another run on the same data directory.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run.")
+@click.option("--only-relevant", is_flag=True,
+              help="Leave out papers that match nothing in [interests].")
 @click.pass_obj
-def run(state: State, day: str | None, week: str | None, start: str | None, end: str | None,
+def run(state: State, day: str | None, week: str | None, month: str | None,
+        start: str | None, end: str | None,
         ids: str | None, lang: str | None, backend: str | None, model: str | None,
         concurrency: int | None, out: Path | None, formats: str, force: bool, refresh: bool,
-        wait: float, quiet: bool, as_json: bool) -> int:
+        wait: float, quiet: bool, as_json: bool, only_relevant: bool = False) -> int:
     """Write the reading report of a day (or week, range, or list of ids).
 
     The report goes to OUT/DATE.md and OUT/DATE.json. A day without a list (weekends)
@@ -77,12 +82,20 @@ def run(state: State, day: str | None, week: str | None, start: str | None, end:
                              "concurrency": concurrency, "out": str(out) if out else None}
     settings = state.settings(flags).settings
     now = clock()
-    if ids and (day or week or start or end):
-        raise InputError("--ids cannot be combined with --date/--week/--from/--to")
+    if ids and (day or week or month or start or end):
+        raise InputError("--ids cannot be combined with --date/--week/--month/--from/--to")
+    if month:  # issue 15: a month is the range of its days (up to today)
+        if day or week or start or end:
+            raise InputError("give exactly one of --date, --week, --month, --from/--to or --ids")
+        from ..dates import parse_month
+
+        first, last = parse_month(month, now().date())
+        start, end = first.isoformat(), min(last, now().date()).isoformat()
     days = [] if ids else requested_days(now().date(), day=day, week=week, start=start, end=end)
     id_list = _parse_ids(ids) if ids else []
     options = RunOptions(lang=settings.lang, force=force, refresh=refresh,
-                         out=Path(settings.out), formats=tuple(fmt_list))
+                         out=Path(settings.out), formats=tuple(fmt_list),
+                         only_relevant=only_relevant)
     progress = make_progress(quiet=quiet or as_json)
     try:
         with open_pipeline(settings, options=options, progress=progress, now=now,

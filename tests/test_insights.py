@@ -1,0 +1,289 @@
+"""Issue 15: period digests, late papers, upgrades, categories, artifacts, interests, overview.
+
+Expected values come from the recorded Hugging Face days (counted here from the JSON files,
+independently of the code under test) or are written by hand; synthesized server answers
+are in tests/fakes/hub.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paperdigest.cli import main
+from paperdigest.insights.interests import score_papers
+from paperdigest.insights.overview import compute_overview
+from paperdigest.insights.settings import InterestSettings
+from paperdigest.models import PaperReport
+from paperdigest.render.parse import parse_report
+from paperdigest.sources.hf import parse_daily_papers
+from tests.fakes.hub import FakeHubRepos, atom_entry_feed, hub_repo
+from tests.fakes.servers import FakeArxiv
+
+LIMITS = "[limits]\nhf = 1000.0\narxiv = 1000.0\narxiv_api = 1000.0\nllm = 1000.0\n"
+
+
+def _items(corpus: Path, name: str) -> list[dict[str, Any]]:
+    return json.loads((corpus / "hf_api" / name).read_text(encoding="utf-8"))
+
+
+def _ids(items: list[dict[str, Any]]) -> list[str]:
+    return [item["paper"]["id"] for item in items]
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """A work directory with fast limits; servers are started by each test."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "paperdigest.toml").write_text(LIMITS)
+    yield {"dir": tmp_path, "out": tmp_path / "paperdigest-out"}
+
+
+def _point(monkeypatch: pytest.MonkeyPatch, hf: Any, arxiv: FakeArxiv) -> None:
+    monkeypatch.setenv("PAPERDIGEST_HF_URL", hf.url)
+    monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", arxiv.url)
+    monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", arxiv.api_url)
+
+
+def _blocks(path: Path) -> list[str]:
+    return [e.arxiv_id for e in parse_report(path.read_text(encoding="utf-8"))[1]]
+
+
+# ------------------------------------------------------------------------ period digests
+
+
+def test_weekly_digests_list_every_paper_once(corpus: Path, world: dict[str, Any],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    own = {d: _items(corpus, f"daily_papers_{d}.json") for d in
+           ("2026-01-19", "2026-01-20", "2026-01-21", "2026-01-22", "2026-01-23",
+            "2026-01-26", "2026-01-28", "2026-01-29", "2026-01-30")}
+    # A synthetic day (written here) listing two papers already listed on 2026-01-26.
+    synthetic = own["2026-01-26"][:2]
+    with FakeHubRepos(corpus, days={"2026-01-27": synthetic}) as hf, FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        for week, days in (("2026-W04", ["2026-01-19", "2026-01-20", "2026-01-21",
+                                         "2026-01-22", "2026-01-23"]),
+                           ("2026-W05", ["2026-01-26", "2026-01-27", "2026-01-28",
+                                         "2026-01-29", "2026-01-30"])):
+            assert main(["run", "--week", week, "--quiet"]) == 0
+            out = world["out"]
+            lists = {d: (_ids(synthetic) if d == "2026-01-27" else _ids(own[d])) for d in days}
+            for day, ids in lists.items():  # a file for each day with its own list
+                assert sorted(_blocks(out / f"{day}.md")) == sorted(ids)
+            digest = _blocks(out / f"digest-{week}.md")
+            every = [i for ids in lists.values() for i in ids]
+            assert len(digest) == len(set(digest)) == len(set(every))
+            assert set(digest) == set(every)
+            data = json.loads((out / f"digest-{week}.json").read_text())
+            assert [p["paper"]["arxiv_id"] for p in data["papers"]] == digest
+            assert data["overview"]["themes"] and data["overview"]["must_read"]
+        out = world["out"]
+        # Days without a list of their own get no file.
+        for day in ("2026-01-24", "2026-01-25", "2026-01-31", "2026-02-01"):
+            assert not (out / f"{day}.md").exists()
+        # W05 by hand: 18 + 2 + 21 + 22 + 45 = 108 entries over five day files, 106 papers.
+        w05 = [p for p in out.glob("2026-01-2*.md") if p.stem >= "2026-01-26"] + \
+            [out / "2026-01-30.md"]
+        assert sum(len(_blocks(p)) for p in w05) == 108
+        assert len(_blocks(out / "digest-2026-W05.md")) == 106
+        assert len(_blocks(out / "digest-2026-W04.md")) == 22 + 11 + 32 + 26 + 27
+        # The repeated paper says on which days it was listed.
+        data = json.loads((out / "digest-2026-W05.json").read_text())
+        repeated = next(p for p in data["papers"] if p["paper"]["arxiv_id"] == _ids(synthetic)[0])
+        assert repeated["insights"]["listed_on"] == ["2026-01-26", "2026-01-27"]
+        text = (out / "digest-2026-W05.md").read_text()
+        assert "2026-01-31、2026-02-01 没有自己的论文列表" in text
+
+
+def test_single_weekend_date_keeps_the_reference_behaviour(corpus: Path, world: dict[str, Any],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeHubRepos(corpus) as hf, FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", "2026-01-31", "--quiet"]) == 0
+    report = (world["out"] / "2026-01-31.md").read_text()
+    assert "本报告使用 2026-01-30 的 45 篇论文" in report
+    assert not list(world["out"].glob("digest-*"))
+
+
+# ------------------------------------------------------------------ what changed since
+
+
+def test_late_papers_are_marked_new_on_a_rerun(corpus: Path, world: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    partial = _items(corpus, "daily_papers_2026-01-30_partial-sameday-0804UTC.json")
+    complete = _items(corpus, "daily_papers_2026-01-30.json")
+    late = set(_ids(complete)) - set(_ids(partial))
+    assert len(late) == 18  # 45 - 27, by the files
+    with FakeHubRepos(corpus, days={"2026-01-30": partial}) as hf, FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        monkeypatch.setenv("PAPERDIGEST_NOW", "2026-01-30T08:10:00Z")
+        assert main(["run", "--date", "2026-01-30", "--quiet"]) == 0
+        first = (world["out"] / "2026-01-30.md").read_text()
+        assert "🆕" not in first and len(_blocks(world["out"] / "2026-01-30.md")) == 27
+        hf.set_day("2026-01-30", complete)
+        monkeypatch.setenv("PAPERDIGEST_NOW", "2026-01-31T12:00:00Z")
+        assert main(["run", "--date", "2026-01-30", "--quiet"]) == 0
+    _, entries = parse_report((world["out"] / "2026-01-30.md").read_text())
+    marked = {e.arxiv_id for e in entries if any(n.startswith("🆕") for n in e.notes)}
+    assert marked == late
+    data = json.loads((world["out"] / "2026-01-30.json").read_text())
+    assert {p["paper"]["arxiv_id"] for p in data["papers"]
+            if p.get("insights", {}).get("new")} == late
+    assert "新增 18 篇论文" in (world["out"] / "2026-01-30.md").read_text()
+
+
+def test_abstract_only_entry_is_marked_upgraded_when_html_appears(
+        corpus: Path, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    html = corpus / "arxiv_html" / "2601.13621v1.html"
+    if not html.exists():
+        pytest.skip("corpus HTML 2601.13621v1 missing")
+    # A synthetic list item for a recorded HTML paper (its real title; a stand-in abstract).
+    item = {"paper": {"id": "2601.13621", "title": "Cosmological Budget of Entropy from "
+                      "Merging Black Holes", "summary": "We estimate the entropy budget of "
+                      "merging black holes over cosmic history.", "upvotes": 3,
+                      "publishedAt": "2026-01-20T00:00:00.000Z", "authors": []}}
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-01-22T12:00:00Z")
+    with FakeHubRepos(None, days={"2026-01-21": [item]}) as hf:
+        with FakeArxiv(None) as arxiv:  # no HTML, no PDF yet: the abstract is read
+            _point(monkeypatch, hf, arxiv)
+            assert main(["run", "--date", "2026-01-21", "--quiet"]) == 0
+        path = world["out"] / "2026-01-21.md"
+        assert "- **阅读来源**: ArXiv Abs" in path.read_text()
+        with FakeArxiv(None, html={"2601.13621v1": html}) as arxiv:
+            _point(monkeypatch, hf, arxiv)
+            assert main(["run", "--date", "2026-01-21", "--quiet"]) == 0
+    text = path.read_text()
+    assert "- **阅读来源**: HTML" in text
+    _, entries = parse_report(text)
+    assert any("upgraded: abstract → HTML" in n for n in entries[0].notes)
+    data = json.loads((world["out"] / "2026-01-21.json").read_text())
+    assert data["papers"][0]["insights"]["upgraded"] == "ArXiv Abs → HTML"
+
+
+# ------------------------------------------------- categories, artifacts, 代码与资源
+
+
+def _item(arxiv_id: str, title: str, upvotes: int, **paper: Any) -> dict[str, Any]:
+    return {"paper": {"id": arxiv_id, "title": title, "upvotes": upvotes,
+                      "publishedAt": "2026-01-27T00:00:00.000Z", "authors": [],
+                      "summary": paper.pop("summary", f"We study {title.lower()}."),
+                      **paper}}
+
+
+def test_categories_artifacts_and_code_availability(world: dict[str, Any],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [
+        _item("2601.10001", "Code With Stars", 50, githubRepo="https://github.com/a/code",
+              githubStars=1234, ai_keywords=["agents"]),
+        _item("2601.10002", "Weights On The Hub", 40, ai_keywords=["agents"]),
+        _item("2601.10003", "Link In The Abstract", 30,
+              summary="We present a tool. Our code is available at https://github.com/c/tool ."),
+        _item("2601.10004", "Nothing Released", 20, projectPage="https://d.example.org/proj"),
+    ]
+    repos = {"2601.10002": {"models": [hub_repo("org/model-7b", likes=12)],
+                            "datasets": [hub_repo("org/data", likes=3)],
+                            "spaces": [hub_repo("org/demo", likes=1)]}}
+    atom = {i["paper"]["id"]: atom_entry_feed(i["paper"]["id"], i["paper"]["title"], cats)
+            for i, cats in zip(items, (["cs.CL", "cs.AI"], ["cs.CL"], ["cs.CV"], ["cs.LG"]),
+                               strict=True)}
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-10T12:00:00Z")
+    with FakeHubRepos(None, days={"2026-01-27": items}, repos=repos) as hf, \
+            FakeArxiv(None, atom=atom) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", "2026-01-27", "--quiet"]) == 0
+        assert arxiv.count("/api/query") == 1  # one batched id_list request for the day
+        assert hf.count("/api/arxiv/") == 4
+        api, repo_calls = arxiv.count(), hf.count()
+        assert main(["run", "--date", "2026-01-27", "--quiet"]) == 0  # stored: no request
+        assert arxiv.count() == api and hf.count() == repo_calls
+    data = json.loads((world["out"] / "2026-01-27.json").read_text())
+    papers = {p["paper"]["arxiv_id"]: p for p in data["papers"]}
+    assert papers["2601.10001"]["paper"]["categories"] == ["cs.CL", "cs.AI"]
+    code = {i: p["summary"]["usage"]["code_and_resources"] for i, p in papers.items()}
+    assert "https://github.com/a/code" in code["2601.10001"] and "1,234" in code["2601.10001"]
+    for repo in ("https://huggingface.co/org/model-7b", "https://huggingface.co/datasets/org/data",
+                 "https://huggingface.co/spaces/org/demo"):
+        assert repo in code["2601.10002"]
+    assert "https://github.com/c/tool" in code["2601.10003"]
+    # 代码未公开 only where no code link was found anywhere (a project page is not code).
+    assert [i for i, text in code.items() if "代码未公开" in text] == ["2601.10004"]
+    overview = data["overview"]
+    themes = {t["theme"]: t["count"] for t in overview["themes"]}
+    assert themes["agents"] == 2 and themes["cs.CL"] == 2  # by hand from the items above
+    released = {r["arxiv_id"] for r in overview["released"]}
+    assert released == {"2601.10001", "2601.10002", "2601.10003"}
+    md = (world["out"] / "2026-01-27.md").read_text()
+    assert "### 今日概览" in md and "agents（2）" in md
+    assert len(parse_report(md)[1]) == 4  # the overview is not a paper block
+
+
+# ---------------------------------------------------------------- interests, overview
+
+
+def _day_refs(corpus: Path) -> list[PaperReport]:
+    refs = parse_daily_papers(_items(corpus, "daily_papers_2026-01-30.json"), "2026-01-30")
+    return [PaperReport(ref=r) for r in refs]
+
+
+def test_ranking_changes_with_the_profile_and_explains_itself(corpus: Path) -> None:
+    papers = _day_refs(corpus)
+    pairs = [(p.ref, None) for p in papers]
+
+    def top(profile: InterestSettings) -> list[tuple[str, str]]:
+        scores = score_papers(pairs, profile)
+        ranked = sorted(scores.values(), key=lambda m: (-m.score, m.arxiv_id))
+        return [(m.arxiv_id, m.explain()) for m in ranked if m.relevant]
+
+    agents = top(InterestSettings(keywords=["reward model", "web agents"]))
+    # By hand: only WebArbiter's title holds both phrases.
+    assert agents[0] == ("2601.21872", "matched: reward model, web agents")
+    video = top(InterestSettings(keywords=["video generation"]))
+    assert video and video[0][0] != "2601.21872"
+    assert all(why == "matched: video generation" for _, why in video)
+    titles = {p.ref.arxiv_id: p.ref.title.lower() for p in papers}
+    assert any("video" in titles[i] for i, _ in video[:3])
+    # An author of 2601.20833 (Idea2Story), by the file.
+    by_author = top(InterestSettings(authors=["Tengyue Xu"]))
+    assert by_author == [("2601.20833", "author Tengyue Xu")]
+    assert top(InterestSettings()) == []
+
+
+def test_day_overview_themes_with_counts_and_must_read(corpus: Path) -> None:
+    papers = _day_refs(corpus)
+    overview = compute_overview(papers, "zh")
+    counts = Counter(kw.strip().lower() for item in _items(corpus, "daily_papers_2026-01-30.json")
+                     for kw in {k.strip().lower() for k in item["paper"].get("ai_keywords", [])})
+    for theme in overview["themes"]:
+        assert theme["count"] == counts[theme["theme"].lower()] == len(theme["papers"])
+    best = counts.most_common(1)[0]
+    assert (overview["themes"][0]["theme"].lower(), overview["themes"][0]["count"]) == best
+    assert 3 <= len(overview["must_read"]) <= 5
+    assert all(re.search(r"\d+ 赞", m["reason"]) for m in overview["must_read"])
+    upvotes = {p.ref.arxiv_id: p.ref.upvotes for p in papers}
+    assert overview["must_read"][0]["arxiv_id"] == max(upvotes, key=lambda i: (upvotes[i], i)) \
+        or upvotes[overview["must_read"][0]["arxiv_id"]] > 0
+
+
+def test_only_relevant_drops_unmatched_papers(world: dict[str, Any],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [_item("2601.10001", "Web Agents With Reward Models", 5),
+             _item("2601.10002", "Protein Folding At Scale", 9)]
+    (world["dir"] / "paperdigest.toml").write_text(
+        LIMITS + '[interests]\nkeywords = ["web agents"]\n')
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-10T12:00:00Z")
+    with FakeHubRepos(None, days={"2026-01-27": items}) as hf, FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", "2026-01-27", "--quiet"]) == 0
+        assert len(_blocks(world["out"] / "2026-01-27.md")) == 2
+        assert main(["run", "--date", "2026-01-27", "--quiet", "--only-relevant"]) == 0
+    text = (world["out"] / "2026-01-27.md").read_text()
+    header, entries = parse_report(text)
+    assert [e.arxiv_id for e in entries] == ["2601.10001"]
+    assert any("省略 1 篇" in n for n in header.notes)
+    assert any("matched: web agents" in n for n in entries[0].notes)
