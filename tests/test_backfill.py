@@ -380,3 +380,27 @@ def test_vllm_rounds_run_the_same_summarizer(world: World, tmp_path: Path) -> No
             assert got["reason"].split(";")[0] == want["reason"].split(";")[0]
     hosted.close()
     vllm.close()
+
+
+def test_cli_unreachable_ray_address_is_one_line(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A --ray-address where nothing listens fails at once, in one line (Ray itself would
+    retry for minutes), before any day is listed."""
+    import importlib.util
+    import socket
+
+    from paperdigest.cli import main
+
+    if importlib.util.find_spec("ray") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("ray is not installed and CI=true (the test extra includes it)")
+        pytest.skip("ray not installed (pip install 'paperdigest[ray]')")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free once closed: nothing listens there
+    code = main(["backfill", "--from", "2026-01-26", "--to", "2026-01-26", "--engine", "ray",
+                 "--ray-address", f"127.0.0.1:{port}", "--quiet"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert lines == [f"Error: cannot reach the Ray cluster at 127.0.0.1:{port} (Connection "
+                     "refused); start it with `ray start --head`, or check --ray-address"]

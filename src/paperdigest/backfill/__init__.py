@@ -315,9 +315,10 @@ def run_backfill(
     clock = now or (lambda: datetime.now(UTC))
     days = backfill_days(start, end)
     if options.engine == "ray":
-        from .ray_engine import require_ray
+        from .ray_engine import check_address, require_ray
 
         require_ray()
+        check_address(options)  # a wrong --ray-address fails before any listing
     result = BackfillResult(engine=options.engine, days=len(days))
     started = time.monotonic()
     sink = _Progress(progress)

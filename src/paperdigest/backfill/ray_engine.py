@@ -25,6 +25,7 @@ import importlib.util
 import ipaddress
 import json
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -169,6 +170,34 @@ def _is_loopback(address: str | None) -> bool:
         return False
 
 
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, in one line, when nothing listens at ``host:port`` (Ray itself would
+    retry for minutes).
+
+    Raises:
+        ConfigError: the address is malformed or refuses connections.
+    """
+    target = address.split("://")[-1]
+    host, _, port = target.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--ray-address {address!r}: use 'auto' or host:port")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it with "
+            "`ray start --head`, or check --ray-address"
+        ) from None
+
+
+def check_address(options: BackfillOptions) -> None:
+    """Raise a one-line ConfigError when an explicit ``--ray-address`` refuses connections."""
+    if options.ray_address not in (None, "auto"):
+        _check_reachable(options.ray_address)
+
+
 def connect(options: BackfillOptions) -> bool:
     """Connect to (or start) Ray; returns True when this call started it.
 
@@ -186,7 +215,13 @@ def connect(options: BackfillOptions) -> bool:
         kwargs["address"] = options.ray_address
     if _is_loopback(options.ray_address):
         kwargs["_node_ip_address"] = "127.0.0.1"
-    ray.init(**kwargs)
+    check_address(options)
+    try:
+        ray.init(**kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"the Ray cluster at {options.ray_address}" if options.ray_address else "Ray"
+        first = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise ConfigError(f"cannot start or reach {where}: {first}") from None
     return True
 
 
