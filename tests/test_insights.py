@@ -287,3 +287,38 @@ def test_only_relevant_drops_unmatched_papers(world: dict[str, Any],
     assert [e.arxiv_id for e in entries] == ["2601.10001"]
     assert any("省略 1 篇" in n for n in header.notes)
     assert any("matched: web agents" in n for n in entries[0].notes)
+
+
+def test_llm_overview_is_one_call_over_summaries_and_verified(corpus: Path) -> None:
+    from types import SimpleNamespace
+
+    from paperdigest.config import Settings
+    from paperdigest.insights.summary import llm_overview
+    from paperdigest.llm.client import ChatAnswer
+    from paperdigest.models import DayReport, PaperSummary
+
+    papers = _day_refs(corpus)[:3]
+    for p in papers:
+        p.summary = PaperSummary(domain="强化学习", contribution=f"{p.ref.title} 的贡献。")
+    sent: list[list[dict[str, Any]]] = []
+
+    class Client:
+        def complete_text(self, messages: list[dict[str, Any]]) -> ChatAnswer:
+            sent.append(messages)
+            # One name from the data, one invented (must be flagged as untraced).
+            return ChatAnswer(text=f"今天的重点是 {papers[0].ref.arxiv_id} 与 FakeBench-9000。",
+                              mode="text", tokens_in=100, tokens_out=20)
+
+    settings = Settings.model_validate({"insights": {"overview_llm": True}})
+    pipeline = SimpleNamespace(settings=settings, summarizer=SimpleNamespace(
+        name="openai", inner=SimpleNamespace(client=Client())))
+    day = DayReport(date="2026-01-30", listed_date="2026-01-30", papers=papers)
+    overview = compute_overview(day, "zh")
+    text = llm_overview(pipeline, day, overview, "zh")  # type: ignore[arg-type]
+    assert len(sent) == 1 and text.startswith("今天的重点是")
+    data = json.loads(sent[0][1]["content"])  # the structured summaries, not full texts
+    assert [p["id"] for p in data["papers"]] == [p.ref.arxiv_id for p in papers]
+    assert "FakeBench-9000" in overview["untraced"]
+    assert papers[0].ref.arxiv_id not in overview["untraced"]
+    off = SimpleNamespace(settings=Settings(), summarizer=pipeline.summarizer)
+    assert llm_overview(off, day, overview, "zh") == "" and len(sent) == 1  # type: ignore[arg-type]

@@ -88,14 +88,14 @@ def build_digest(pipeline: Pipeline, days: list[date], outcomes: list[DayOutcome
     skipped = sorted(wanted - set(reported))
     entries = sum(len(o.report.papers) for o in outcomes if o.report is not None)
     if lang == "zh":
-        notes = [f"注：本期（{label}）共 {len(ordered)} 篇论文（{len(reported)} 天的列表共 "
-                 f"{entries} 条，同一论文只列一次），按兴趣得分和点赞数排序。"]
+        notes = [(f"注：本期（{label}）共 {len(ordered)} 篇论文（{len(reported)} 天的列表共 "
+                  f"{entries} 条，同一论文只列一次），按兴趣得分和点赞数排序。")]
         if skipped:
             notes.append(f"注：{'、'.join(skipped)} 没有自己的论文列表，未单独成文。")
     else:
-        notes = [f"Note: {len(ordered)} papers in {label} ({entries} entries over "
-                 f"{len(reported)} day lists, each paper once), ordered by interest score "
-                 "and upvotes."]
+        notes = [(f"Note: {len(ordered)} papers in {label} ({entries} entries over "
+                  f"{len(reported)} day lists, each paper once), ordered by interest score "
+                  "and upvotes.")]
         if skipped:
             notes.append(f"Note: {', '.join(skipped)} had no list of their own; no file "
                          "was written for them.")

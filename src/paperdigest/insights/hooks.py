@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DayHook", "NEW_NOTE", "UPGRADED_NOTE"]
+__all__ = ["NEW_NOTE", "UPGRADED_NOTE", "DayHook"]
 
 NEW_NOTE = {"zh": "🆕 上次运行后新增（new since the last run）",
             "en": "🆕 New since the last run"}

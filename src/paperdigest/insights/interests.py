@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..errors import PaperdigestError
 from ..models import PaperRef, PaperSummary
 from .settings import InterestSettings
 
@@ -42,8 +43,8 @@ B = 0.75
 LIKE_THRESHOLD = 0.2
 EMBED_THRESHOLD = 0.3
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[\u4e00-\u9fff]")
-_STOP = frozenset("a an and are as at be by for from in is it of on or our that the this to "
-                  "we with".split())
+_STOP = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is",
+                   "it", "of", "on", "or", "our", "that", "the", "this", "to", "we", "with"])
 
 
 def tokens(text: str) -> list[str]:
@@ -112,16 +113,17 @@ class _BM25:
                 for t, c in counts.items()}
 
 
-def _cosine(a: Mapping[str, float] | Sequence[float], b: Mapping[str, float] | Sequence[float]) -> float:
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        dot = sum(v * b.get(k, 0.0) for k, v in a.items())
-        na = math.sqrt(sum(v * v for v in a.values()))
-        nb = math.sqrt(sum(v * v for v in b.values()))
-    else:
-        va, vb = list(a), list(b)  # type: ignore[arg-type]
-        dot = sum(x * y for x, y in zip(va, vb, strict=False))
-        na = math.sqrt(sum(x * x for x in va))
-        nb = math.sqrt(sum(x * x for x in vb))
+def _cosine_terms(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
+    na = math.sqrt(sum(v * v for v in a.values()))
+    nb = math.sqrt(sum(v * v for v in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(x * x for x in b))
     return dot / (na * nb) if na and nb else 0.0
 
 
@@ -157,7 +159,7 @@ def score_papers(
             wanted = "; ".join(profile.keywords) + "\n" + "\n".join((examples or {}).values())
             vectors = embed([wanted, *texts])
             profile_vector, paper_vectors = vectors[0], vectors[1:]
-        except Exception as exc:  # an optional signal: never fails the report
+        except (PaperdigestError, ValueError, IndexError) as exc:  # optional: never fatal
             logger.warning("interest embeddings not used: %s", exc)
             profile_vector = None
     for i, (ref, _summary) in enumerate(papers):
@@ -184,7 +186,7 @@ def score_papers(
             match.reasons.append(f"organization {wanted_orgs[org]}")
         if example_vectors and ref.arxiv_id not in example_vectors:
             mine = index.vector(docs[i])
-            best_id, best = max(((eid, _cosine(mine, vec)) for eid, vec in
+            best_id, best = max(((eid, _cosine_terms(mine, vec)) for eid, vec in
                                  example_vectors.items()), key=lambda p: p[1])
             if best >= LIKE_THRESHOLD:
                 match.score += 2 * best

@@ -32,11 +32,12 @@ _HEADINGS = {
     "zh": {"title": "### 今日概览", "period": "### 本期概览", "themes": "主题",
            "must": "必读", "released": "开源代码/模型/数据", "none": "无",
            "papers": "篇", "upvotes": "{n} 赞", "stars": "GitHub ★ {n}", "code": "有代码",
-           "models": "有模型/数据", "llm": "综述"},
+           "models": "有模型/数据", "llm": "综述", "untraced": "未在摘要数据中找到"},
     "en": {"title": "### Today at a glance", "period": "### The period at a glance",
            "themes": "Themes", "must": "Must read", "released": "Released code/models/data",
            "none": "none", "papers": "", "upvotes": "{n} upvotes", "stars": "GitHub ★ {n}",
-           "code": "code available", "models": "models/data on the Hub", "llm": "Summary"},
+           "code": "code available", "models": "models/data on the Hub", "llm": "Summary",
+           "untraced": "not found in the summaries"},
 }
 
 
@@ -145,6 +146,9 @@ def overview_markdown(day: DayReport, lang: str | None = None, *, period: bool =
     lines = [w["period"] if period else w["title"], ""]
     if data.get("text"):
         lines.append(f"- {w['llm']}{colon}{_line(data['text'])}")
+        if data.get("untraced"):
+            flagged = sep.join(_line(t) for t in data["untraced"])
+            lines.append(f"  - ⚠ {w['untraced']}{colon}{flagged}")
     lines.append(f"- {w['themes']}{colon}{themes or w['none']}")
     lines.append(f"- {w['must']}{colon}")
     for n, item in enumerate(data.get("must_read", []), start=1):
