@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from paperdigest.cli import main
-from tests.fakes.llm import FakeLLM, LLMFault, arxiv_id_of
+from tests.fakes.llm import FakeLLM, LLMFault, _prompt_text, arxiv_id_of
 from tests.fakes.world import offline_world
 
 DAY = "2026-01-30"
@@ -91,3 +92,49 @@ def test_priced_model_cost_is_a_figure(env: dict[str, Any], monkeypatch: pytest.
     assert main(["status"]) == 0
     text = capsys.readouterr().out
     assert "unknown" not in text and f"${stats['cost']:.4f}" in text
+
+
+# ------------------------------------------------------------------- 2. calls and tokens
+
+
+def test_every_llm_call_and_token_is_counted_once(env: dict[str, Any],
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Invalid answers (the repair round) and server errors are calls too, with their tokens;
+    ``run --json``, the report JSON, the footer and ``status`` agree with the server's count."""
+    target = "2601.21872"
+    sent = {"in": 0, "out": 0}
+    lock = threading.Lock()
+
+    def responder(request: dict[str, Any]) -> str:
+        if arxiv_id_of(request) == target:
+            content = "I cannot summarise this."  # invalid every time: repair, then failure
+        else:
+            content = env["responder"](request)
+        with lock:  # the fake's own usage numbers (tests/fakes/llm.py: chars / 4)
+            sent["in"] += max(1, len(_prompt_text(request)) // 4)
+            sent["out"] += len(content) // 4
+        return content
+
+    with FakeLLM(responder) as llm:
+        llm.inject([LLMFault(500), LLMFault(500)])  # retried by the HTTP layer
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        capsys.readouterr()
+        assert main([*RUN, "--json"]) == 2
+        run_stats = json.loads(capsys.readouterr().out)["stats"]
+        calls = llm.calls
+    target_calls = sum(arxiv_id_of(r) == target for r in llm.requests)
+    assert target_calls >= 2  # the invalid answer was repaired once at least
+    assert calls >= 45 + 2 + target_calls - 1
+    day_stats = _report_json(env)["stats"]
+    for stats in (run_stats, day_stats):
+        assert stats["llm_calls"] == calls
+        assert stats["llm_failed_calls"] == 2
+        assert (stats["tokens_in"], stats["tokens_out"]) == (sent["in"], sent["out"])
+    assert run_stats["http_requests"] == day_stats["http_requests"] > calls
+    footer = _footer(_report(env))
+    assert f"> LLM 调用：{calls}（失败 2） · 费用：未知（replay 没有价格：设置 [prices]）" in footer
+    assert f"> tokens：输入 {sent['in']:,} · 输出 {sent['out']:,}" in footer
+    assert main(["status", "--json"]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    assert (totals["llm_calls"], totals["tokens_in"]) == (calls, sent["in"])

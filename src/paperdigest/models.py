@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -472,17 +472,27 @@ class RunStats:
     http_requests: int = 0
     degraded: int = 0
     """Papers read from a worse source because a server failed (issue 11: exit code 2)."""
+    llm_failed_calls: int = 0
+    """LLM requests that got no valid 2xx completion (errors, retries, timeouts); they are
+    included in ``llm_calls`` (issue 13: every call counted, failed or not)."""
 
     #: Fields summed by :meth:`add` (the rest name the backend/model).
     COUNTS: ClassVar[tuple[str, ...]] = (
         "papers", "done", "failed", "tokens_in", "tokens_out", "cost", "seconds", "llm_calls",
-        "http_requests", "degraded",
+        "http_requests", "degraded", "llm_failed_calls",
     )
 
     @classmethod
     def of(cls, reports: Iterable[PaperReport], *, backend: str = "", model: str = "",
-           seconds: float = 0.0, http_requests: int = 0) -> RunStats:
-        """The totals of a set of paper reports: counts, tokens, calls and cost."""
+           seconds: float = 0.0, http_requests: int = 0,
+           counters: Mapping[str, Any] | None = None) -> RunStats:
+        """The totals of a set of paper reports: counts, tokens, calls and cost.
+
+        ``counters`` — the HTTP client's counts over the same span
+        (``HttpClient.counters_since``) — is the one source of requests, LLM calls and tokens
+        when given: every call and token, failed and invalid ones included (issue 13); the
+        per-paper sums (calls whose summary was accepted) are used only without it.
+        """
         stats = cls(backend=backend, model=model, seconds=seconds, http_requests=http_requests)
         for report in reports:
             stats.papers += 1
@@ -493,6 +503,12 @@ class RunStats:
             stats.tokens_out += report.tokens_out
             stats.llm_calls += report.llm_calls
             stats.cost = (stats.cost or 0.0) + report.cost
+        if counters is not None:
+            stats.http_requests = int(counters.get("http_requests", 0))
+            stats.llm_calls = int(counters.get("llm_calls", 0))
+            stats.llm_failed_calls = int(counters.get("llm_failed_calls", 0))
+            stats.tokens_in = int(counters.get("llm_tokens_in", 0))
+            stats.tokens_out = int(counters.get("llm_tokens_out", 0))
         return stats
 
     def add(self, other: RunStats) -> None:

@@ -34,7 +34,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -210,6 +210,8 @@ class Pipeline:
         self._docs: dict[str, Document | PaperdigestError] = {}
         self._degraded: dict[str, str] = {}
         self._last_outputs: list[Path] = []
+        #: The reports :meth:`run` made so far (their papers are the run's totals).
+        self._run_reports: list[DayReport] = []
         #: Totals of every :meth:`process` call of this Pipeline (papers, tokens, cost).
         self.stats = RunStats(backend=summarizer.name, model=summarizer.model)
 
@@ -240,7 +242,8 @@ class Pipeline:
             self.run_id = self.store.start_run(command, labels, self.summarizer.name,
                                                self.summarizer.model)
         started = time.monotonic()
-        requests_before = self.http.request_count
+        since = self.http.counters()
+        self._run_reports = []
         outcomes: list[DayOutcome] = []
         status = "failed"
         try:
@@ -253,12 +256,10 @@ class Pipeline:
             status = "interrupted"
             raise
         finally:
-            totals = RunStats(backend=self.summarizer.name, model=self.summarizer.model)
-            for outcome in outcomes:
-                if outcome.report is not None and outcome.report.stats is not None:
-                    totals.add(outcome.report.stats)
-            totals.seconds = time.monotonic() - started
-            totals.http_requests = self.http.request_count - requests_before
+            # Every report this run made, the one an interrupt cut short included (issue 13:
+            # an interrupted run with 4 stored papers is not "done 0").
+            papers = [p for r in self._run_reports for p in r.papers]
+            totals = self._stats(papers, since, time.monotonic() - started)
             self.store.finish_run(self.run_id, totals, status)
         return RunResult(self.run_id, outcomes, totals, status)
 
@@ -294,6 +295,7 @@ class Pipeline:
             AuthError: the LLM rejected the key (what was done is written).
         """
         started = time.monotonic()
+        since = self.http.counters()
         try:
             listing = self.list_day(day)
         except SourceError as exc:
@@ -307,7 +309,8 @@ class Pipeline:
             from .insights.hooks import DayHook
 
             hook = DayHook.before(self, None)  # listed already: nothing is "new"
-        return self._report(report, listing.refs, listing.rejected, started, hook=hook)
+        return self._report(report, listing.refs, listing.rejected, started, hook=hook,
+                            since=since)
 
     def run_ids(self, ids: Sequence[str], today: date | None = None) -> DayReport:
         """The report of explicit arXiv ids, named ``ids-{today}`` so that it never
@@ -321,6 +324,7 @@ class Pipeline:
             SourceError: the arXiv API failed.
         """
         started = time.monotonic()
+        since = self.http.counters()
         wanted = list(dict.fromkeys(_bare_id(i) for i in ids))
         if len(wanted) > MAX_IDS:
             from .errors import InputError
@@ -349,13 +353,17 @@ class Pipeline:
         from .insights.hooks import DayHook
 
         return self._report(report, refs, missing, started, name=f"ids-{today.isoformat()}",
-                            hook=DayHook.before(self, None))
+                            hook=DayHook.before(self, None), since=since)
 
     def _report(self, report: DayReport, refs: list[PaperRef], extra: list[PaperReport],
-                started: float, name: str | None = None, hook: Any = None) -> DayReport:
+                started: float, name: str | None = None, hook: Any = None,
+                since: Mapping[str, Any] | None = None) -> DayReport:
         """Process ``refs`` into ``report``, keeping its stats and files up to date: the files
-        are rewritten while papers complete and on every exit path."""
+        are rewritten while papers complete and on every exit path. ``since``: the HTTP
+        client's counters when the report began (its requests, LLM calls and tokens)."""
         done: dict[str, PaperReport] = {}
+        since = since if since is not None else self.http.counters()
+        self._run_reports.append(report)
         last_write = time.monotonic()
         self._last_outputs = []
 
@@ -373,11 +381,7 @@ class Pipeline:
                     report.notes.append(vocabulary("zh").extractive_note)
             if hook is not None:  # issue 15: marks, artifacts, interests, overview
                 hook.annotate(report, self.options.lang, final)
-            report.stats = RunStats.of(report.papers, backend=self.summarizer.name,
-                                       model=self.summarizer.model,
-                                       seconds=time.monotonic() - started)
-            report.stats.cost = cost_of(self.settings, self.summarizer.model,
-                                        report.stats.tokens_in, report.stats.tokens_out)
+            report.stats = self._stats(report.papers, since, time.monotonic() - started)
             if self.options.out is not None:
                 self._last_outputs = write_outputs(report, self.options.out,
                                                    self.options.formats, name=name)
@@ -406,6 +410,18 @@ class Pipeline:
                     raise
                 logger.exception("could not write the partial report")
         return report
+
+    def _stats(self, papers: list[PaperReport], since: Mapping[str, Any],
+               seconds: float) -> RunStats:
+        """The one place a day's or run's totals are made (issue 13): paper counts from the
+        reports; HTTP requests, LLM calls and tokens — failed and invalid calls included —
+        from the HTTP client's counters since ``since``; the cost of those tokens
+        (``core.cost_of``: ``None`` for a model without a price)."""
+        stats = RunStats.of(papers, backend=self.summarizer.name, model=self.summarizer.model,
+                            seconds=seconds, counters=self.http.counters_since(since))
+        stats.cost = cost_of(self.settings, self.summarizer.model, stats.tokens_in,
+                             stats.tokens_out)
+        return stats
 
     # ----------------------------------------------------------------- listing
 

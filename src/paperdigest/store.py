@@ -241,6 +241,12 @@ def m003_paper_extras(db: sqlite3.Connection) -> None:
     )""")
 
 
+@migration
+def m004_runs_llm_failed_calls(db: sqlite3.Connection) -> None:
+    # RunStats.llm_failed_calls: LLM requests without a valid answer (issue 13).
+    db.execute("ALTER TABLE runs ADD COLUMN llm_failed_calls INTEGER NOT NULL DEFAULT 0")
+
+
 # ------------------------------------------------------------------------------ records
 
 

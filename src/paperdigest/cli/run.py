@@ -140,5 +140,7 @@ def _print(result: RunResult, *, quiet: bool, as_json: bool) -> None:
                       markup=False, highlight=False)
     total = result.stats
     err.print(f"tokens {total.tokens_in:,} in / {total.tokens_out:,} out, "
-              f"{total.llm_calls} LLM calls, {total.http_requests} HTTP requests, "
+              f"{total.llm_calls} LLM calls"
+              + (f" ({total.llm_failed_calls} failed)" if total.llm_failed_calls else "")
+              + f", {total.http_requests} HTTP requests, "
               f"{total.seconds:.1f} s", markup=False, highlight=False)

@@ -92,6 +92,8 @@ class Vocabulary:
     """Field path → what the prompt asks for in that field (shown to the model)."""
     echo_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Field path → labels a model may write in front of that field's value."""
+    failed_calls: str = " ({failed} failed)"
+    """After the footer's LLM call count when some calls failed: ``{failed}`` (issue 13)."""
 
     def part_heading(self, index: int) -> str:
         """``### 1. 应用领域`` … (``index`` 0–4)."""
@@ -137,6 +139,7 @@ ZH = Vocabulary(
     ),
     footer_model=" · 模型：{model}",
     cost_unknown="未知（{model} 没有价格：设置 [prices]）",
+    failed_calls="（失败 {failed}）",
     empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",
     ids_note="注：本报告汇总指定的 {count} 篇论文。",
     extractive_note="注：本报告由抽取式后端生成（无需 API key），内容为论文原文的英文句子。",
@@ -207,6 +210,7 @@ EN = Vocabulary(
     ),
     footer_model=" · model: {model}",
     cost_unknown="unknown (no price for {model}: set [prices])",
+    failed_calls=" ({failed} failed)",
     empty_day_note=(
         "Note: {date} has no paper list; this report uses the {count} papers of {listed}."
     ),

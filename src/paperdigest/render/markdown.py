@@ -160,7 +160,10 @@ def render_footer(stats: RunStats, lang: str | None = None) -> list[str]:
         "failed": stats.failed,
         "tokens_in": f"{stats.tokens_in:,}",
         "tokens_out": f"{stats.tokens_out:,}",
-        "calls": stats.llm_calls,
+        # Every call, failed and invalid ones included; how many failed, if any (issue 13).
+        "calls": f"{stats.llm_calls}"
+        + (vocab.failed_calls.format(failed=stats.llm_failed_calls)
+           if getattr(stats, "llm_failed_calls", 0) else ""),
         "cost": shown,
         "seconds": f"{stats.seconds:.1f}",
     }
