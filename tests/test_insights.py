@@ -322,3 +322,55 @@ def test_llm_overview_is_one_call_over_summaries_and_verified(corpus: Path) -> N
     assert papers[0].ref.arxiv_id not in overview["untraced"]
     off = SimpleNamespace(settings=Settings(), summarizer=pipeline.summarizer)
     assert llm_overview(off, day, overview, "zh") == "" and len(sent) == 1  # type: ignore[arg-type]
+
+
+def test_stored_overview_for_the_web_day_page(world: dict[str, Any],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    from paperdigest.config import load_settings
+    from paperdigest.insights.overview import stored_overview
+    from paperdigest.web.data import day_view
+
+    items = [_item("2601.10001", "Agents One", 5, ai_keywords=["agents"]),
+             _item("2601.10002", "Agents Two", 9, ai_keywords=["agents"])]
+    repos = {"2601.10002": {"models": [hub_repo("org/m", likes=2)]}}
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-10T12:00:00Z")
+    with FakeHubRepos(None, days={"2026-01-27": items}, repos=repos) as hf, \
+            FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", "2026-01-27", "--quiet"]) == 0
+    conn = sqlite3.connect(load_settings().settings.db_path)
+    view = day_view(conn, "2026-01-27")
+    assert view is not None
+    overview = stored_overview(conn, view.papers)
+    assert overview["themes"][0] == {"theme": "agents", "count": 2,
+                                     "papers": ["2601.10002", "2601.10001"]}
+    assert [r["arxiv_id"] for r in overview["released"]] == ["2601.10002"]
+
+
+def test_embeddings_add_matches_that_share_no_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from paperdigest.config import Settings
+    from paperdigest.insights.hooks import _embedder
+    from paperdigest.models import PaperRef
+    from tests.fakes.embeddings import FakeEmbeddings
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    refs = [PaperRef("2601.10001", "Robot grasping of cups"),
+            PaperRef("2601.10002", "Dexterous manipulation with hands"),
+            PaperRef("2601.10003", "Protein folding")]
+    profile = InterestSettings(keywords=["grasping"])
+    lexical = score_papers([(r, None) for r in refs], profile)
+    assert [i for i, m in lexical.items() if m.relevant] == ["2601.10001"]
+    concepts = {w: "manip" for w in ("grasping", "manipulation", "dexterous", "hand", "robot")}
+    with FakeEmbeddings(concepts) as emb:
+        pipeline = SimpleNamespace(settings=Settings())
+        embed = _embedder(pipeline, emb.base_url, "fake-embed")  # type: ignore[arg-type]
+        dense = score_papers([(r, None) for r in refs], profile, embed=embed)
+        assert len(emb.requests) == 1  # the profile and every paper in one request
+    assert dense["2601.10002"].relevant
+    assert dense["2601.10002"].explain().startswith("embedding similarity 0.")
+    assert not dense["2601.10003"].relevant
+    assert dense["2601.10001"].score > lexical["2601.10001"].score

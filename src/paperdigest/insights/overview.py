@@ -160,3 +160,36 @@ def overview_markdown(day: DayReport, lang: str | None = None, *, period: bool =
         shown += f" … +{more}"
     lines.append(f"- {w['released']}{colon}{shown or w['none']}")
     return "\n".join(lines) + "\n"
+
+
+def stored_overview(conn: Any, papers: list[PaperReport], lang: str = "zh") -> dict[str, Any]:
+    """The overview of stored papers for the web day page (no request, no LLM).
+
+    ``conn`` is a ``sqlite3.Connection`` on the store; each paper's Hugging Face artifacts
+    are read from the ``paper_extras`` table (missing table or rows: none), its code links
+    from its HF item and summary. Returns :func:`compute_overview`'s dict; render it with
+    :func:`overview_markdown` (through a ``DayReport``) or use its fields in a template.
+    """
+    import dataclasses
+    import json
+    import sqlite3
+
+    from ..models import NOT_MENTIONED
+    from .artifacts import runnable
+    from .extras import ARTIFACTS
+
+    annotated = []
+    for report in papers:
+        hub = None
+        try:
+            row = conn.execute("SELECT data FROM paper_extras WHERE arxiv_id = ? AND kind = ?",
+                               (report.ref.arxiv_id, ARTIFACTS)).fetchone()
+            hub = json.loads(row[0]) if row else None
+        except sqlite3.Error:
+            hub = None
+        text = report.summary.usage.code_and_resources if report.summary is not None else ""
+        arts = runnable(report.ref, hub, (), "" if text == NOT_MENTIONED else text)
+        copy = dataclasses.replace(report, insights={**report.insights,
+                                                     "artifacts": [a.to_dict() for a in arts]})
+        annotated.append(copy)
+    return compute_overview(annotated, lang)
