@@ -138,3 +138,24 @@ def test_every_llm_call_and_token_is_counted_once(env: dict[str, Any],
     assert main(["status", "--json"]) == 0
     totals = json.loads(capsys.readouterr().out)["totals"]
     assert (totals["llm_calls"], totals["tokens_in"]) == (calls, sent["in"])
+
+
+# ------------------------------------------------------------------------ 3. rerun time
+
+
+def test_rerun_footer_shows_the_original_time_and_reuse(env: dict[str, Any],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeLLM(env["responder"]) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        assert main(RUN) == 0
+        first = _report_json(env)
+        assert "reused" not in first and "复用已存结果" not in _report(env)
+        assert main(RUN) == 0
+        assert llm.calls == 45  # the rerun made no call
+    again = _report_json(env)
+    assert again["reused"] is True
+    assert again["original_seconds"] == pytest.approx(first["stats"]["seconds"])
+    assert again["stats"]["llm_calls"] == 0
+    time_line = _footer(_report(env))[-1]
+    assert time_line == (f"> 用时：{again['stats']['seconds']:.1f} s（复用已存结果；生成它们的运行"
+                         f"用时 {first['stats']['seconds']:.1f} s）")

@@ -421,6 +421,8 @@ class PaperReport:
     llm_calls: int = 0
     cost: float = 0.0
     """USD spent on this paper in this run (``Settings.prices``)."""
+    cached: bool = False
+    """The summary was reused from the store: no summarizer call in this run."""
     insights: dict[str, Any] = field(default_factory=dict)
     """Issue 15 (paperdigest.insights): ``new``, ``upgraded``, ``score``, ``matched``,
     ``artifacts``; empty when the insights stage did not run."""
@@ -531,6 +533,11 @@ class DayReport:
     notes: list[str] = field(default_factory=list)
     """Extra ``> `` lines under the header (e.g. the empty-day note)."""
     stats: RunStats | None = None
+    reused: bool = False
+    """This render reused stored results for every paper (a rerun): the footer says so and
+    shows :attr:`original_seconds` instead of a meaningless ``0.0 s`` (issue 13)."""
+    original_seconds: float | None = None
+    """How long the run that made the reused results took (``None``: not known)."""
     overview: dict[str, Any] | None = None
     """The day at a glance (paperdigest.insights.overview.compute_overview), or ``None``."""
 
@@ -542,5 +549,7 @@ class DayReport:
             "notes": list(self.notes),
             "papers": [p.to_dict() for p in self.papers],
             "stats": _asdict(self.stats) if self.stats else None,
+            **({"reused": True, "original_seconds": self.original_seconds}
+               if self.reused else {}),
             **({"overview": self.overview} if self.overview else {}),
         }

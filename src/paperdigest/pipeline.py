@@ -382,6 +382,8 @@ class Pipeline:
             if hook is not None:  # issue 15: marks, artifacts, interests, overview
                 hook.annotate(report, self.options.lang, final)
             report.stats = self._stats(report.papers, since, time.monotonic() - started)
+            if final:
+                self._note_reuse(report, None if name else report.date)
             if self.options.out is not None:
                 self._last_outputs = write_outputs(report, self.options.out,
                                                    self.options.formats, name=name)
@@ -422,6 +424,20 @@ class Pipeline:
         stats.cost = cost_of(self.settings, self.summarizer.model, stats.tokens_in,
                              stats.tokens_out)
         return stats
+
+    def _note_reuse(self, report: DayReport, day_key: str | None) -> None:
+        """A render that reused every stored result says so, with the time of the run that
+        made them, instead of ``0.0 s``; a report that made results remembers its time for
+        the next rerun (issue 13). ``day_key``: the day's store key (``None`` for ids)."""
+        stats = report.stats
+        made = [p for p in report.papers if p.summary is not None and p.failure is None]
+        if not made or stats is None:
+            return
+        if all(p.cached for p in made) and not stats.llm_calls:
+            report.reused = True
+            report.original_seconds = self.store.day_seconds(day_key) if day_key else None
+        elif day_key:
+            self.store.save_day_seconds(day_key, stats.seconds)
 
     # ----------------------------------------------------------------- listing
 
@@ -840,6 +856,7 @@ def _fill(report: PaperReport, result: PaperResult) -> None:
     report.verification = result.verification
     report.coverage = result.coverage
     report.context_tokens = result.context_tokens
+    report.cached = result.cached
     if not result.cached:
         report.backend, report.model = result.key.backend, result.key.model
         report.tokens_in, report.tokens_out = result.tokens_in, result.tokens_out

@@ -247,6 +247,12 @@ def m004_runs_llm_failed_calls(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN llm_failed_calls INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def m005_days_seconds(db: sqlite3.Connection) -> None:
+    # How long the run that made a day's summaries took, for a rerun's footer (issue 13).
+    db.execute("ALTER TABLE days ADD COLUMN seconds REAL")
+
+
 # ------------------------------------------------------------------------------ records
 
 
@@ -780,6 +786,18 @@ class Store:
             return None
         return _row(DayRecord, row, fetched_at=datetime.fromisoformat(row["fetched_at"]),
                     settled=bool(row["settled"]), paper_ids=json.loads(row["paper_ids"]))
+
+    def save_day_seconds(self, date: str, seconds: float) -> None:
+        """Remember how long the report of ``date`` took when its summaries were made (a
+        rerun that reuses them shows it, issue 13). No-op for a date never listed."""
+        with self._tx() as db:
+            db.execute("UPDATE days SET seconds = ? WHERE date = ?", (float(seconds), date))
+
+    def day_seconds(self, date: str) -> float | None:
+        """What :meth:`save_day_seconds` stored for ``date``, or ``None``."""
+        with self._read() as db:
+            row = db.execute("SELECT seconds FROM days WHERE date = ?", (date,)).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     def day_papers(self, date: str) -> list[PaperRef]:
         """The stored papers of ``date`` in list order (empty if the day is unknown)."""

@@ -94,6 +94,9 @@ class Vocabulary:
     """Field path → labels a model may write in front of that field's value."""
     failed_calls: str = " ({failed} failed)"
     """After the footer's LLM call count when some calls failed: ``{failed}`` (issue 13)."""
+    reused_time: str = " (reused stored results; the run that made them took {seconds} s)"
+    """After the footer's time when every result was reused from the store: ``{seconds}``."""
+    reused_time_unknown: str = " (reused stored results)"
 
     def part_heading(self, index: int) -> str:
         """``### 1. 应用领域`` … (``index`` 0–4)."""
@@ -140,6 +143,8 @@ ZH = Vocabulary(
     footer_model=" · 模型：{model}",
     cost_unknown="未知（{model} 没有价格：设置 [prices]）",
     failed_calls="（失败 {failed}）",
+    reused_time="（复用已存结果；生成它们的运行用时 {seconds} s）",
+    reused_time_unknown="（复用已存结果）",
     empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",
     ids_note="注：本报告汇总指定的 {count} 篇论文。",
     extractive_note="注：本报告由抽取式后端生成（无需 API key），内容为论文原文的英文句子。",
@@ -211,6 +216,8 @@ EN = Vocabulary(
     footer_model=" · model: {model}",
     cost_unknown="unknown (no price for {model}: set [prices])",
     failed_calls=" ({failed} failed)",
+    reused_time=" (reused stored results; the run that made them took {seconds} s)",
+    reused_time_unknown=" (reused stored results)",
     empty_day_note=(
         "Note: {date} has no paper list; this report uses the {count} papers of {listed}."
     ),

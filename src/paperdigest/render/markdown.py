@@ -140,11 +140,13 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
     return "\n".join(lines) + "\n" + text
 
 
-def render_footer(stats: RunStats, lang: str | None = None) -> list[str]:
+def render_footer(stats: RunStats, lang: str | None = None, *, reused: bool = False,
+                  original_seconds: float | None = None) -> list[str]:
     """The ``> `` lines after the last separator: backend, model, counts, tokens, cost, time.
 
     A ``stats.cost`` of ``None`` (no price known for the model) is shown as "unknown", never
-    as ``$0.0000``.
+    as ``$0.0000``. ``reused``: every result came from the store (a rerun); the time line
+    says so, with ``original_seconds`` (the run that made them) when known (issue 13).
     """
     vocab = vocabulary(lang)
     model = vocab.footer_model.format(model=stats.model) if stats.model else ""
@@ -167,7 +169,11 @@ def render_footer(stats: RunStats, lang: str | None = None) -> list[str]:
         "cost": shown,
         "seconds": f"{stats.seconds:.1f}",
     }
-    return [f"> {_one_line(line.format(**values))}" for line in vocab.footer]
+    lines = [line.format(**values) for line in vocab.footer]
+    if reused:
+        lines[-1] += (vocab.reused_time_unknown if original_seconds is None
+                      else vocab.reused_time.format(seconds=f"{original_seconds:.1f}"))
+    return [f"> {_one_line(line)}" for line in lines]
 
 
 def day_language(day: DayReport) -> str:
@@ -202,5 +208,7 @@ def render_day(day: DayReport, overview: str = "", lang: str | None = None) -> s
     for report in order_reports(day.papers):
         text += "\n" + render_paper(report, lang) + "\n\n" + SEPARATOR + "\n"
     if day.stats is not None:
-        text += "\n" + "\n".join(render_footer(day.stats, lang)) + "\n"
+        text += "\n" + "\n".join(render_footer(
+            day.stats, lang, reused=getattr(day, "reused", False),
+            original_seconds=getattr(day, "original_seconds", None))) + "\n"
     return text
