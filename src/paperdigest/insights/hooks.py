@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from ..models import NOT_MENTIONED, DayReport, PaperRef, PaperReport, source_rank
@@ -53,6 +54,7 @@ class DayHook:
                                   or pipeline.settings.interests.only_relevant)
         self.dropped = 0
         self._examples: dict[str, str] | None = None
+        self._hub_thread: threading.Thread | None = None
 
     @classmethod
     def before(cls, pipeline: Pipeline, day_key: str | None) -> DayHook:
@@ -76,14 +78,31 @@ class DayHook:
             from .extras import fill_categories
 
             refs = fill_categories(p.http, p.settings, p.store, refs)
-        if insights.artifacts:
-            from .extras import hf_artifacts
+        if insights.artifacts and refs:
+            # One HF request per paper (role ``hf``, its own pace): looked up while the
+            # papers are fetched and summarized; the final write waits for it.
+            self._hub_thread = threading.Thread(target=self._lookup_artifacts,
+                                                args=(list(refs),), daemon=True,
+                                                name="paperdigest-artifacts")
+            self._hub_thread.start()
+        return refs
 
+    def _lookup_artifacts(self, refs: list[PaperRef]) -> None:
+        from .extras import hf_artifacts
+
+        p = self.pipeline
+        try:
             for ref in refs:
                 if p._stopping.is_set():
-                    break
+                    return
                 self.hub[ref.arxiv_id] = hf_artifacts(p.http, p.settings, p.store, ref.arxiv_id)
-        return refs
+        except Exception as exc:  # noqa: BLE001 - e.g. the client closed under a stopped run
+            logger.warning("Hugging Face artifacts lookup stopped: %s", exc)
+
+    def wait_for_artifacts(self) -> None:
+        """Wait until every paper's artifacts were looked up (each request has a deadline)."""
+        if self._hub_thread is not None:
+            self._hub_thread.join()
 
     def _doc_links(self, arxiv_id: str) -> list[str]:
         if arxiv_id not in self.links:
@@ -107,6 +126,8 @@ class DayHook:
 
     def annotate(self, report: DayReport, lang: str, final: bool) -> None:
         """Per-paper marks, 代码与资源, interest order/filter and the overview (in place)."""
+        if final:
+            self.wait_for_artifacts()
         annotate_papers(report.papers, self, lang)
         profile = self.pipeline.settings.interests
         if self.only_relevant and not profile.empty:
