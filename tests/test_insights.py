@@ -374,3 +374,30 @@ def test_embeddings_add_matches_that_share_no_word(monkeypatch: pytest.MonkeyPat
     assert dense["2601.10002"].explain().startswith("embedding similarity 0.")
     assert not dense["2601.10003"].relevant
     assert dense["2601.10001"].score > lexical["2601.10001"].score
+
+
+def test_month_and_range_digests(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    first = [_item("2512.10001", "Alpha", 5), _item("2512.10002", "Beta", 3)]
+    second = [_item("2512.10002", "Beta", 4), _item("2512.10003", "Gamma", 9)]
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-01-20T12:00:00Z")
+    with FakeHubRepos(None, days={"2025-12-01": first, "2025-12-02": second}) as hf, \
+            FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--from", "2025-12-01", "--to", "2025-12-03", "--quiet",
+                     "--json"]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        digest = summary["days"][-1]
+        assert digest["date"] == "2025-12-01_2025-12-03" and digest["papers"] == 3
+        assert [d["date"] for d in summary["days"][:-1]] == ["2025-12-01", "2025-12-02"]
+        out = world["out"]
+        assert not (out / "2025-12-03.md").exists()  # 2025-12-02's list: no file of its own
+        # By hand: Gamma (9 upvotes), Alpha (5), Beta (3 on 12-01, listed first) once.
+        assert _blocks(out / "digest-2025-12-01_2025-12-03.md") == \
+            ["2512.10003", "2512.10001", "2512.10002"]
+        # A whole month: days after the look-back window have no list at all (exit 2).
+        assert main(["run", "--month", "2025-12", "--quiet"]) == 2
+        assert sorted(_blocks(out / "digest-2025-12.md")) == \
+            ["2512.10001", "2512.10002", "2512.10003"]
+        assert "**Source URL**: https://huggingface.co/papers/month/2025-12" in \
+            (out / "digest-2025-12.md").read_text()

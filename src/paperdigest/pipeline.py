@@ -147,7 +147,8 @@ class DayOutcome:
         """The ``days[]`` entry of ``run --json``."""
         if self.report is None:
             return {"date": self.date, "error": str(self.error)}
-        stats = self.report.stats or RunStats()
+        # A period digest has no stats of its own (its papers are the days'): count them.
+        stats = self.report.stats or RunStats.of(self.report.papers)
         return {"date": self.report.date, "listed_date": self.report.listed_date,
                 "papers": stats.papers, "done": stats.done, "failed": stats.failed,
                 "degraded": stats.degraded, "outputs": [str(p) for p in self.outputs]}

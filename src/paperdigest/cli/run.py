@@ -138,6 +138,10 @@ def _print(result: RunResult, *, quiet: bool, as_json: bool) -> None:
                       + (f", {stats.failed} failed" if stats.failed else "")
                       + f" → {', '.join(str(p) for p in outcome.outputs)}",
                       markup=False, highlight=False)
+        elif outcome.report is not None and outcome.outputs:  # a period's digest (issue 15)
+            err.print(f"{outcome.date}: digest of {len(outcome.report.papers)} papers → "
+                      f"{', '.join(str(p) for p in outcome.outputs)}",
+                      markup=False, highlight=False)
     total = result.stats
     err.print(f"tokens {total.tokens_in:,} in / {total.tokens_out:,} out, "
               f"{total.llm_calls} LLM calls"
