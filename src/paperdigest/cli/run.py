@@ -12,6 +12,7 @@ import click
 from ..dates import requested_days
 from ..errors import InputError
 from ..pipeline import FORMATS, RunOptions, RunResult, open_pipeline
+from ..sources.arxiv import validate_ids
 from .common import State, clock, cli, err, print_json, stop_on_signals
 from .progress import make_progress
 
@@ -92,7 +93,7 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
         first, last = parse_month(month, now().date())
         start, end = first.isoformat(), min(last, now().date()).isoformat()
     days = [] if ids else requested_days(now().date(), day=day, week=week, start=start, end=end)
-    id_list = _parse_ids(ids) if ids else []
+    id_list = validate_ids(ids) if ids else []  # the arXiv id grammar, in order
     options = RunOptions(lang=settings.lang, force=force, refresh=refresh,
                          out=Path(settings.out), formats=tuple(fmt_list),
                          only_relevant=only_relevant)
@@ -105,13 +106,6 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
         progress.close()
     _print(result, quiet=quiet, as_json=as_json)
     return result.exit_code
-
-
-def _parse_ids(text: str) -> list[str]:
-    """The ids of ``--ids``, validated against the arXiv id grammar, in order."""
-    from ..sources.arxiv import validate_ids
-
-    return validate_ids(text)
 
 
 def _print(result: RunResult, *, quiet: bool, as_json: bool) -> None:
