@@ -354,11 +354,13 @@ def test_run_lang_en_extractive(workdir: Path, corpus: Path, monkeypatch: pytest
         _serve(monkeypatch, hf, arxiv)
         assert main(["run", "--date", DAY, "--lang", "en", "--quiet"]) == 0
     report = (workdir / "paperdigest-out" / f"{DAY}.md").read_text("utf-8")
-    blocks = _blocks(report)
+    # Issue 13 replaces DESIGN §2's "headings stay Chinese": an en report is English throughout.
+    blocks = re.findall(r"- \*\*Link\*\*: https://huggingface.co/papers/(\S+)", report)
     assert len(blocks) == 3
-    for block in blocks.values():
-        assert all(h in block for h in HEADINGS)  # headings stay Chinese (DESIGN §2)
-        assert "*   **输入**：" in block
+    for heading in ("### 1. Domain", "### 2. Core contribution", "### 3. How to use",
+                    "### 4. Key innovations", "### 5. Results"):
+        assert report.count(heading) == 3
+    assert report.count("*   **Input**:") == 3 and "**输入**" not in report
     assert "Not mentioned in the paper" in report
     assert "论文未提及" not in report
     data = json.loads((workdir / "paperdigest-out" / f"{DAY}.json").read_text("utf-8"))
