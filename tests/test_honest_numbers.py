@@ -159,3 +159,18 @@ def test_rerun_footer_shows_the_original_time_and_reuse(env: dict[str, Any],
     time_line = _footer(_report(env))[-1]
     assert time_line == (f"> 用时：{again['stats']['seconds']:.1f} s（复用已存结果；生成它们的运行"
                          f"用时 {first['stats']['seconds']:.1f} s）")
+
+
+# ------------------------------------------------------------- 4. failed block's source
+
+
+def test_failed_block_names_the_source_that_was_read() -> None:
+    from paperdigest.models import Failure, PaperRef, PaperReport
+    from paperdigest.render.markdown import render_paper
+
+    ref = PaperRef(arxiv_id="2601.00001", title="Paper")
+    read = PaperReport(ref=ref, source_kind="HTML", failure=Failure("summarize", "bad answer"))
+    assert "- **阅读来源**: HTML\n" in render_paper(read, "zh")
+    assert "- **Source**: HTML\n" in render_paper(read, "en")
+    unread = PaperReport(ref=ref, failure=Failure("fetch", "404"))
+    assert "- **阅读来源**: 无\n" in render_paper(unread, "zh")

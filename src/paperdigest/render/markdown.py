@@ -100,14 +100,15 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
 
     A paper with a summary gets the ``# {title}`` line, the five parts, then (if any) the
     ``> ⚠ 未在原文中找到：…`` and ``> 已读：…`` lines. A paper without one (``failure`` set, or
-    no summary) gets ``- **阅读来源**: 无`` and ``> ❌ 未能生成：{stage}: {reason}`` instead.
+    no summary) gets ``> ❌ 未能生成：{stage}: {reason}`` instead; its ``阅读来源`` is the source
+    that was read (a paper that failed at the summarize stage was read) or ``无`` when nothing
+    was (issue 13).
     Fixed strings are those of ``lang`` (default: the summary's language, else ``zh``).
     Separators are added by :func:`render_day`.
     """
     vocab = vocabulary(_language(report, lang))
     title = _one_line(report.ref.title)
-    failed = report.summary is None or report.failure is not None
-    source = vocab.no_source if failed or not report.source_kind else report.source_kind
+    source = report.source_kind or vocab.no_source
     lines = [
         f"## 📄 {title}",
         "",
