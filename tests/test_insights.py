@@ -252,6 +252,15 @@ def test_ranking_changes_with_the_profile_and_explains_itself(corpus: Path) -> N
     by_author = top(InterestSettings(authors=["Tengyue Xu"]))
     assert by_author == [("2601.20833", "author Tengyue Xu")]
     assert top(InterestSettings()) == []
+    # The overview's must-read ranking follows the profile and says why.
+    plain = [m["arxiv_id"] for m in compute_overview(papers, "zh")["must_read"]]
+    assert "2601.21872" not in plain  # 0 upvotes, no code, by the file
+    for p, m in zip(papers, score_papers(pairs, InterestSettings(
+            keywords=["reward model", "web agents"])).values(), strict=True):
+        p.insights = {"score": m.score, "matched": m.explain()}
+    ranked = compute_overview(papers, "zh")["must_read"]
+    assert ranked[0]["arxiv_id"] == "2601.21872"
+    assert ranked[0]["reason"].startswith("matched: reward model, web agents；0 赞")
 
 
 def test_day_overview_themes_with_counts_and_must_read(corpus: Path) -> None:

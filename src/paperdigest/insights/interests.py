@@ -4,8 +4,9 @@ The score of a paper is the sum of explainable parts:
 
 * **keywords** — Okapi BM25 (k1 = 1.2, b = 0.75; Robertson & Zaragoza 2009) of each profile
   keyword over the paper's title, abstract, Hugging Face keywords and summary, with the
-  day's (or period's) papers as the collection; a keyword counts as matched when every one
-  of its terms occurs in the paper, and only matched keywords add their BM25 score;
+  day's (or period's) papers as the collection; a keyword counts as matched when its terms
+  occur in the paper one after the other (stop words and a plural ``s`` aside), and only
+  matched keywords add their BM25 score;
 * **categories** — +1 per profile arXiv category the paper is in;
 * **authors / organizations** — +2 per profile author on the paper (whole name, case
   ignored) and +2 for the paper's Hugging Face organization;
@@ -127,6 +128,13 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
+def _has_phrase(words: list[str], terms: list[str]) -> bool:
+    """Whether ``terms`` occur in ``words`` one after the other (stop words aside)."""
+    n = len(terms)
+    first = terms[0]
+    return any(words[i:i + n] == terms for i, w in enumerate(words) if w == first)
+
+
 def score_papers(
     papers: Sequence[tuple[PaperRef, PaperSummary | None]],
     profile: InterestSettings,
@@ -164,10 +172,9 @@ def score_papers(
             profile_vector = None
     for i, (ref, _summary) in enumerate(papers):
         match = Match(ref.arxiv_id)
-        words = set(docs[i])
         for keyword in profile.keywords:
             terms = tokens(keyword)
-            if terms and all(t in words for t in terms):
+            if terms and _has_phrase(docs[i], terms):
                 match.keywords.append(keyword.strip())
                 match.score += sum(index.term(i, t) for t in set(terms))
         if match.keywords:

@@ -3,8 +3,9 @@
 :func:`compute_overview` works without any LLM: themes count papers per Hugging Face
 ``ai_keywords`` term, primary arXiv category and 应用领域 lead phrase (a paper counts once per
 theme; themes held by at least two papers, most papers first, at most
-:data:`MAX_THEMES`); the must-read list takes 3–5 papers by a score of upvotes, GitHub
-stars, code found and the interest match, each with a one-line reason; "released" lists
+:data:`MAX_THEMES`); the must-read list takes 3–5 papers by ``log(1 + upvotes) + ½·log(1 + GitHub stars) + 1
+(code found) + 6 × interest`` (interest scaled so that the best match is 1), papers that
+match the interest profile first, each with a one-line reason; "released" lists
 the papers with code, models or datasets found (:mod:`paperdigest.insights.artifacts`).
 
 :func:`overview_markdown` renders it as a section of plain ``###``/``-`` lines placed above
@@ -81,15 +82,18 @@ def _insight(report: PaperReport) -> dict[str, Any]:
 def _must_read(papers: list[PaperReport], lang: str) -> list[dict[str, Any]]:
     words = _HEADINGS.get(lang, _HEADINGS["zh"])
     scored = []
+    top_interest = max((float(_insight(p).get("score", 0.0)) for p in papers), default=0.0)
     for report in papers:
         if report.failure is not None:
             continue
         info = _insight(report)
         kinds = {a["kind"] for a in info.get("artifacts", [])}
         stars = report.ref.github_stars or 0
-        interest = float(info.get("score", 0.0))
+        interest = float(info.get("score", 0.0)) / top_interest if top_interest else 0.0
+        # log(1 + upvotes) + ½·log(1 + stars) + 1 for code + 6 × interest (0..1, the
+        # day's best match = 1): the best match weighs like ~400 upvotes.
         score = (math.log1p(report.ref.upvotes) + 0.5 * math.log1p(stars)
-                 + (1.0 if kinds - {"page"} else 0.0) + 2.0 * interest)
+                 + (1.0 if kinds - {"page"} else 0.0) + 6.0 * interest)
         reason = []
         if info.get("matched"):
             reason.append(info["matched"])
@@ -101,7 +105,9 @@ def _must_read(papers: list[PaperReport], lang: str) -> list[dict[str, Any]]:
         if kinds & {"model", "dataset", "space"}:
             reason.append(words["models"])
         scored.append((score, report, "；".join(reason) if lang == "zh" else "; ".join(reason)))
-    scored.sort(key=lambda t: (-t[0], -t[1].ref.upvotes, t[1].ref.arxiv_id))
+    # Papers matching the reader's interests come first (issue 15: "what matters for them").
+    scored.sort(key=lambda t: (not _insight(t[1]).get("matched"), -t[0], -t[1].ref.upvotes,
+                               t[1].ref.arxiv_id))
     low, high = MUST_READ
     count = max(min(low, len(scored)), min(high, sum(1 for s in scored if s[0] >= scored[0][0] / 2)))
     return [{"arxiv_id": r.ref.arxiv_id, "title": r.ref.title, "reason": why,
