@@ -190,3 +190,21 @@ def test_ray_backfill_resumes_after_the_driver_is_killed(ray_address: str, world
     assert resumed.cached >= written and resumed.done == local.done - resumed.cached
     assert world.llm.calls - calls < local.llm_calls + 2 * local.failed
     assert snapshot(settings) == expected
+
+
+def test_rejected_key_stops_the_ray_backfill(ray_address: str, world: World,
+                                             tmp_path: Path) -> None:
+    """A 401 from the LLM on a worker stops the whole backfill with AuthError (like run);
+    what came back before is stored, and the run is recorded as finished."""
+    from paperdigest.errors import AuthError
+    from paperdigest.store import Store
+    from tests.fakes.llm import LLMFault
+
+    world.llm.inject([LLMFault(401)] * 50)
+    settings = world.settings(tmp_path / "ray")
+    with pytest.raises(AuthError, match="rejected the API key"):
+        backfill(settings, "ray", **RAY_OPTIONS)
+    with Store(settings.db_path) as store:
+        runs = store.runs()
+    assert runs[0].command == "backfill" and runs[0].finished_at is not None
+    assert runs[0].status != "ok"
