@@ -174,3 +174,29 @@ def test_failed_block_names_the_source_that_was_read() -> None:
     assert "- **Source**: HTML\n" in render_paper(read, "en")
     unread = PaperReport(ref=ref, failure=Failure("fetch", "404"))
     assert "- **阅读来源**: 无\n" in render_paper(unread, "zh")
+
+
+# ---------------------------------------------------------------------------- 5. status
+
+
+def _open_list_failures(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    failures = json.loads(capsys.readouterr().out)["failures"]
+    return [f for f in failures if f["stage"] == "list"]
+
+
+@pytest.mark.parametrize("later", ["2026-01-30", "2026-01-31"])
+def test_a_day_listed_later_closes_its_list_failure(env: dict[str, Any], later: str,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """2026-01-30 fails to list (offline); a later run lists it, directly or through the
+    weekend look-back of 2026-01-31 (which has no list of its own): nothing stays open."""
+    with FakeLLM(env["responder"]) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        monkeypatch.setenv("PAPERDIGEST_HF_URL", "http://127.0.0.1:9")  # nothing listens
+        assert main(RUN) == 3
+        assert [f["date"] for f in _open_list_failures(capsys)] == [DAY]
+        monkeypatch.setenv("PAPERDIGEST_HF_URL", env["hf"].url)
+        assert main(["run", "--date", later, *RUN[3:]]) == 0
+    assert _open_list_failures(capsys) == []

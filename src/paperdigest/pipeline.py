@@ -302,8 +302,11 @@ class Pipeline:
         except SourceError as exc:
             self.store.record_failure(self.run_id, "", day.isoformat(), "list", str(exc))
             raise
-        # The day is listed now: an earlier run's list failure for it is no longer open.
-        self.store.resolve_failures("", date=day.isoformat())
+        # The day is listed now: an earlier run's list failure for it is no longer open, nor
+        # one of the days the look-back went through to reach the listed day (issue 13).
+        listed = date.fromisoformat(listing.listed_date)
+        for offset in range(max((day - listed).days, 0) + 1):
+            self.store.resolve_failures("", date=(listed + timedelta(days=offset)).isoformat())
         report = DayReport(date=listing.date, listed_date=listing.listed_date,
                            notes=listing.notes)
         if hook is None:
