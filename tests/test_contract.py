@@ -173,7 +173,9 @@ def _line(tokens: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 def _text(tokens: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     lead = st.sampled_from(["", "  ", "*   ", "1.  ", "- "])
     more = st.lists(st.tuples(lead, _line(tokens)).map("".join), max_size=2)
-    return st.tuples(_line(tokens), more).map(lambda p: "\n".join([p[0], *p[1]]))
+    return st.tuples(_line(tokens), more).map(lambda p: "\n".join([p[0], *p[1]])).filter(
+        lambda s: echo_problem("domain", s) is None
+    )
 
 
 def _label(tokens: st.SearchStrategy[str]) -> st.SearchStrategy[str]:

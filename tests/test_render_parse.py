@@ -15,6 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paperdigest.contract import echo_problem
+from paperdigest.contract.labels import LABEL_SYNONYMS, USAGE_FIELDS, usage_fields_for
 from paperdigest.errors import LLMOutputError
 from paperdigest.models import (
     NOT_MENTIONED,
@@ -26,8 +28,6 @@ from paperdigest.models import (
     Result,
     Usage,
 )
-from paperdigest.contract import echo_problem
-from paperdigest.contract.labels import LABEL_SYNONYMS, USAGE_FIELDS, usage_fields_for
 from paperdigest.render.markdown import SEPARATOR, render_day, render_summary
 from paperdigest.render.parse import (
     DEFAULT_RESULT_SETTING,
@@ -356,7 +356,7 @@ def _text(max_lines: int = 3) -> st.SearchStrategy[str]:
     """Non-empty multi-line text: continuation lines may be indented or start a list."""
     return st.tuples(_line(), st.lists(_indented_line(), max_size=max_lines - 1)).map(
         lambda parts: "\n".join([parts[0], *parts[1]])
-    )
+    ).filter(lambda s: echo_problem("domain", s) is None)
 
 
 def _label() -> st.SearchStrategy[str]:
