@@ -201,7 +201,7 @@ def summaries(draw: st.DrawFn) -> PaperSummary:
     )
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(summaries())
 def test_parse_render_round_trip_in_both_languages(summary: PaperSummary) -> None:
