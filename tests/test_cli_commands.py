@@ -309,20 +309,20 @@ def test_run_week_writes_one_file_per_day(workdir: Path, corpus: Path,
         _serve(monkeypatch, hf, arxiv)
         assert main(["run", "--week", "2026-W05", "--quiet", "--json"]) == 0
         summary = json.loads(capsys.readouterr().out)
-    week = ["2026-01-26", "2026-01-27", "2026-01-28", "2026-01-29", "2026-01-30", "2026-01-31",
-            "2026-02-01"]
-    listed = {"2026-01-27": "2026-01-26", "2026-01-31": "2026-01-30", "2026-02-01": "2026-01-30"}
-    assert [d["date"] for d in summary["days"]] == week
+    # Issue 15: a file only for the days with their own list, plus one digest of the week
+    # (01-27, 01-31 and 02-01 would repeat 01-26's and 01-30's lists).
+    assert [d["date"] for d in summary["days"]] == [*recorded, "2026-W05"]
     out = workdir / "paperdigest-out"
-    assert sorted(p.name for p in out.glob("*.md")) == [f"{d}.md" for d in week]
-    for day in week:
-        source = listed.get(day, day)
-        assert [d["listed_date"] for d in summary["days"] if d["date"] == day] == [source]
+    assert sorted(p.name for p in out.glob("*.md")) == \
+        [f"{d}.md" for d in recorded] + ["digest-2026-W05.md"]
+    for day in recorded:
+        assert [d["listed_date"] for d in summary["days"] if d["date"] == day] == [day]
         report = (out / f"{day}.md").read_text("utf-8")
         assert report.splitlines()[1] == f"**Date**: {day}"
-        assert set(_blocks(report)) == {i["paper"]["id"] for i in days[source]}
-        note = f"注：{day} 没有论文列表，本报告使用 {source} 的 2 篇论文。"
-        assert (note in report) == (day in listed)
+        assert set(_blocks(report)) == {i["paper"]["id"] for i in days[day]}
+        assert "没有论文列表" not in report
+    digest = (out / "digest-2026-W05.md").read_text("utf-8")
+    assert sorted(_blocks(digest)) == sorted(i["paper"]["id"] for d in recorded for i in days[d])
 
 
 def test_run_json_and_formats(workdir: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch,
