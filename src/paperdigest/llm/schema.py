@@ -227,18 +227,23 @@ def strip_reasoning(text: str) -> tuple[str, str]:
 #: TeX commands whose name starts with a letter that is also a JSON escape (``\t`` tab,
 #: ``\f`` form feed, ``\b`` backspace, ``\n`` newline, ``\r`` carriage return). A model that
 #: writes ``"\text{x}"`` in a JSON string means the command, not TAB + "ext{x}".
-TEX_COMMANDS_AFTER_ESCAPE: frozenset[str] = frozenset(
-    """
-    text textbf textit texttt textrm textsc textsf textnormal textsuperscript textsubscript
-    times theta tau tilde top to triangle tfrac tanh tan therefore tiny tt textcolor
-    frac forall flat footnote footnotesize fbox
-    beta bar bf boldsymbol begin bigl bigr big bm binom bullet bigcup bigcap bigoplus
-    bigotimes bot boxed backslash bmod breve bmatrix
-    nabla neq ne nu not nonumber newline neg ni notin nleq ngeq nmid newcommand normalsize
-    rho rightarrow right rangle rm rfloor rceil rvert rbrace rbrack
-    """.split()
-)
-_JSON_ESCAPES = set('"\\/bfnrtu')
+TEX_COMMANDS_AFTER_ESCAPE: frozenset[str] = frozenset({
+    # \t
+    "text", "textbf", "textit", "texttt", "textrm", "textsc", "textsf", "textnormal",
+    "textsuperscript", "textsubscript", "textcolor", "times", "theta", "tau", "tilde", "top",
+    "to", "triangle", "tfrac", "tanh", "tan", "therefore", "tiny", "tt",
+    # \f
+    "frac", "forall", "flat", "footnote", "footnotesize", "fbox",
+    # \b
+    "beta", "bar", "bf", "boldsymbol", "begin", "bigl", "bigr", "big", "bm", "binom", "bullet",
+    "bigcup", "bigcap", "bigoplus", "bigotimes", "bot", "boxed", "backslash", "bmod", "breve",
+    "bmatrix",
+    # \n
+    "nabla", "neq", "ne", "nu", "not", "nonumber", "newline", "neg", "ni", "notin", "nleq",
+    "ngeq", "nmid", "newcommand", "normalsize",
+    # \r
+    "rho", "rightarrow", "right", "rangle", "rm", "rfloor", "rceil", "rvert", "rbrace", "rbrack",
+})  # fmt: skip
 #: Commands too short to tell from a newline followed by a word without other TeX nearby.
 _SHORT_N = frozenset({"ne", "nu", "ni", "not", "neg"})
 

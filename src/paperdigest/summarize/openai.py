@@ -22,7 +22,6 @@ One paper costs one request in the usual case:
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
 import time
