@@ -200,3 +200,52 @@ def test_a_day_listed_later_closes_its_list_failure(env: dict[str, Any], later: 
         monkeypatch.setenv("PAPERDIGEST_HF_URL", env["hf"].url)
         assert main(["run", "--date", later, *RUN[3:]]) == 0
     assert _open_list_failures(capsys) == []
+
+
+def test_status_counts_the_papers_an_interrupted_run_stored(env: dict[str, Any],
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    """While a run goes, its ``runs`` row counts what is stored (a kill -9 leaves that); a run
+    stopped after some papers is "interrupted" with those papers done, not "done 0"."""
+    from paperdigest.clock import clock_from_env
+    from paperdigest.config import load_settings
+    from paperdigest.dates import parse_day
+    from paperdigest.pipeline import RunOptions, open_pipeline
+
+    db = Path(os.environ["PAPERDIGEST_HOME"]) / "paperdigest.sqlite3"
+    seen: list[tuple[str, int]] = []
+    holder: dict[str, Any] = {}
+
+    class StopAfterSix:
+        done = 0
+
+        def event(self, name: str, **data: Any) -> None:
+            if name != "done":
+                return
+            self.done += 1
+            if self.done == 6:  # papers 1-5 went through on_done (concurrency 1)
+                with sqlite3.connect(db) as conn:
+                    row = conn.execute("SELECT status, done FROM runs").fetchone()
+                seen.append((row[0], row[1]))
+                holder["pipeline"].stop()
+
+    with FakeLLM(env["responder"]) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        settings = load_settings(flags={"backend": "openai", "llm.model": "replay",
+                                        "concurrency": 1}).settings
+        now = clock_from_env()
+        options = RunOptions(lang=settings.lang, out=Path(settings.out))
+        with open_pipeline(settings, options=options, progress=StopAfterSix(),
+                           now=now) as pipeline:
+            holder["pipeline"] = pipeline
+            result = pipeline.run([parse_day(DAY, now().date())])
+    assert seen == [("running", 5)]
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT COUNT(*) FROM summaries").fetchone()[0]
+    assert 6 <= stored < 45
+    assert result.status == "interrupted"
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)["runs"][0]
+    assert (run["status"], run["done"]) == ("interrupted", stored)

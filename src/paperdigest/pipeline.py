@@ -213,6 +213,8 @@ class Pipeline:
         self._last_outputs: list[Path] = []
         #: The reports :meth:`run` made so far (their papers are the run's totals).
         self._run_reports: list[DayReport] = []
+        #: :meth:`run`'s counters snapshot and start time (for checkpoints), or ``None``.
+        self._run_since: tuple[Mapping[str, Any], float] | None = None
         #: Totals of every :meth:`process` call of this Pipeline (papers, tokens, cost).
         self.stats = RunStats(backend=summarizer.name, model=summarizer.model)
 
@@ -245,6 +247,7 @@ class Pipeline:
         started = time.monotonic()
         since = self.http.counters()
         self._run_reports = []
+        self._run_since = (since, started)
         outcomes: list[DayOutcome] = []
         status = "failed"
         try:
@@ -395,6 +398,7 @@ class Pipeline:
         def on_done(paper: PaperReport) -> None:
             nonlocal last_write
             done[paper.ref.arxiv_id] = paper
+            self._checkpoint_run(list(done.values()))
             if time.monotonic() - last_write >= CHECKPOINT_SECONDS:
                 last_write = time.monotonic()
                 try:
@@ -428,6 +432,19 @@ class Pipeline:
         stats.cost = cost_of(self.settings, self.summarizer.model, stats.tokens_in,
                              stats.tokens_out)
         return stats
+
+    def _checkpoint_run(self, current: list[PaperReport]) -> None:
+        """Keep the ``runs`` row's totals current while papers finish (``current``: those of
+        the report in progress), so that a killed run still shows what it stored."""
+        if self.run_id is None or self._run_since is None:
+            return
+        since, started = self._run_since
+        papers = [p for r in self._run_reports[:-1] for p in r.papers] + current
+        try:
+            self.store.checkpoint_run(self.run_id, self._stats(papers, since,
+                                                               time.monotonic() - started))
+        except PaperdigestError as exc:  # the paper is stored; the totals catch up at the end
+            logger.warning("could not update the run's totals: %s", exc)
 
     def _note_reuse(self, report: DayReport, day_key: str | None) -> None:
         """A render that reused every stored result says so, with the time of the run that
@@ -651,7 +668,7 @@ class Pipeline:
                     raise self._fatal
                 try:
                     await run(self.document, ref)
-                except PaperdigestError:
+                except (PaperdigestError, _Stopped):
                     pass  # remembered in self._docs; process() records it with its stage
             async with llm_sem:
                 if self._fatal:

@@ -1113,6 +1113,17 @@ class Store:
             if cursor.rowcount != 1:
                 raise StoreError(f"no run with id {run_id} in {self.path}")
 
+    def checkpoint_run(self, run_id: int, stats: RunStats) -> None:
+        """Store a ``running`` run's totals so far (papers done, failed, calls …), so that a
+        run killed before :meth:`finish_run` still shows what it stored (issue 13)."""
+        counts = [name for name in _RUN_STATS if name not in ("backend", "model")]
+        with self._tx() as db:
+            db.execute(
+                "UPDATE runs SET " + ", ".join(f"{name} = ?" for name in counts)
+                + " WHERE id = ? AND status = 'running'",
+                (*(getattr(stats, name) or 0 for name in counts), run_id),
+            )
+
     def close_stale_runs(self) -> int:
         """Mark every run still ``running`` as ``killed``; returns how many.
 
