@@ -249,3 +249,34 @@ def test_status_counts_the_papers_an_interrupted_run_stored(env: dict[str, Any],
     assert main(["status", "--json"]) == 0
     run = json.loads(capsys.readouterr().out)["runs"][0]
     assert (run["status"], run["done"]) == ("interrupted", stored)
+
+
+# --------------------------------------------------------------------------- 6. extract
+
+ABSTRACT_ONLY = "2601.06037"
+#: The title in corpus/arxiv_atom/id_list_2601.06037.xml (read by hand).
+ABSTRACT_ONLY_TITLE = "TeleMem: Building Long-Term and Multimodal Memory for Agentic AI"
+
+
+def test_extract_abstract_only_id_has_its_title_and_says_what_was_cut(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fakes.servers import FakeArxiv
+    from tests.fakes.world import FAST_LIMITS
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "paperdigest.toml").write_text(FAST_LIMITS)
+    with FakeArxiv(corpus, no_html={ABSTRACT_ONLY}, no_pdf={ABSTRACT_ONLY}) as arxiv:
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", arxiv.url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", arxiv.api_url)
+        assert main(["extract", ABSTRACT_ONLY]) == 0
+        whole = capsys.readouterr()
+        assert main(["extract", ABSTRACT_ONLY, "--budget", "300"]) == 0
+        cut = capsys.readouterr()
+    assert f"# {ABSTRACT_ONLY_TITLE}" in whole.out and "Untitled" not in whole.out
+    assert "source ArXiv Abs" in whole.err and "100% of the paper; left out: nothing" in whole.err
+    assert f"# {ABSTRACT_ONLY_TITLE}" in cut.out
+    share = int(cut.err.split("% of the paper")[0].rsplit(" ", 1)[1])
+    assert share < 100
+    assert "left out: nothing" not in cut.err
+    assert "left out: abstract (" in cut.err  # with the reason

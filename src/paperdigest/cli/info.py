@@ -94,6 +94,11 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
         with open_http(settings) as http:
             ref = PaperRef(arxiv_id=arxiv_id, title="", version=version)
             doc = acquire(http, settings, ref, now=clock()).document
+            if not doc.title.strip():
+                # An abstract has no title of its own; the arXiv API knows it (issue 13: not
+                # "# Untitled").
+                ref = _listed_ref(http, settings, ref)
+                doc.title = " ".join(ref.title.split())
     if as_json:
         print_json(doc.to_dict())
         return
@@ -102,9 +107,30 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
     err.print(
         f"source {doc.source_kind}; {len(doc.sections)} sections, {len(doc.tables)} tables, "
         f"{len(doc.equations)} equations; packed {packed.tokens:,}/{packed.budget:,} tokens, "
-        f"{packed.coverage:.0%} of the paper; dropped: {', '.join(packed.dropped) or 'nothing'}; "
+        f"{packed.coverage:.0%} of the paper; left out: {_left_out(packed)}; "
         f"flags: {', '.join(doc.flags) or 'none'}",
         markup=False, highlight=False)
+
+
+def _listed_ref(http: Any, settings: Any, ref: PaperRef) -> PaperRef:
+    """``ref`` with its title from the arXiv API (unchanged when the API fails)."""
+    from ..errors import PaperdigestError
+    from ..sources.arxiv import ArxivSource
+
+    try:
+        found = ArxivSource(http, settings).metadata([ref.arxiv_id]).get(ref.arxiv_id)
+    except PaperdigestError:
+        return ref
+    return dataclasses.replace(ref, title=found.title) if found is not None else ref
+
+
+def _left_out(packed: Any) -> str:
+    """What the budget left out and why (``PackedContext.reasons``), parts cut short
+    included, so that "60% of the paper" never comes with "nothing" (issue 13)."""
+    parts = [f"{name} ({packed.reasons.get(name, 'left out')})" for name in packed.dropped]
+    parts += [f"{name.removesuffix(' (partial)')} (cut short to fit the budget)"
+              for name in packed.included if name.endswith(" (partial)")]
+    return "; ".join(parts) or "nothing"
 
 
 @cli.command()
