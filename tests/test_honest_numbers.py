@@ -280,3 +280,33 @@ def test_extract_abstract_only_id_has_its_title_and_says_what_was_cut(
     assert share < 100
     assert "left out: nothing" not in cut.err
     assert "left out: abstract (" in cut.err  # with the reason
+
+
+# ----------------------------------------------------------------------------- 7. --ids
+
+
+def test_run_ids_names_each_failure_and_has_its_own_header(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fakes.servers import FakeArxiv
+    from tests.fakes.world import FAST_LIMITS
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "paperdigest.toml").write_text(FAST_LIMITS)
+    unknown = "2601.99999"
+    with FakeArxiv(corpus, no_html={ABSTRACT_ONLY}, no_pdf={ABSTRACT_ONLY}) as arxiv:
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", arxiv.url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", arxiv.api_url)
+        assert main(["run", "--ids", f"{ABSTRACT_ONLY},{unknown}", "--backend", "extractive",
+                     "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "1/2 papers summarized, 1 failed" in err
+    reason = "unknown arXiv id (the arXiv API does not know it)"
+    assert [line for line in err.splitlines() if "failed at" in line] == [
+        f"  {unknown} failed at list: {reason}"]
+    (report,) = (tmp_path / "out").glob("ids-*.md")
+    header = report.read_text("utf-8").splitlines()[:3]
+    assert header[2] == f"**Source**: arXiv ids given to run --ids (2): {ABSTRACT_ONLY}, {unknown}"
+    assert "huggingface.co/papers/date" not in report.read_text("utf-8")
+    data = json.loads(report.with_suffix(".json").read_text("utf-8"))
+    assert data["source_url"] is None and data["ids"] == [ABSTRACT_ONLY, unknown]

@@ -533,6 +533,9 @@ class DayReport:
     notes: list[str] = field(default_factory=list)
     """Extra ``> `` lines under the header (e.g. the empty-day note)."""
     stats: RunStats | None = None
+    ids: list[str] = field(default_factory=list)
+    """The arXiv ids of a ``run --ids`` report (its header names them, not a Daily Papers
+    date); empty for a day's report."""
     reused: bool = False
     """This render reused stored results for every paper (a rerun): the footer says so and
     shows :attr:`original_seconds` instead of a meaningless ``0.0 s`` (issue 13)."""
@@ -545,7 +548,8 @@ class DayReport:
         return {
             "date": self.date,
             "listed_date": self.listed_date,
-            "source_url": f"https://huggingface.co/papers/date/{self.date}",
+            "source_url": None if self.ids else f"https://huggingface.co/papers/date/{self.date}",
+            **({"ids": list(self.ids)} if self.ids else {}),
             "notes": list(self.notes),
             "papers": [p.to_dict() for p in self.papers],
             "stats": _asdict(self.stats) if self.stats else None,

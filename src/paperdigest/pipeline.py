@@ -356,7 +356,7 @@ class Pipeline:
                 self.store.upsert_paper(ref)
                 refs.append(ref)
         report = DayReport(date=today.isoformat(), listed_date=today.isoformat(),
-                           notes=[f"注：本报告汇总指定的 {len(wanted)} 篇论文。"])
+                           notes=[f"注：本报告汇总指定的 {len(wanted)} 篇论文。"], ids=wanted)
         from .insights.hooks import DayHook
 
         return self._report(report, refs, missing, started, name=f"ids-{today.isoformat()}",

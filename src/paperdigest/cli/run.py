@@ -11,6 +11,7 @@ import click
 
 from ..dates import requested_days
 from ..errors import InputError
+from ..models import PaperReport
 from ..pipeline import FORMATS, RunOptions, RunResult, open_pipeline
 from ..sources.arxiv import validate_ids
 from .common import State, clock, cli, err, print_json, stop_on_signals
@@ -108,6 +109,22 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
     return result.exit_code
 
 
+#: Failed papers named one line each under a report's summary line (the rest: the report).
+MAX_FAILURE_LINES = 20
+
+
+def _failure_lines(papers: list[PaperReport]) -> list[str]:
+    """One line per failed paper: id, stage and reason (issue 13: the terminal says why)."""
+    failed = [p for p in papers if p.failure is not None]
+    lines = [f"  {p.ref.arxiv_id} failed at {p.failure.stage}: "
+             f"{' '.join(p.failure.reason.split())}" for p in failed[:MAX_FAILURE_LINES]
+             if p.failure is not None]
+    if len(failed) > MAX_FAILURE_LINES:
+        lines.append(f"  … and {len(failed) - MAX_FAILURE_LINES} more failed papers "
+                     "(see the report)")
+    return lines
+
+
 def _print(result: RunResult, *, quiet: bool, as_json: bool) -> None:
     # A day that could not be done is an error, shown even with --quiet/--json (one line
     # each, on stderr, so that --json output stays parseable).
@@ -132,6 +149,8 @@ def _print(result: RunResult, *, quiet: bool, as_json: bool) -> None:
                       + (f", {stats.failed} failed" if stats.failed else "")
                       + f" → {', '.join(str(p) for p in outcome.outputs)}",
                       markup=False, highlight=False)
+            for line in _failure_lines(outcome.report.papers):
+                err.print(line, markup=False, highlight=False)
         elif outcome.report is not None and outcome.outputs:  # a period's digest (issue 15)
             err.print(f"{outcome.date}: digest of {len(outcome.report.papers)} papers → "
                       f"{', '.join(str(p) for p in outcome.outputs)}",

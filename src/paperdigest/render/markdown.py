@@ -183,6 +183,17 @@ def day_language(day: DayReport) -> str:
     return counts.most_common(1)[0][0] if counts else "zh"
 
 
+#: Ids written in a ``run --ids`` report's header line before "… and N more".
+HEADER_IDS = 10
+
+
+def _ids_line(ids: list[str]) -> str:
+    """``**Source**: arXiv ids given to run --ids (3): 2601.00001, …`` (ids are validated)."""
+    shown = ", ".join(ids[:HEADER_IDS])
+    more = f", … and {len(ids) - HEADER_IDS} more" if len(ids) > HEADER_IDS else ""
+    return f"**Source**: arXiv ids given to run --ids ({len(ids)}): {shown}{more}"
+
+
 def render_day(day: DayReport, overview: str = "", lang: str | None = None) -> str:
     """The whole report file for one requested day.
 
@@ -197,7 +208,9 @@ def render_day(day: DayReport, overview: str = "", lang: str | None = None) -> s
     out = [
         REPORT_TITLE,
         f"**Date**: {day.date}",
-        f"**Source URL**: https://huggingface.co/papers/date/{day.date}",
+        # A `run --ids` report comes from no Daily Papers day: it says what it is (issue 13).
+        _ids_line(day.ids) if getattr(day, "ids", None)
+        else f"**Source URL**: https://huggingface.co/papers/date/{day.date}",
         "",
     ]
     if day.notes:
