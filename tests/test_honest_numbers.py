@@ -310,3 +310,44 @@ def test_run_ids_names_each_failure_and_has_its_own_header(
     assert "huggingface.co/papers/date" not in report.read_text("utf-8")
     data = json.loads(report.with_suffix(".json").read_text("utf-8"))
     assert data["source_url"] is None and data["ids"] == [ABSTRACT_ONLY, unknown]
+
+
+# ------------------------------------------------------------------------- 8. progress
+
+
+def test_progress_lines_name_the_day_and_count_each_stage(env: dict[str, Any],
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    with FakeLLM(env["responder"]) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        capsys.readouterr()
+        assert main(RUN[:-1]) == 0  # not --quiet: stderr is no terminal, so log lines
+    err = capsys.readouterr().err
+    assert f"processing 45 papers of {DAY}" in err
+    lines = [line for line in err.splitlines() if line.startswith(f"[{DAY} ")]
+    assert len(lines) == 45
+    assert lines[-1].startswith(f"[{DAY} 45/45] ")
+    assert lines[-1].endswith("fetching 0 · summarizing 0 · done 45 · failed 0)")
+
+
+def test_rich_progress_shows_the_day_and_stage_counts() -> None:
+    from paperdigest.cli.progress import RichProgress
+
+    progress = RichProgress()
+    try:
+        for day, ids in (("2026-01-29", ["a", "b"]), ("2026-01-30", ["c", "d", "e", "f"])):
+            progress.event("start", total=len(ids), day=day)
+            progress.event("stage", arxiv_id=ids[0], stage="fetch")
+            progress.event("stage", arxiv_id=ids[1], stage="summarize")
+            progress.event("done", arxiv_id=ids[1], cached=False, tokens=10)
+            progress.event("stage", arxiv_id=ids[0], stage="summarize")
+        progress.event("failed", arxiv_id="c", stage="fetch", reason="404")
+        progress.event("stage", arxiv_id="e", stage="fetch")
+        task = progress.progress.tasks[0]
+        assert task.description == "papers 2026-01-30"
+        assert (task.completed, task.total) == (2, 4)
+        assert task.fields["detail"] == ("fetching 1 · summarizing 0 · done 1 · failed 1 · "
+                                         "tokens 20")
+    finally:
+        progress.close()

@@ -98,7 +98,8 @@ NOT_FINISHED = "not finished: the run was interrupted; rerun to finish"
 class ProgressSink(Protocol):
     """Receives pipeline events; the CLI turns them into a progress bar or log lines.
 
-    Events: ``start(total)``, ``stage(arxiv_id, stage)``, ``done(arxiv_id, cached, tokens)``,
+    Events: ``start(total, day)`` (``day``: the report's date, ``ids-DATE`` or ""),
+    ``stage(arxiv_id, stage)`` (``fetch`` | ``summarize``), ``done(arxiv_id, cached, tokens)``,
     ``failed(arxiv_id, stage, reason)``, ``degraded(arxiv_id, reason)``.
     """
 
@@ -211,6 +212,8 @@ class Pipeline:
         self._docs: dict[str, Document | PaperdigestError] = {}
         self._degraded: dict[str, str] = {}
         self._last_outputs: list[Path] = []
+        #: The report being processed, for the progress display (``start`` event's ``day``).
+        self._progress_day = ""
         #: The reports :meth:`run` made so far (their papers are the run's totals).
         self._run_reports: list[DayReport] = []
         #: :meth:`run`'s counters snapshot and start time (for checkpoints), or ``None``.
@@ -410,6 +413,7 @@ class Pipeline:
         try:
             if hook is not None:
                 refs = hook.listed(refs)
+            self._progress_day = name or report.date  # the progress says which report
             self.process_all(refs, on_done=on_done)
             complete = True
         finally:
@@ -656,7 +660,7 @@ class Pipeline:
         fetch_sem = asyncio.Semaphore(FETCH_WORKERS)
         llm_sem = asyncio.Semaphore(concurrency)
         loop = asyncio.get_running_loop()
-        self.progress.event("start", total=len(refs))
+        self.progress.event("start", total=len(refs), day=self._progress_day)
 
         async def run(fn: Callable[..., T], *args: Any) -> T:
             return await loop.run_in_executor(executor, fn, *args)
