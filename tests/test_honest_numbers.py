@@ -351,3 +351,26 @@ def test_rich_progress_shows_the_day_and_stage_counts() -> None:
                                          "tokens 20")
     finally:
         progress.close()
+
+
+# --------------------------------------------------------------------- 9. config show
+
+
+def test_config_show_json_is_typed_and_rates_are_readable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "paperdigest.toml").write_text("concurrency = 3\n[limits]\nhf = 1.5\n")
+    assert main(["config", "show", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["concurrency"] == {"value": 3, "source": str(tmp_path / "paperdigest.toml")}
+    assert data["http.cache"]["value"] is True
+    assert isinstance(data["http.timeout"]["value"], float)
+    # arXiv API terms: one request every 3 seconds (config.LimitSettings.arxiv_api = 1/3).
+    assert data["limits.arxiv_api"]["value"] == 0.3333
+    assert data["limits.arxiv_api"]["rate"] == "1 request every 3 s"
+    assert data["limits.hf"]["rate"] == "1.5 requests/s"
+    assert data["lang"]["value"] == "zh"
+    assert main(["config", "show"]) == 0
+    text = capsys.readouterr().out
+    assert "0.3333333" not in text and "1 request every 3 s" in text

@@ -205,9 +205,14 @@ class LoadedSettings:
     sources: dict[str, str] = field(default_factory=dict)
     """Dotted key → where its value came from (``default``, a file path, ``env NAME``, ``flag``)."""
 
-    def show(self) -> list[tuple[str, str, str]]:
-        """Rows of (key, value, source) with secrets masked."""
-        rows = []
+    def show(self, *, typed: bool = False) -> list[tuple[str, Any, str]]:
+        """Rows of (key, value, source) with secrets masked.
+
+        Values are text; with ``typed`` a number, boolean or unset value keeps its JSON type
+        (``config show --json``, issue 13). A rate (``limits.*``, requests per second) is
+        shown to 4 significant digits, as text with :func:`readable_rate` beside it.
+        """
+        rows: list[tuple[str, Any, str]] = []
         flat = _flatten(self.settings.model_dump())
         if "llm.api_key" not in flat or flat["llm.api_key"] is None:
             key = self.settings.api_key()
@@ -215,12 +220,25 @@ class LoadedSettings:
             if key:
                 self.sources.setdefault("llm.api_key", f"env {self.settings.llm.api_key_env}")
         for key, value in sorted(flat.items()):
+            shown: Any
             if key in SECRET_KEYS and value:
-                text = mask_secret(str(value))
+                shown = mask_secret(str(value))
+            elif key.startswith("limits.") and isinstance(value, float):
+                shown = float(f"{value:.4g}") if typed else \
+                    f"{value:.4g} ({readable_rate(value)})"
+            elif typed and (value is None or isinstance(value, bool | int | float)):
+                shown = value
             else:
-                text = "" if value is None else redact_url(str(value))
-            rows.append((key, text, self.sources.get(key, "default")))
+                shown = "" if value is None else redact_url(str(value))
+            rows.append((key, shown, self.sources.get(key, "default")))
         return rows
+
+
+def readable_rate(per_second: float) -> str:
+    """A ``[limits]`` rate for people: ``1.5 requests/s``, ``1 request every 3 s``."""
+    if per_second >= 1:
+        return f"{per_second:.4g} requests/s"
+    return f"1 request every {1 / per_second:.3g} s"
 
 
 def mask_secret(value: str) -> str:

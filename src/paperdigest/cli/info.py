@@ -284,10 +284,16 @@ def config() -> None:
 @click.pass_obj
 def config_show(state: State, as_json: bool) -> None:
     """Print the effective configuration and where each value came from (secrets masked)."""
-    rows = state.settings().show()
-    if as_json:
-        print_json({key: {"value": value, "source": source} for key, value, source in rows})
+    loaded = state.settings()
+    if as_json:  # typed values (numbers, booleans, null), a rate also in words (issue 13)
+        from ..config import readable_rate
+
+        print_json({key: {"value": value, "source": source,
+                          **({"rate": readable_rate(value)} if key.startswith("limits.")
+                             and isinstance(value, float) else {})}
+                    for key, value, source in loaded.show(typed=True)})
         return
+    rows = loaded.show()
     table = Table(title="paperdigest configuration")
     table.add_column("key")
     table.add_column("value")
