@@ -21,7 +21,6 @@ from rich.progress import (
 
 from .common import err
 
-
 #: The stage names of the pipeline's ``stage`` events, as shown.
 STAGE_WORDS = {"fetch": "fetching", "summarize": "summarizing"}
 
