@@ -66,7 +66,8 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
       paperdigest ask "what hardware did the VLA papers train on?" --from 2026-01-01 --k 5
       paperdigest ask "哪些论文发布了网页智能体的奖励模型？" --backend openai --json
     """
-    from ..ask import Filters, ask as ask_archive
+    from ..ask import Filters
+    from ..ask import ask as ask_archive
 
     if not question.strip():
         raise InputError("give a question, e.g. paperdigest ask \"which papers use WebArena?\"")
