@@ -62,6 +62,20 @@ def test_wrong_document_falls_back_to_the_pdf_with_the_reason() -> None:
                                                  "Checklist'")
 
 
+def test_wrong_document_falls_back_through_the_default_check() -> None:
+    """The acquire stage hands the listed title to the default HTML check itself."""
+    checklist = oxide_page(
+        section("S1", "Claims", para("S1.p1", "Do the main claims made in the abstract and "
+                                     "introduction accurately reflect the paper? " * 30)),
+        title="NeurIPS Paper Checklist",
+    ).replace(b"We mine seed-guided data for domain-specific pre-training. ", b"Answer: [Yes]. ")
+    with FakeArxiv(None, html={ID: checklist}, pdf={ID: make_pdf(ENGLISH)}) as server:
+        http, settings = _client(server)
+        got = acquire(http, settings, _ref(), now=lambda: NOW)  # type: ignore[arg-type]
+    assert got.fetched.kind == "PDF"
+    assert got.fetched.attempts[0].reason.startswith("wrong document:")
+
+
 def test_garbage_text_pdf_falls_back_to_the_abstract() -> None:
     with FakeArxiv(None, pdf={ID: make_pdf(_shift(ENGLISH))}, no_html=[ID]) as server:
         http, settings = _client(server)

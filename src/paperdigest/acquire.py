@@ -223,7 +223,7 @@ def _fetch(
     else:
         learned = _html_version(response, arxiv_id) or version
         parsed, problem = _check_html(html_check, response.content, arxiv_id, html_url,
-                                      _max_bytes(settings))
+                                      _max_bytes(settings), ref.title)
         if problem is None:
             fetched = done("HTML", html_url, response.content, learned,
                            _ctype(response, "text/html"))
@@ -265,14 +265,18 @@ def _fetch(
 
 
 def _check_html(check: HtmlCheck | None, body: bytes, arxiv_id: str, url: str,
-                max_bytes: int) -> tuple[Document | None, str | None]:
-    """(the parsed Document when usable, else ``None``; the reason it is not usable)."""
+                max_bytes: int, title: str = "") -> tuple[Document | None, str | None]:
+    """(the parsed Document when usable, else ``None``; the reason it is not usable).
+
+    ``title`` is the listed title: a page whose own title does not match it loosely is the
+    wrong document (arXiv converted another ``.tex``) and is not used.
+    """
     if not body.strip():
         return None, "empty HTML page"
     try:
         if check is not None:
             return None, check(body)
-        return check_html(body, arxiv_id, url=url, max_bytes=max_bytes)
+        return check_html(body, arxiv_id, url=url, title=title, max_bytes=max_bytes)
     except PaperdigestError as exc:
         return None, f"unusable HTML: {exc}"
 
