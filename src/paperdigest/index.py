@@ -17,13 +17,15 @@ tokenizes to several tokens is an FTS5 phrase, so 模型 matches exactly the adj
 zero-width spaces again, so ``snippet()`` output reads as the original text.
 
 Keeping in step. Triggers on ``papers``, ``summaries`` and ``documents`` rewrite a paper's
-rows on every insert, update and delete, calling the SQL function ``paperdigest_segment`` that
-:func:`ensure_index` registers on the store's connection. :func:`ensure_index` runs on every
+rows on every insert, update and delete, calling the SQL functions that
+:func:`register_functions` registers; every connection the library opens to a store gets
+them from :func:`paperdigest.store.connect`. :func:`ensure_index` runs on every
 :class:`~paperdigest.store.Store` open: it creates the tables and triggers and fills them from
 the stored papers and summaries when the index is missing or of an older
 :data:`INDEX_VERSION` (the migration for existing stores), and writes nothing when the index
-is current. A connection that writes ``papers``/``summaries`` without this function fails
-with "no such function: paperdigest_segment"; every writer goes through ``Store``.
+is current. A connection that writes ``papers``/``summaries``/``documents`` without these
+functions fails with "no such function: paperdigest_segment"; open one with
+:func:`paperdigest.store.connect`.
 
 Queries. :func:`search` takes what a person types: words (AND), ``"quoted phrases"``,
 ``OR``/``NOT``/``AND``, parentheses and ``prefix*``. Barewords holding punctuation
@@ -261,7 +263,14 @@ _OBJECTS = [
 ]
 
 
-def _register(conn: sqlite3.Connection) -> None:
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Register the SQL functions the index's triggers call on ``conn`` (idempotent).
+
+    ``paperdigest_segment``, ``paperdigest_passages`` and ``paperdigest_document_rank``: a
+    connection without them fails with "no such function" on any write to ``papers``,
+    ``summaries`` or ``documents``. :func:`paperdigest.store.connect` calls this on every
+    connection the library opens to a store.
+    """
     conn.create_function("paperdigest_segment", 1, segment, deterministic=True)
     from .ask.passages import document_rank, passages_json
 
@@ -294,7 +303,7 @@ def ensure_index(conn: sqlite3.Connection) -> bool:
     Raises:
         sqlite3.Error: the database could not be read or written (the store maps it).
     """
-    _register(conn)
+    register_functions(conn)
     if _current_version(conn) >= INDEX_VERSION:
         return False
     conn.execute("BEGIN IMMEDIATE")
@@ -311,7 +320,7 @@ def ensure_index(conn: sqlite3.Connection) -> bool:
 
 def rebuild_index(conn: sqlite3.Connection) -> None:
     """Drop and rebuild the index inside the caller's transaction (see :func:`ensure_index`)."""
-    _register(conn)
+    register_functions(conn)
     _build(conn)
 
 

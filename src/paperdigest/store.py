@@ -48,6 +48,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any, Self
 
 from .clock import Now, iso_utc, utc_now
@@ -81,6 +82,7 @@ __all__ = [
     "Store",
     "StoredSummary",
     "SummaryKey",
+    "connect",
     "context_hash",
     "migration",
 ]
@@ -96,6 +98,45 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 DEFAULT_TIMEOUT = 10.0
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+def connect(
+    path: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    read_only: bool = False,
+    isolation_level: str | None = None,
+) -> sqlite3.Connection:
+    """A ``sqlite3`` connection to the store at ``path``: the one way the library opens one.
+
+    Rows come back as ``sqlite3.Row`` (read by column name), and the SQL functions that the
+    search index's triggers call are registered (:func:`paperdigest.index.register_functions`),
+    so a write through this connection to ``papers``, ``summaries`` or ``documents`` never
+    fails with "no such function". ``read_only`` opens ``file:PATH?mode=ro``; the default
+    ``isolation_level=None`` is autocommit (transactions are explicit ``BEGIN``).
+
+    Raises:
+        sqlite3.Error: the file could not be opened (callers map it to a StoreError).
+    """
+    from .index import register_functions
+
+    if read_only:
+        conn = sqlite3.connect(
+            f"file:{quote(str(path))}?mode=ro", uri=True, timeout=timeout,
+            check_same_thread=False, isolation_level=isolation_level,
+        )
+    else:
+        conn = sqlite3.connect(
+            str(path), timeout=timeout, check_same_thread=False,
+            isolation_level=isolation_level,
+        )
+    try:
+        conn.row_factory = sqlite3.Row
+        register_functions(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 #: Ordered, append-only schema migrations; never edit one that has shipped.
 MIGRATIONS: list[Migration] = []
@@ -453,11 +494,9 @@ class Store:
                 ) from exc
             self._check_header(file)
         try:
-            self.conn = sqlite3.connect(
-                self.path, timeout=timeout, check_same_thread=False, isolation_level=None
-            )
-            # Rows are read by column name (sqlite3.Row), never by position.
-            self.conn.row_factory = sqlite3.Row
+            # Rows by column name; the index's SQL functions registered before any write
+            # (a migration included).
+            self.conn = connect(self.path, timeout=timeout)
         except sqlite3.Error as exc:
             raise StoreError(
                 f"cannot open the store {self.path}: {exc}; "

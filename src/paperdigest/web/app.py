@@ -16,10 +16,10 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import quote
 
 from .. import __version__
 from ..index import SearchQueryError, search
+from ..store import connect
 from .data import day_view, days_of_papers, list_days, paper_view
 from .feeds import FeedEntry, build_feeds, feed_paths
 from .render import STATIC, ServerUrls, card, environment, ui
@@ -60,7 +60,7 @@ class _Connections:
     """One read-only connection per worker thread; all closed at shutdown."""
 
     def __init__(self, db_path: Path) -> None:
-        self.uri = f"file:{quote(str(db_path))}?mode=ro"
+        self.path = db_path
         self.local = threading.local()
         self.all: list[sqlite3.Connection] = []
         self.lock = threading.Lock()
@@ -68,7 +68,7 @@ class _Connections:
     def get(self) -> sqlite3.Connection:
         conn = getattr(self.local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.uri, uri=True, check_same_thread=False, timeout=10)
+            conn = connect(self.path, read_only=True)
             self.local.conn = conn
             with self.lock:
                 self.all.append(conn)
