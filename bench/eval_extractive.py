@@ -240,21 +240,16 @@ def _collapse(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-#: The extractor's " (https://arxiv.org/html/…#…)" annotations, removed before matching
-#: (labels README; tests/test_labels_fixture.py ``SELF_LINK``).
-SELF_LINK = re.compile(r" \(https?://arxiv\.org/html/[^\s()]+\)")
-
-
 def matches(picked: str, labelled: list[str]) -> bool:
     """The labels' matching rule (tests/fixtures/labels/README.md): after collapsing
-    whitespace and removing the extractor's self-link annotations, the picked text equals,
+    whitespace, the picked text equals,
     contains or is contained in a labelled sentence. A field clipped by the summarizer
     (" …" at its end) is compared without the " …"."""
-    text = _collapse(re.sub(r"\s*…$", "", SELF_LINK.sub("", picked)))
+    text = _collapse(re.sub(r"\s*…$", "", picked))
     if not text:
         return False
     for sentence in labelled:
-        sentence = _collapse(SELF_LINK.sub("", sentence))
+        sentence = _collapse(sentence)
         if sentence and (text == sentence or text in sentence or sentence in text):
             return True
     return False

@@ -20,7 +20,7 @@ import pytest
 from paperdigest.ask import Filters, ask, cite_key, retrieve
 from paperdigest.ask.answer import answer_from_text, question_language
 from paperdigest.ask.dense import Embedder, update_vectors
-from paperdigest.ask.passages import document_passages, strip_self_links
+from paperdigest.ask.passages import document_passages
 from paperdigest.ask.retrieve import query_terms
 from paperdigest.cli import main
 from paperdigest.config import LLMSettings, Settings
@@ -43,7 +43,7 @@ def _document(version: int = 1, source_kind: str = "HTML") -> Document:
         source_url=f"https://arxiv.org/html/{AID}v{version}",
         sections=[
             Section("Introduction", 1, "1", [
-                f"Web agents act in browsers for users (https://arxiv.org/html/{AID}v1#S4.F2).",
+                "Web agents act in browsers for users.",
                 INJECTION,
             ]),
             Section("Training hardware", 2, "4.2", [
@@ -77,7 +77,7 @@ def _rows(store: Store, kind: str) -> list[tuple[str, str]]:
 def test_document_passages_sections_table_rows_and_figures() -> None:
     passages = document_passages(_document())
     sections = [(p.label, p.text) for p in passages if p.kind == "section"]
-    assert sections[0] == ("1", "Web agents act in browsers for users.")  # self link removed
+    assert sections[0] == ("1", "Web agents act in browsers for users.")
     assert ("4.2", "We train WebArbiter on 8 NVIDIA A100-80GB GPUs for 36 hours.") in sections
     assert ("Limitations", "The judge is slower than a scalar reward.") in sections
     tables = [(p.label, p.text) for p in passages if p.kind == "table"]
@@ -86,7 +86,6 @@ def test_document_passages_sections_table_rows_and_figures() -> None:
         ("Table 2", "Success rate on WebArena-Lite. — Method: GPT-5; Success: 33.9"),
     ]
     assert [(p.label, p.kind) for p in passages if p.kind == "figure"] == [("Figure 3", "figure")]
-    assert strip_self_links("x (https://arxiv.org/html/2501.11120v1#S3.F4) y") == "x y"
 
 
 def test_saving_a_document_indexes_its_passages_and_a_worse_one_does_not_replace_them(

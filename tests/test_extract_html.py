@@ -189,6 +189,17 @@ def test_tables_with_caption_and_numbers(page: tuple[Page, str, Document]) -> No
         assert number in markdown
 
 
+def test_in_page_cross_references_keep_their_text_without_the_page_url(
+        page: tuple[Page, str, Document]) -> None:
+    # arXiv writes "Figure 4" / "§3" as absolute links into the page itself
+    # (href="https://arxiv.org/html/<id>v<n>#S3.F4"); they are read as text only, so no
+    # consumer (passages, extractive fields, label matching) has anything to strip.
+    _, raw, doc = page
+    own = re.findall(r'href="https://arxiv\.org/html/[^"#]+#[^"]*"', raw)
+    text = _all_text(doc) + "\n".join(t.markdown for t in doc.tables) + "\n".join(doc.figures)
+    assert "arxiv.org/html/" not in text, len(own)
+
+
 def test_no_site_chrome(page: tuple[Page, str, Document]) -> None:
     _, raw, doc = page
     raw_text = _norm(htmllib.unescape(re.sub(r"<[^>]+>", " ", raw)))

@@ -12,7 +12,6 @@ matches its source cannot be used to score a summarizer, so a mismatch fails her
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 
@@ -23,12 +22,6 @@ from tests.conftest import FIXTURES, corpus_path
 
 LABELS = FIXTURES / "labels" / "extractive_labels.json"
 FIELDS = ("input", "output", "innovations", "results")
-
-
-#: " (https://arxiv.org/html/<id>v<n>#...)" after a cross-reference: extract_html renders
-#: the page's own absolute in-page links this way (since a7ac301). The labels hold the
-#: paper's sentences without them, so they are removed from the source text before matching.
-SELF_LINK = re.compile(r" \(https?://arxiv\.org/html/[^\s()]+\)")
 
 
 def _norm(text: str) -> str:
@@ -48,7 +41,7 @@ def _day(path: Path) -> dict[str, str]:
 
 @cache
 def _html_text(path: Path) -> str:
-    return _norm(SELF_LINK.sub("", extract_html(path.read_bytes()).full_text()))
+    return _norm(extract_html(path.read_bytes()).full_text())
 
 
 def _source_text(paper: dict) -> str:

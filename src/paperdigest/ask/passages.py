@@ -13,8 +13,9 @@ them, one row per passage (issue 17):
 * ``figure``: a figure caption; ``label`` is its ``Figure N`` prefix or ``Figure``.
 
 The document's abstract is not repeated (the paper's own ``abstract`` row holds it).
-In-page cross-reference annotations that the HTML extractor appends
-(`` (https://arxiv.org/html/2501.11120v1#S3.F4)``) are removed: they are links, not text.
+The HTML extractor keeps a page's own cross-references ("Figure 4") as text without their
+in-page URLs (the link rule in :mod:`paperdigest.extract.html`), so passages need no
+cleaning.
 
 :func:`passages_json` is the SQL function ``paperdigest_passages(data)`` that the index's
 triggers call with a ``documents.data`` JSON text; it depends on :mod:`paperdigest.models`
@@ -35,15 +36,11 @@ __all__ = [
     "document_passages",
     "document_rank",
     "passages_json",
-    "strip_self_links",
 ]
 
 #: ``search_rows.kind`` values written from a Document.
 PASSAGE_KINDS: tuple[str, ...] = ("section", "table", "figure")
 
-#: `` (https://arxiv.org/html/<id>v1#S3.F4)``: an in-page link the HTML extractor appends
-#: to cross-references (tests/test_labels_fixture.py ``SELF_LINK`` matches the same).
-_SELF_LINK = re.compile(r" \(https?://arxiv\.org/html/[^\s()]+\)")
 _FIGURE_LABEL = re.compile(r"^\s*((?:Figure|Fig\.|FIGURE)\s*[\w.-]*\d[\w.-]*)\s*[:.]?\s*")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 #: Longest passage kept (characters): a runaway paragraph (a flattened list or table) is
@@ -60,13 +57,8 @@ class DocumentPassage:
     text: str
 
 
-def strip_self_links(text: str) -> str:
-    """``text`` without the extractor's `` (https://arxiv.org/html/…#…)`` annotations."""
-    return _SELF_LINK.sub("", text)
-
-
 def _clean(text: str) -> str:
-    text = " ".join(strip_self_links(text).split())
+    text = " ".join(text.split())
     return text[:MAX_PASSAGE_CHARS]
 
 

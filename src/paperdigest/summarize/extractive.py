@@ -385,16 +385,9 @@ def split_sentences(text: str) -> list[str]:
     return [p.replace(_DOT, ".").strip() for p in parts if p and p.strip()]
 
 
-#: " (https://arxiv.org/html/<id>v<n>#S3.F4)": the in-page link the HTML extractor appends to a
-#: cross-reference ("Figure 4 (https://…#S3.F4)"); noise in a report field (the same rule as
-#: tests/test_labels_fixture.py ``SELF_LINK`` and ``ask.passages.strip_self_links``).
-_SELF_LINK = re.compile(r" \(https?://arxiv\.org/html/[^\s()]+\)")
-
-
 def _clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
-    """``text`` on one line, without the extractor's self-link annotations, cut at a word
-    boundary with " …" beyond ``limit`` characters."""
-    text = re.sub(r"\s+", " ", _SELF_LINK.sub("", text)).strip()
+    """``text`` on one line, cut at a word boundary with " …" beyond ``limit`` characters."""
+    text = re.sub(r"\s+", " ", text).strip()
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]
@@ -448,7 +441,7 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
     """A short single-line label: the item's lead-in ("**X**:", "X:"), else its leading noun
     phrase cut at a clause or phrase boundary, ≤ ``max_words`` words and
     :data:`MAX_TITLE_CHARS` characters, with no trailing "…"."""
-    text = re.sub(r"\s+", " ", _SELF_LINK.sub("", text)).strip()
+    text = re.sub(r"\s+", " ", text).strip()
     text = _BULLET.sub("", text, count=1).strip()
     label = _lead_label(text)
     if label:
