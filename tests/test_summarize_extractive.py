@@ -591,3 +591,14 @@ def test_every_corpus_abstract_gives_a_valid_summary_in_both_languages(corpus: P
                 assert summary_problems(summary) == [], (ref.arxiv_id, lang)
                 checked += 1
     assert checked >= 600
+
+
+@pytest.mark.parametrize(("lang", "marker"), [("en", "Not mentioned in the paper"),
+                                               ("zh", "论文未提及")])
+def test_a_document_without_text_says_not_mentioned_in_the_run_language(
+        lang: str, marker: str) -> None:
+    # No title, abstract or section: the contribution has no sentence to take.
+    doc = Document("2601.99997", "", "abstract", abstract="")
+    summary = summarize_document(PaperRef(doc.arxiv_id, ""), doc, lang)
+    assert summary.contribution == marker
+    assert summary.domain == marker

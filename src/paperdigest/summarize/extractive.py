@@ -650,6 +650,7 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     used = _Used()
 
     contribution, claim_index = _contribution(abstract_sents, intro_sents, doc)
+    contribution = contribution or missing
     used.add(contribution)
     domain = _domain(ref, doc, abstract, lang) or missing
     input_text, output_text = _input_output(
@@ -955,7 +956,8 @@ def _domain(ref: PaperRef, doc: Document, abstract: str, lang: str) -> str:
 def _contribution(
     abstract_sents: list[str], intro_sents: list[str], doc: Document
 ) -> tuple[str, int]:
-    """The claim sentence and its index in the abstract (-1 when not from the abstract)."""
+    """The claim sentence (``""`` when the document has no text) and its index in the
+    abstract (-1 when not from the abstract)."""
     for pattern in (_CLAIM_STRONG, _CLAIM, _WE):
         for index, sentence in enumerate(abstract_sents):
             if pattern.search(sentence):
@@ -970,7 +972,7 @@ def _contribution(
             first = split_sentences(para)
             if first:
                 return _clip(first[0]), -1
-    return _clip(doc.title) or "论文未提及", -1
+    return _clip(doc.title), -1  # "" when there is no text at all: the caller's marker
 
 
 def _claim_text(sentence: str) -> str:
