@@ -511,7 +511,8 @@ def test_llm_server_down_fails_papers_with_a_reason(
         # Port 9 (discard) on loopback: nothing listens, the connection is refused.
         monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        assert main([*RUN_LLM, "--concurrency", "1"]) == 2
+        # Nothing could be done because a required server was unreachable: exit 3 (was 2).
+        assert main([*RUN_LLM, "--concurrency", "1"]) == 3
         assert "Traceback" not in capsys.readouterr().err
         reasons = sorted(
             line.split("summarize: ", 1)[1]
@@ -523,6 +524,20 @@ def test_llm_server_down_fails_papers_with_a_reason(
         assert reasons[0].startswith("cannot connect to the LLM server http://127.0.0.1:9/v1")
         assert reasons[1] == f"not attempted: {reasons[0]}"
         assert len(_status(capsys)["failures"]) == 2
+
+
+def test_llm_unreachable_is_exit_3_only_when_no_paper_was_done() -> None:
+    """docs/reliability.md "Exit codes": 3 = nothing could be done; one paper done (e.g. a
+    stored summary) while the LLM server is down is a partial run (2)."""
+    from paperdigest.models import RunStats
+    from paperdigest.pipeline import DayOutcome, RunResult
+
+    days = [DayOutcome(DAY)]
+    nothing = RunResult(1, days, RunStats(papers=3, failed=3), "partial", llm_unreachable=True)
+    some = RunResult(1, days, RunStats(papers=3, done=1, failed=2), "partial",
+                     llm_unreachable=True)
+    other = RunResult(1, days, RunStats(papers=3, failed=3), "partial")
+    assert (nothing.exit_code, some.exit_code, other.exit_code) == (3, 2, 2)
 
 
 @pytest.mark.parametrize(

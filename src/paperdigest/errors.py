@@ -51,7 +51,8 @@ EXIT_USAGE = 1
 EXIT_PARTIAL = 2
 """Some papers failed, or were read from a worse source because a server failed (report written)."""
 EXIT_NOTHING = 3
-"""Nothing could be done: no list within the look-back window, or the list source unreachable."""
+"""Nothing could be done: no list within the look-back window, the list source unreachable, or
+no paper done because the LLM server was unreachable (``LLMUnavailableError``)."""
 EXIT_INTERRUPTED = 130
 """Interrupted (Ctrl-C / SIGTERM): what was done is stored and written, the run marked so."""
 

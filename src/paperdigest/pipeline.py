@@ -51,6 +51,7 @@ from .errors import (
     EXIT_PARTIAL,
     AuthError,
     LLMUnavailableError,
+    NoPapersError,
     OutputError,
     PaperdigestError,
     SourceError,
@@ -165,14 +166,20 @@ class RunResult:
     status: str
     """``ok`` | ``partial`` (failed or degraded papers) | ``incomplete`` (a day could not be
     done) | ``interrupted``."""
+    llm_unreachable: bool = False
+    """The LLM server could not be reached (``LLMUnavailableError`` after retries) during
+    this run: with no paper done, nothing could be done (exit 3)."""
 
     @property
     def exit_code(self) -> int:
-        """0 all done; 2 some papers failed or degraded, or some days not done; 3 no day
-        could be done; 130 interrupted (README "Exit codes")."""
+        """0 all done; 2 some papers failed or degraded, or some days not done; 3 nothing
+        could be done (no day listed, or no paper done because the LLM server was
+        unreachable); 130 interrupted (README "Exit codes", docs/reliability.md)."""
         if self.status == "interrupted":
             return EXIT_INTERRUPTED
         if self.days and all(d.error for d in self.days):
+            return EXIT_NOTHING
+        if self.llm_unreachable and self.stats.papers and not self.stats.done:
             return EXIT_NOTHING
         if self.status == "ok":
             return EXIT_OK
@@ -268,7 +275,8 @@ class Pipeline:
             papers = [p for r in self._run_reports for p in r.papers]
             totals = self._stats(papers, since, time.monotonic() - started)
             self.store.finish_run(self.run_id, totals, status)
-        return RunResult(self.run_id, outcomes, totals, status)
+        return RunResult(self.run_id, outcomes, totals, status,
+                         llm_unreachable=self._llm_down is not None)
 
     def run_range(self, days: Iterable[date]) -> list[DayOutcome]:
         """:meth:`run_day` for each day; a day whose list fails becomes an outcome with its
@@ -289,6 +297,11 @@ class Pipeline:
                 outcomes.append(DayOutcome(day.isoformat(), error=exc))
             else:
                 outcomes.append(DayOutcome(report.date, report, self._last_outputs))
+        if period and not outcomes:  # no day of the period has a list: one clear error
+            first, last = days[0].isoformat(), days[-1].isoformat()
+            outcomes.append(DayOutcome(f"{first}..{last}", error=NoPapersError(
+                f"no Hugging Face Daily Papers listed from {first} to {last} nor the "
+                f"{self.settings.lookback_days} day(s) before; try another period")))
         if period and (digest := write_digest(self, days, outcomes)) is not None:
             outcomes.append(digest)
         return outcomes

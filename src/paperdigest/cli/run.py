@@ -68,7 +68,8 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
     \b
     Exit codes: 0 all papers done; 1 usage/config/key/store/output error;
                 2 some papers failed or were degraded by a server fault (report written);
-                3 nothing could be done; 130 interrupted (what was done is written).
+                3 nothing could be done (no list, list source or LLM server
+                unreachable); 130 interrupted (what was done is written).
 
     \b
     Examples:
