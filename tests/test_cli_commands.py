@@ -365,3 +365,24 @@ def test_run_lang_en_extractive(workdir: Path, corpus: Path, monkeypatch: pytest
     assert "论文未提及" not in report
     data = json.loads((workdir / "paperdigest-out" / f"{DAY}.json").read_text("utf-8"))
     assert {p["summary"]["language"] for p in data["papers"]} == {"en"}
+
+
+def test_only_relevant_without_interests_warns_and_keeps_every_paper(
+    workdir: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """QA finding 14: ``--only-relevant`` with no ``[interests]`` kept every paper silently;
+    now one warning line on stderr and a note in the report (Markdown and JSON)."""
+    items = _raw(corpus)[:3]
+    with FakeHF(corpus, days={DAY: items}) as hf, FakeArxiv(None) as arxiv:
+        _serve(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", DAY, "--quiet", "--only-relevant"]) == 0
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("Warning")] == [
+        "Warning: no [interests] configured: --only-relevant keeps every paper."]
+    out = workdir / "paperdigest-out"
+    assert set(_blocks((out / f"{DAY}.md").read_text("utf-8"))) == {
+        item["paper"]["id"] for item in items}
+    note = "注：未配置 [interests]，--only-relevant 没有筛选依据，保留了全部论文。"
+    assert f"> {note}" in (out / f"{DAY}.md").read_text("utf-8")
+    assert json.loads((out / f"{DAY}.json").read_text("utf-8"))["notes"].count(note) == 1

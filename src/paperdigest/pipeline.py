@@ -94,6 +94,12 @@ FORMATS = ("md", "json")
 MAX_IDS = 1000
 #: Reason given to papers a stopped run never finished.
 NOT_FINISHED = "not finished: the run was interrupted; rerun to finish"
+#: The report note (and, in English, the CLI's warning) when ``--only-relevant`` has no
+#: ``[interests]`` to filter by (QA finding 14: it kept every paper silently).
+ONLY_RELEVANT_IGNORED = {
+    "zh": "注：未配置 [interests]，--only-relevant 没有筛选依据，保留了全部论文。",
+    "en": "Note: no [interests] configured: --only-relevant keeps every paper.",
+}
 
 
 class ProgressSink(Protocol):
@@ -124,6 +130,13 @@ class RunOptions:
     formats: tuple[str, ...] = FORMATS
     only_relevant: bool = False
     """Leave papers without an interest match out of reports (issue 15, ``[interests]``)."""
+
+
+def only_relevant_ignored(settings: Settings, options: RunOptions) -> bool:
+    """``--only-relevant`` (or ``[interests] only_relevant``) was asked for but the profile is
+    empty, so every paper is kept: the CLI warns and each report notes it."""
+    interests = settings.interests
+    return bool(options.only_relevant or interests.only_relevant) and interests.empty
 
 
 @dataclass
@@ -402,6 +415,9 @@ class Pipeline:
 
                 if vocabulary("zh").extractive_note not in report.notes:
                     report.notes.append(vocabulary("zh").extractive_note)
+            ignored = ONLY_RELEVANT_IGNORED["en" if self.options.lang == "en" else "zh"]
+            if only_relevant_ignored(self.settings, self.options) and ignored not in report.notes:
+                report.notes.append(ignored)
             if hook is not None:  # issue 15: marks, artifacts, interests, overview
                 hook.annotate(report, self.options.lang, final)
             report.stats = self._stats(report.papers, since, time.monotonic() - started)

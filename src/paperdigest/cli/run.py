@@ -10,9 +10,15 @@ import click
 
 from ..dates import requested_days
 from ..errors import InputError
-from ..pipeline import FORMATS, RunOptions, open_pipeline
+from ..pipeline import (
+    FORMATS,
+    ONLY_RELEVANT_IGNORED,
+    RunOptions,
+    only_relevant_ignored,
+    open_pipeline,
+)
 from ..sources.arxiv import validate_ids
-from .common import State, clock, cli, stop_on_signals
+from .common import State, clock, cli, err, stop_on_signals
 from .progress import make_progress
 from .summary import print_run
 
@@ -98,6 +104,9 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
     options = RunOptions(lang=settings.lang, force=force, refresh=refresh,
                          out=Path(settings.out), formats=tuple(fmt_list),
                          only_relevant=only_relevant)
+    if only_relevant_ignored(settings, options):  # one line, then the run as usual
+        err.print("Warning: " + ONLY_RELEVANT_IGNORED["en"].removeprefix("Note: "),
+                  markup=False, highlight=False)
     progress = make_progress(quiet=quiet or as_json)
     try:
         with open_pipeline(settings, options=options, progress=progress, now=now,
