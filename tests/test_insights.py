@@ -404,9 +404,48 @@ def test_month_and_range_digests(world: dict[str, Any], monkeypatch: pytest.Monk
         # By hand: Gamma (9 upvotes), Alpha (5), Beta (3 on 12-01, listed first) once.
         assert _blocks(out / "digest-2025-12-01_2025-12-03.md") == \
             ["2512.10003", "2512.10001", "2512.10002"]
-        # A whole month: days after the look-back window have no list at all (exit 2).
-        assert main(["run", "--month", "2025-12", "--quiet"]) == 2
+        # A whole month: days after the look-back window have no list at all, and are no
+        # error in a period (QA finding 3).
+        assert main(["run", "--month", "2025-12", "--quiet"]) == 0
         assert sorted(_blocks(out / "digest-2025-12.md")) == \
             ["2512.10001", "2512.10002", "2512.10003"]
         assert "**Source URL**: https://huggingface.co/papers/month/2025-12" in \
             (out / "digest-2025-12.md").read_text()
+
+
+def test_period_days_without_own_list_are_no_error_nor_a_day(
+        corpus: Path, world: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """QA finding 3: inside a period, a day without its own list (nothing recorded within the
+    look-back window, or an earlier day's list) is no error, no failure and no day of its
+    own on the site. Two papers of each recorded day keep the run small."""
+    recorded = ["2026-01-19", "2026-01-20", "2026-01-26"]
+    days = {d: _items(corpus, f"daily_papers_{d}.json")[:2] for d in recorded}
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-10T12:00:00Z")
+    with FakeHubRepos(None, days=days) as hf, FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        # 01-15..01-18: no list within the 7-day look-back (the fake answers [] like HF).
+        assert main(["run", "--from", "2026-01-15", "--to", "2026-01-20", "--quiet"]) == 0
+        err = capsys.readouterr().err
+        assert "Error" not in err and "try another --date" not in err
+        # 01-21..01-25: 01-20's list; 01-27: 01-26's.
+        assert main(["run", "--from", "2026-01-21", "--to", "2026-01-27", "--quiet"]) == 0
+        assert "Error" not in capsys.readouterr().err
+    out = world["out"]
+    assert sorted(p.name for p in out.glob("2026-*.md")) == [f"{d}.md" for d in recorded]
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["failures"] == []
+    assert main(["site", "--out", str(world["dir"] / "site")]) == 0
+    capsys.readouterr()
+    assert sorted(p.stem for p in (world["dir"] / "site" / "days").glob("*.html")) == recorded
+
+
+def test_period_without_any_list_is_one_clear_error(world: dict[str, Any],
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-10T12:00:00Z")
+    with FakeHubRepos(None, days={}) as hf, FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--from", "2025-11-01", "--to", "2025-11-03", "--quiet"]) == 3
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "2025-11-01" in err[0] and "2025-11-03" in err[0]

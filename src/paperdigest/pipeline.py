@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .acquire import acquire
 from .clock import Now, utc_now
+from .contract.vocab import vocabulary
 from .core import PaperResult, cost_of, digest
 from .errors import (
     EXIT_INTERRUPTED,
@@ -385,7 +386,8 @@ class Pipeline:
                 self.store.upsert_paper(ref)
                 refs.append(ref)
         report = DayReport(date=today.isoformat(), listed_date=today.isoformat(),
-                           notes=[f"注：本报告汇总指定的 {len(wanted)} 篇论文。"], ids=wanted)
+                           notes=[vocabulary(self.options.lang).ids_note.format(
+                               count=len(wanted))], ids=wanted)
         from .insights.hooks import DayHook
 
         return self._report(report, refs, missing, started, name=f"ids-{today.isoformat()}",
@@ -411,8 +413,6 @@ class Pipeline:
             if self.options.lang == "zh" and any(
                 p.summary is not None and p.backend == "extractive" for p in report.papers
             ):  # the content is the paper's own English sentences: say so once (issue 13)
-                from .contract.vocab import vocabulary
-
                 if vocabulary("zh").extractive_note not in report.notes:
                     report.notes.append(vocabulary("zh").extractive_note)
             ignored = ONLY_RELEVANT_IGNORED["en" if self.options.lang == "en" else "zh"]
@@ -425,7 +425,8 @@ class Pipeline:
                 self._note_reuse(report, None if name else report.date)
             if self.options.out is not None:
                 self._last_outputs = write_outputs(report, self.options.out,
-                                                   self.options.formats, name=name)
+                                                   self.options.formats, name=name,
+                                                   lang=self.options.lang)
 
         def on_done(paper: PaperReport) -> None:
             nonlocal last_write
@@ -524,9 +525,8 @@ class Pipeline:
         listed = self.store.day_papers(key)
         notes = []
         if record.listed_date != key:
-            notes.append(
-                f"注：{key} 没有论文列表，本报告使用 {record.listed_date} 的 {len(listed)} 篇论文。"
-            )
+            notes.append(vocabulary(self.options.lang).empty_day_note.format(
+                date=key, listed=record.listed_date, count=len(listed)))
         return DayListing(key, record.listed_date, listed, notes, rejected)
 
     # --------------------------------------------------------------- per paper
@@ -609,7 +609,8 @@ class Pipeline:
             degraded = self._degraded.get(ref.arxiv_id) or _flag(doc, "degraded:")
             if degraded:
                 report.degraded = degraded
-                report.notes.append(_degraded_note(self.options.lang, degraded))
+                report.notes.append(
+                    vocabulary(self.options.lang).degraded_note.format(reason=degraded))
             self._check_stop()
             self.progress.event("stage", arxiv_id=ref.arxiv_id, stage="summarize")
             lookup = None if self.options.force else self.store.find_summary
@@ -756,10 +757,12 @@ def check_output_dir(out: Path) -> None:
 
 
 def write_outputs(day_report: DayReport, out_dir: Path, formats: Iterable[str],
-                  name: str | None = None) -> list[Path]:
+                  name: str | None = None, lang: str | None = None) -> list[Path]:
     """Write the day's report in each format; returns the paths written.
 
-    Files are ``{out_dir}/{name}.{fmt}``; ``name`` defaults to the report's date. Each file
+    Files are ``{out_dir}/{name}.{fmt}``; ``name`` defaults to the report's date. ``lang``:
+    the run's report language, whose fixed strings the Markdown uses (default: the language
+    of most summaries, :func:`paperdigest.render.markdown.day_language`). Each file
     is written atomically (:func:`atomic_write`): a crash or a full disk leaves the previous
     file whole.
 
@@ -770,7 +773,7 @@ def write_outputs(day_report: DayReport, out_dir: Path, formats: Iterable[str],
     from .render.json import render_json
     from .render.markdown import render_day
 
-    renderers = {"md": lambda d: render_day(d, overview=overview_markdown(d)),
+    renderers = {"md": lambda d: render_day(d, overview=overview_markdown(d, lang), lang=lang),
                  "json": render_json}
     written = []
     for fmt in formats:
@@ -896,13 +899,6 @@ class _Guarded:
 
 def _not_finished(ref: PaperRef) -> PaperReport:
     return PaperReport(ref=ref, failure=Failure("run", NOT_FINISHED))
-
-
-def _degraded_note(lang: str, reason: str) -> str:
-    """The per-paper ``> `` line of a paper degraded by a server fault (issue 11)."""
-    if lang == "en":
-        return f"⚠ A server fault kept a better source from being read (rechecked next run): {reason}"
-    return f"⚠ 服务器故障，未能读取更好的来源（下次运行会重试）：{reason}"
 
 
 def _fill(report: PaperReport, result: PaperResult) -> None:

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import PaperdigestError
+from ..errors import NoPapersError, PaperdigestError
 from ..models import DayReport, PaperReport, RunStats, report_order_key
 
 if TYPE_CHECKING:
@@ -53,10 +53,14 @@ def period_label(days: list[date]) -> tuple[str, str]:
 
 
 def has_own_list(pipeline: Pipeline, day: date) -> bool:
-    """Whether ``day`` has its own list (not an earlier day's). A list error counts as
-    "yes", so that :meth:`Pipeline.run_day` records it as usual."""
+    """Whether ``day`` has its own list (not an earlier day's). Nothing listed within the
+    look-back window is "no" (in a period such a day is no error: the digest's note names
+    it; QA finding 3). Any other list error counts as "yes", so that
+    :meth:`Pipeline.run_day` records it as usual."""
     try:
         listing = pipeline.list_day(day)
+    except NoPapersError:
+        return False
     except PaperdigestError:
         return True
     return listing.listed_date == listing.date

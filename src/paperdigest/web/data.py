@@ -73,7 +73,11 @@ def _order(reports: Iterable[PaperReport]) -> list[PaperReport]:
 
 
 def list_days(conn: sqlite3.Connection) -> list[DayEntry]:
-    """Every stored day, newest first, with counts."""
+    """Every stored day with a list of its own, newest first, with counts.
+
+    A day whose list is an earlier day's (a weekend, a holiday: the look-back) is not a day
+    of its own (issue 15, QA finding 3): it is shown only while no day listing the same list
+    comes before it (the first stored day of each list), so no list appears twice."""
     rows = conn.execute(
         """
         SELECT d.date, d.listed_date, d.count,
@@ -83,7 +87,10 @@ def list_days(conn: sqlite3.Connection) -> list[DayEntry]:
              ON f.arxiv_id = dp.arxiv_id
              WHERE dp.date = d.date AND f.resolved = 0
                AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.arxiv_id = dp.arxiv_id))
-        FROM days d ORDER BY d.date DESC
+        FROM days d
+        WHERE d.listed_date = d.date OR NOT EXISTS (
+          SELECT 1 FROM days o WHERE o.listed_date = d.listed_date AND o.date < d.date)
+        ORDER BY d.date DESC
         """
     ).fetchall()
     return [DayEntry(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
