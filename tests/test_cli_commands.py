@@ -386,3 +386,26 @@ def test_only_relevant_without_interests_warns_and_keeps_every_paper(
     note = "注：未配置 [interests]，--only-relevant 没有筛选依据，保留了全部论文。"
     assert f"> {note}" in (out / f"{DAY}.md").read_text("utf-8")
     assert json.loads((out / f"{DAY}.json").read_text("utf-8"))["notes"].count(note) == 1
+
+
+def test_run_ids_of_a_stored_paper_uses_its_stored_metadata(
+    workdir: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """QA finding 13: ``run --ids`` of a paper a day already stored failed ("unknown arXiv
+    id", 0 papers) when the arXiv API did not know it; the stored title and abstract serve."""
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-01T09:00:00+00:00")
+    items = _raw(corpus)[:2]
+    wanted = items[0]["paper"]
+    with FakeHF(corpus, days={DAY: items}) as hf, FakeArxiv(None) as arxiv:
+        _serve(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", DAY, "--quiet"]) == 0
+        # The fake arXiv API (no corpus) knows no id, as in the QA session.
+        assert main(["run", "--ids", f"{wanted['id']},2601.99999", "--quiet"]) == 2
+    report = (workdir / "paperdigest-out" / "ids-2026-02-01.md").read_text("utf-8")
+    blocks = _blocks(report)
+    assert set(blocks) == {wanted["id"], "2601.99999"}
+    assert f"## 📄 {' '.join(wanted['title'].split())}" in blocks[wanted["id"]]
+    assert "> ❌" not in blocks[wanted["id"]]
+    assert "### 5. 实验效果" in blocks[wanted["id"]]
+    assert "> ❌ 未能生成：list: unknown arXiv id" in blocks["2601.99999"]
