@@ -26,6 +26,7 @@ from paperdigest.contract import (
     summary_problems,
 )
 from paperdigest.contract.labels import USAGE_FIELDS
+from paperdigest.contract.markup import unescape_legacy, unescape_markup
 from paperdigest.models import (
     Claim,
     DayReport,
@@ -157,10 +158,16 @@ def test_every_fixed_string_has_both_languages() -> None:
 
 # ------------------------------------------------------------------ round trip, both languages
 
+# Markup and references are content too: they must come back as written (issue 14).
+_MARKUP_TOKENS = ["<b>", "</b>", "&lt;", "&amp;", "&#40;", "&", "[x](javascript:y)",
+                  "<img src=x onerror=y>", "`<t>`", "[r]: data:x", "&#91;"]
 _EN_TOKENS = st.sampled_from(
     list("modelataxyzXYZ019 .,%*:-()[]") + ["**", "1. ", "* ", "Input", "Results"]
+    + _MARKUP_TOKENS
 )
-_CJK_TOKENS = st.sampled_from(list("的模型数据实验效果输入abc019 .,%*：:-（）、") + ["**", "1. "])
+_CJK_TOKENS = st.sampled_from(
+    list("的模型数据实验效果输入abc019 .,%*：:-（）、") + ["**", "1. "] + _MARKUP_TOKENS
+)
 
 
 def _line(tokens: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -255,27 +262,68 @@ def test_echoed_labels_are_stripped_for_their_own_field_only() -> None:
     assert strip_echoed_label("usage.input", "输入：") == "输入："
 
 
-def test_markup_is_neutralised_outside_code_spans() -> None:
+def test_markup_is_escaped_for_markdown_outside_code_spans() -> None:
     assert neutralize_markup("a <b>x</b> `<thinking>` c") == "a &lt;b>x&lt;/b> `<thinking>` c"
-    assert neutralize_markup("[x](javascript:alert(1))") == "[x]\\(javascript:alert(1))"
-    assert neutralize_markup("[x]( JaVa&#115;cript:alert(1))") == "[x]\\( JaVa&#115;cript:alert(1))"
+    assert neutralize_markup("[x](javascript:alert(1))") == "[x]&#40;javascript:alert(1))"
+    assert neutralize_markup("[x]( JaVa&#115;cript:alert(1))") == (
+        "[x]&#40; JaVa&amp;#115;cript:alert(1))")
     assert neutralize_markup("[x](https://github.com/a/b) <https://x.org>") == (
         "[x](https://github.com/a/b) <https://x.org>")
     assert neutralize_markup("<javascript:alert(1)>") == "&lt;javascript:alert(1)>"
-    assert neutralize_markup("[r]: javascript:alert(1)") == "\\[r]: javascript:alert(1)"
+    assert neutralize_markup("[r]: javascript:alert(1)") == "&#91;r]: javascript:alert(1)"
     assert neutralize_markup("$a<b$ and 3 < 4 <!-- c -->") == "$a<b$ and 3 < 4 &lt;!-- c -->"
-    once = neutralize_markup("<img src=x onerror=alert(1)>")
-    assert neutralize_markup(once) == once
+    # The text's own references are shown as written, not decoded by a Markdown reader.
+    assert neutralize_markup("&lt;b> R&D &amp; co") == "&amp;lt;b> R&D &amp;amp; co"
+
+
+@pytest.mark.parametrize("text", [
+    "<b>bold</b>", "&lt;b>", "&amp;lt;", "[x](javascript:alert(1))", "[x]&#40;y)",
+    "&#91;r]: javascript:x", "[r]: javascript:x", "a < b & c > d", "`&lt;` and &lt;",
+    "<script>alert(1)</script><img src=x onerror=alert(1)>", "R&D", "&&lt;&",
+])
+def test_unescape_markup_is_the_exact_inverse(text: str) -> None:
+    assert unescape_markup(neutralize_markup(text)) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>&;#[]():`ltamp4019 jsx/!-\n")), max_size=20))
+def test_unescape_markup_inverts_any_text(text: str) -> None:
+    assert unescape_markup(neutralize_markup(text)) == text
 
 
 def test_rendered_report_neutralises_hostile_titles_reasons_and_fields() -> None:
-    hostile = dataclasses.replace(_en_summary(), domain="<iframe src=x></iframe>")
-    assert any("raw HTML" in p for p in summary_problems(hostile))
+    hostile = dataclasses.replace(_en_summary(), domain="<iframe src=x></iframe> <b>bold</b>",
+                                  contribution="See [x](javascript:alert(1)) &lt;b>.")
+    # Markup is content, not a problem: stored as written, escaped by each output.
+    assert summary_problems(hostile) == []
+    assert normalize_summary(hostile) == hostile
     ref = PaperRef(arxiv_id="2601.00003", title="T <script>alert(1)</script>")
     failed = PaperReport(ref=ref, failure=Failure("summarize", "bad <img src=x onerror=y>"))
     text = render_day(DayReport("2026-01-31", "2026-01-31", papers=[
         failed, _en_paper(source_kind="HTML", summary=hostile)]))
     assert "<script>" not in text and "<img" not in text and "<iframe" not in text
+    assert "](javascript:" not in text
+    # The reader of the Markdown sees the characters once: '&lt;b>' renders as '<b>', the
+    # text's own '&lt;' as '&lt;'.
+    assert "&lt;iframe src=x>&lt;/iframe> &lt;b>bold&lt;/b>" in text
+    assert "See [x]&#40;javascript:alert(1)) &amp;lt;b>." in text
+    _, entries = parse_report(text)
+    by_title = {entry.title: entry for entry in entries}
+    assert set(by_title) == {"T <script>alert(1)</script>", "Paper 2601.00002"}
+    assert by_title["Paper 2601.00002"].summary == hostile
+
+
+def test_legacy_escaped_text_is_restored() -> None:
+    # What the validator of earlier versions stored (the old neutralize_markup output).
+    assert unescape_legacy("&lt;b>bold&lt;/b>, x y") == "<b>bold</b>, x y"
+    assert unescape_legacy("[链接]\\(javascript:alert(1))") == "[链接](javascript:alert(1))"
+    assert unescape_legacy("\\[r]: javascript:alert(1)") == "[r]: javascript:alert(1)"
+    assert unescape_legacy("&lt;javascript:alert(1)>") == "<javascript:alert(1)>"
+    assert unescape_legacy("&lt;img src=x onerror=alert(1)> EvilNet") == (
+        "<img src=x onerror=alert(1)> EvilNet")
+    # What the old escape never wrote is left alone.
+    for kept in ("a &lt; b", "f]\\(x)", "`&lt;b>`", "\\(x\\)", "[x]\\(https://a.org)"):
+        assert unescape_legacy(kept) == kept
 
 
 def test_field_lengths_are_capped() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from paperdigest.config import Settings
 from paperdigest.context import pack
+from paperdigest.contract import parse_summary_markdown, render_summary
 from paperdigest.errors import LLMOutputError
 from paperdigest.llm.client import forget_modes
 from paperdigest.llm.schema import extract_json, repair_tex_escapes, strip_reasoning
@@ -293,14 +294,17 @@ def test_english_system_prompt_says_the_paper_is_data() -> None:
     assert mode_of(llm.requests[0]) == "json_schema"
 
 
-def test_model_markup_is_neutralised_before_it_is_stored() -> None:
+def test_model_markup_is_stored_as_plain_text_and_inert_in_markdown() -> None:
+    # Issue 14: the summary holds what the model wrote (the site, feeds, JSON and `ask` show
+    # it once); only the Markdown report escapes it, when it renders.
     hostile = copy.deepcopy(ANSWER)
     hostile["contribution"] = "提出 <script>alert(1)</script> 与 [链接](javascript:alert(1))"
     hostile["usage"]["workflow"] = "x" * 5000
     with FakeLLM(lambda request: hostile) as llm:
         summary = _summarize(llm).summary
-    assert "<script>" not in summary.contribution and "](javascript:" not in summary.contribution
-    assert summary.contribution == (
-        "提出 &lt;script>alert(1)&lt;/script> 与 [链接]\\(javascript:alert(1))"
-    )
+    assert summary.contribution == hostile["contribution"]
     assert len(summary.usage.workflow) == 2000 and summary.usage.workflow.endswith("…")
+    markdown = render_summary(summary)
+    assert "<script>" not in markdown and "](javascript:" not in markdown
+    assert "提出 &lt;script>alert(1)&lt;/script> 与 [链接]&#40;javascript:alert(1))" in markdown
+    assert parse_summary_markdown(markdown, "zh") == summary

@@ -43,18 +43,23 @@ Normalisation rules (documented because they decide what the summary fields hold
   the language's default setting ("结果" / "Result"); text before the first bullet of the
   results part (e.g. "在 X 上训练，主要结果如下：") becomes such a result too.
 * Blank lines inside a part are dropped.
+* Text is Markdown-escaped by the renderer (:func:`~paperdigest.contract.markup.neutralize_markup`:
+  ``<b>`` → ``&lt;b>``, ``[x](javascript:…)`` → ``[x]&#40;javascript:…)``) and unescaped by
+  the parser (:func:`~paperdigest.contract.markup.unescape_markup`), so the summary holds the
+  plain text and a model answer's ``&lt;`` means ``<``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import LLMOutputError
 from ..models import Innovation, PaperSummary, Result, Usage
 from .labels import USAGE_FIELDS, UsageField, usage_fields_for
-from .markup import neutralize_markup
+from .markup import neutralize_markup, unescape_markup
 from .vocab import EN, ZH, vocabulary
 
 logger = logging.getLogger(__name__)
@@ -431,14 +436,14 @@ def parse_summary_markdown(text: str, language: str = "zh") -> PaperSummary:
             + f" (each of {', '.join(vocab.part_names)} needs a numbered heading such as"
             f" '{vocab.part_heading(0)}' followed by its text)"
         )
-    return PaperSummary(
+    return _plain(PaperSummary(
         domain=domain,
         contribution=contribution,
         usage=_usage_from_items(usage_items, vocab.not_mentioned),
         innovations=innovations,
         results=results,
         language="en" if language == "en" else "zh",
-    )
+    ))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -471,8 +476,7 @@ def _number_marker(number: int) -> str:
     return text + " " * max(1, 4 - len(text))
 
 
-def _inert(summary: PaperSummary) -> PaperSummary:
-    safe = neutralize_markup
+def _map_text(summary: PaperSummary, safe: Callable[[str], str]) -> PaperSummary:
     return PaperSummary(
         domain=safe(summary.domain),
         contribution=safe(summary.contribution),
@@ -483,14 +487,24 @@ def _inert(summary: PaperSummary) -> PaperSummary:
     )
 
 
+def _inert(summary: PaperSummary) -> PaperSummary:
+    """Every field escaped for Markdown (:func:`neutralize_markup`)."""
+    return _map_text(summary, neutralize_markup)
+
+
+def _plain(summary: PaperSummary) -> PaperSummary:
+    """Every field unescaped (:func:`unescape_markup`), the parser's last step."""
+    return _map_text(summary, unescape_markup)
+
+
 def render_summary(summary: PaperSummary, lang: str | None = None) -> str:
     """The five numbered parts, newline-terminated.
 
     Headings and labels are those of ``lang`` (default: ``summary.language``):
     ``### 1. 应用领域`` … ``### 5. 实验效果`` or ``### 1. Domain`` … ``### 5. Results``.
-    Text is written as is, except that raw HTML and unsafe links are made inert
-    (:func:`~paperdigest.contract.markup.neutralize_markup`; a valid summary holds none, so
-    the round trip is unaffected).
+    Text is escaped for Markdown once, here: raw HTML and unsafe links are made inert
+    (:func:`~paperdigest.contract.markup.neutralize_markup`); the parser undoes exactly that,
+    so the round trip keeps ``<b>`` as ``<b>``.
     """
     vocab = vocabulary(lang or summary.language)
     summary = _inert(summary)

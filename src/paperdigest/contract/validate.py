@@ -9,8 +9,10 @@ A summary is valid when (:func:`summary_problems` returns ``[]``):
   line breaks than ``\\n``, lines starting with ``#`` or ``>``, or the 60-'=' separator;
 * innovation titles and result settings are single-line, without ``**``, a leading/trailing
   ``*`` or a trailing colon, and do not read as a part heading;
-* nothing in it is raw HTML or a link to a ``javascript:``/``vbscript:``/``data:``/``file:``
-  URL (issue 11: content from models is data; :func:`neutralize_markup` makes it inert);
+* text is plain text, stored as it is: raw HTML, ``&lt;`` or a ``javascript:`` link in it is
+  content (a paper about HTML may name ``<b>``), never escaped here; each output escapes it
+  for its own format when it renders (issue 14 "escaping everywhere"; the Markdown report
+  through :func:`~paperdigest.contract.markup.neutralize_markup`);
 * no text is longer than :data:`MAX_TEXT_CHARS` (titles/settings :data:`MAX_LABEL_CHARS`);
 * no value *is* a prompt hint or a label (``"输入"``, ``"hardware needs (GPU type and count,
   model size)"``, ``"创新点标题（一行）"``), compared after trimming punctuation and case, and
@@ -21,7 +23,7 @@ A summary is valid when (:func:`summary_problems` returns ``[]``):
 For a valid summary ``parse_summary_markdown(render_summary(s), s.language) == s``
 (:mod:`paperdigest.contract.markdown`). :func:`normalize_summary` fixes what is only form
 (whitespace, ``#``/``>`` at line starts, bold markers, echoed labels such as ``输入：``,
-markup, over-long text) and never invents content. Problem messages name the field and say
+over-long text) and never invents content or escapes it. Problem messages name the field and say
 what to change, because they are shown to the model in the repair round.
 """
 
@@ -33,7 +35,6 @@ import unicodedata
 from ..models import Innovation, PaperSummary, Result, Usage
 from .labels import USAGE_FIELDS
 from .markdown import part_heading
-from .markup import neutralize_markup
 from .vocab import EN, NOT_MENTIONED_MARKERS, VOCABULARIES, Vocabulary, vocabulary
 
 #: Longest text of a free-text field (domain, contribution, usage, detail, finding). The
@@ -216,8 +217,6 @@ def _text_problems(name: str, value: str, *, single_line: bool = False) -> list[
     limit = MAX_LABEL_CHARS if single_line else MAX_TEXT_CHARS
     if len(value) > limit:
         problems.append(f"{name} is longer than {limit} characters: shorten it")
-    if neutralize_markup(value) != value:
-        problems.append(f"{name} contains raw HTML or an unsafe link: write plain text")
     if echo := echo_problem(name, value):
         problems.append(echo)
     return problems
@@ -294,7 +293,6 @@ def _clean_text(value: str, not_mentioned: str, path: str = "") -> str:
     text = "\n".join(kept).strip()
     if path:
         text = strip_echoed_label(path, text).strip()
-    text = neutralize_markup(text)
     return _cap(text, MAX_TEXT_CHARS) or not_mentioned
 
 
@@ -309,11 +307,11 @@ def normalize_summary(summary: PaperSummary) -> PaperSummary:
 
     Drops blank lines, trailing spaces, tabs and 60-'=' lines; turns a leading '#' or '>'
     into its full-width form (＃, ＞); removes a copied field label in front of a value
-    (``输入：图像`` → ``图像``, :func:`strip_echoed_label`); makes raw HTML and unsafe links
-    inert (:func:`neutralize_markup`); cuts text beyond the length caps with "…"; makes
+    (``输入：图像`` → ``图像``, :func:`strip_echoed_label`); cuts text beyond the length caps with "…"; makes
     titles/settings single-line without '**' or a trailing colon; empty strings become the
     language's "not mentioned" marker. It never invents content: an empty innovation/result
-    list stays empty, and a part heading look-alike or a copied hint stays invalid.
+    list stays empty, and a part heading look-alike or a copied hint stays invalid. Markup is
+    left as it is (``<b>`` stays ``<b>``): it is escaped by each output, not in the store.
     """
     nm = vocabulary(summary.language).not_mentioned
     usage = Usage(

@@ -10,8 +10,8 @@ The five parts are written by the summary codec
 (:func:`paperdigest.contract.markdown.render_summary`); every fixed string comes from the
 report language's :class:`~paperdigest.contract.vocab.Vocabulary` (``zh`` is byte-identical to
 the reference; ``en`` has no CJK character outside paper content). Text from papers and models
-(titles, failure reasons, notes) is made inert with
-:func:`~paperdigest.contract.validate.neutralize_markup` before it is written.
+(titles, failure reasons, notes, summary fields) is stored as plain text and escaped for
+Markdown once, here, with :func:`~paperdigest.contract.markup.neutralize_markup`.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from paperdigest.contract.markdown import (
     parse_summary_markdown,
     summary_language,
 )
+from paperdigest.contract.markup import unescape_markup
 from paperdigest.contract.validate import is_valid_summary, normalize_summary, summary_problems
 from paperdigest.contract.vocab import EN, ZH
 from paperdigest.errors import LLMOutputError, ReportFormatError
@@ -147,7 +148,7 @@ def _parse_entry(lines: list[str]) -> ParsedEntry | None:
     lines = _trim(lines)
     if not lines or not lines[0].startswith("## 📄"):
         return None
-    title = lines[0].removeprefix("## 📄").strip()
+    title = unescape_markup(lines[0].removeprefix("## 📄").strip())
     link = source = ""
     body_start = 1
     for number, line in enumerate(lines[1:], start=1):
