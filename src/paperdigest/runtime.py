@@ -6,13 +6,14 @@ gets the same cache location, limits and lock.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import filelock
 
 from .clock import Now, utc_now
-from .errors import StoreLockedError, StoreReadOnlyError
+from .errors import StoreError, StoreLockedError, StoreReadOnlyError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from .store import Store
 
 LOCK_NAME = "paperdigest.lock"
+
+logger = logging.getLogger(__name__)
 
 
 def open_http(
@@ -35,15 +38,32 @@ def open_http(
     return HttpClient(settings, clock=clock, cache=cache, refresh=refresh)
 
 
-def open_store(settings: Settings, *, now: Now = utc_now) -> Store:
+def open_store(settings: Settings, *, now: Now = utc_now, reading: bool = False) -> Store:
     """The SQLite store at ``$PAPERDIGEST_HOME/paperdigest.sqlite3``, stamping times by ``now``.
+
+    ``reading`` is for commands that only read (status, show, ask, site, serve, send): a
+    store that cannot be written (a read-only mount, another user's files) is then opened
+    read-only (``Store(read_only=True)``) instead of refused.
 
     Raises:
         StoreCorruptError: the file is not a paperdigest database.
-        StoreReadOnlyError: the data directory cannot be created or written.
+        StoreReadOnlyError: the data directory or the store cannot be written (and, with
+            ``reading``, the store cannot be read either, or needs an upgrade).
     """
     from .store import Store
 
+    if reading and settings.db_path.is_file():
+        try:
+            return Store(settings.db_path, clock=now)
+        except StoreReadOnlyError as exc:
+            try:
+                store = Store(settings.db_path, clock=now, read_only=True)
+            except StoreReadOnlyError:
+                raise
+            except StoreError:
+                raise exc from None
+            logger.info("%s", exc)
+            return store
     _make_home(settings.home_path)
     return Store(settings.db_path, clock=now)
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -121,10 +122,7 @@ def connect(
     from .index import register_functions
 
     if read_only:
-        conn = sqlite3.connect(
-            f"file:{quote(str(path))}?mode=ro", uri=True, timeout=timeout,
-            check_same_thread=False, isolation_level=isolation_level,
-        )
+        conn = _connect_read_only(path, timeout=timeout, isolation_level=isolation_level)
     else:
         conn = sqlite3.connect(
             str(path), timeout=timeout, check_same_thread=False,
@@ -137,6 +135,38 @@ def connect(
         conn.close()
         raise
     return conn
+
+
+def _connect_read_only(
+    path: str | Path, *, timeout: float, isolation_level: str | None
+) -> sqlite3.Connection:
+    """``file:PATH?mode=ro``, or ``mode=ro&immutable=1`` where SQLite cannot open the WAL
+    store read-only: a WAL database needs its ``-shm`` (and ``-wal``) file, which cannot be
+    created in a directory that is not writable (a read-only mount, another user's home).
+    Since SQLite 3.22 such a database opens only if those files exist or it is immutable
+    (https://www.sqlite.org/wal.html#readonly). An immutable open does not read the ``-wal``
+    file: when a non-empty one is there (a run that did not close), its commits are not
+    seen, and a warning says so.
+    """
+    location = f"file:{quote(str(path))}?mode=ro"
+    conn = sqlite3.connect(location, uri=True, timeout=timeout, check_same_thread=False,
+                           isolation_level=isolation_level)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if not _cannot_open(exc) or not Path(path).is_file():
+            raise
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        logger.warning(
+            "%s: read-only, and its write-ahead log %s cannot be read here: the last "
+            "commits of a run that did not close are not shown; open the store once where "
+            "it can be written to fold them in", path, wal.name)
+    return sqlite3.connect(f"{location}&immutable=1", uri=True, timeout=timeout,
+                           check_same_thread=False, isolation_level=isolation_level)
+
 
 #: Ordered, append-only schema migrations; never edit one that has shipped.
 MIGRATIONS: list[Migration] = []
@@ -294,6 +324,34 @@ def m005_days_seconds(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE days ADD COLUMN seconds REAL")
 
 
+@migration
+def m006_summaries_plain_text(db: sqlite3.Connection) -> None:
+    # Issue 14: a summary is stored as the plain text it is and each output escapes it; the
+    # validator of earlier versions stored it Markdown-escaped ('&lt;b>', ']\(javascript:'),
+    # which the site, feeds, JSON and `ask` then showed literally. Undo exactly that escape
+    # (contract.markup.unescape_legacy); the search index follows through its UPDATE trigger.
+    from .contract.markup import unescape_legacy
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, str):
+            return unescape_legacy(value)
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    marks = [json.dumps(m, ensure_ascii=False)[1:-1] for m in ("&lt;", "]\\(", "\\[")]
+    rows = db.execute(
+        "SELECT id, data FROM summaries WHERE "
+        + " OR ".join("instr(data, ?) > 0" for _ in marks), marks
+    ).fetchall()
+    for summary_id, data in rows:
+        value = json.loads(data)
+        if (fixed := plain(value)) != value:
+            db.execute("UPDATE summaries SET data = ? WHERE id = ?", (_dumps(fixed), summary_id))
+
+
 # ------------------------------------------------------------------------------ records
 
 
@@ -439,6 +497,28 @@ def _readonly(path: str, exc: BaseException) -> StoreReadOnlyError:
     )
 
 
+def _cannot_open(exc: BaseException) -> bool:
+    """SQLITE_CANTOPEN: the file (or the ``-shm``/``-wal`` file beside it) could not be
+    opened or created. It says nothing about the data being damaged."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return (code is not None and code & 0xFF == sqlite3.SQLITE_CANTOPEN) or \
+        "unable to open database file" in str(exc).lower()
+
+
+def _writable(path: str) -> bool:
+    """Whether this process may create files beside ``path`` and write ``path`` itself."""
+    file = Path(path)
+    directory = file.parent
+    try:
+        if os.statvfs(directory).f_flag & os.ST_RDONLY:
+            return False
+    except OSError:
+        return False
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return False
+    return not file.exists() or os.access(file, os.W_OK)
+
+
 def _corrupt(path: str) -> StoreCorruptError:
     return StoreCorruptError(
         f"the store file is not a paperdigest database (or is corrupt): {path}; "
@@ -466,16 +546,22 @@ class Store:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         clock: Now = utc_now,
+        read_only: bool = False,
     ) -> None:
         """Open (creating if needed) the store at ``path`` (``":memory:"`` for a private one).
 
         Parent directories are created. ``clock`` gives "now" (UTC) for timestamps.
+        ``read_only`` opens an existing store for reading only (:func:`connect`), for a
+        store that cannot be written (a read-only mount): no migration, no WAL switch, no
+        index build; every write raises StoreReadOnlyError.
 
         Raises:
             StoreCorruptError: the file is not a SQLite database, belongs to another
                 application, or cannot be read; it is left untouched.
             StoreLockedError: another process held the database past ``timeout`` seconds.
             StoreError: the database comes from a newer paperdigest, or cannot be opened.
+            StoreReadOnlyError: the store cannot be written (it is intact); with
+                ``read_only``: it needs a migration, which needs writing.
         """
         self.path = str(path)
         self._clock = clock
@@ -483,7 +569,8 @@ class Store:
         self._depth = 0
         self._closed = False
         memory = self.path == ":memory:"
-        if not memory:
+        self.read_only = read_only and not memory
+        if not memory and not self.read_only:
             file = Path(self.path)
             try:
                 file.parent.mkdir(parents=True, exist_ok=True)
@@ -492,12 +579,16 @@ class Store:
                     f"cannot create the directory of the store {self.path}: {exc}; "
                     "set PAPERDIGEST_HOME to a writable directory"
                 ) from exc
-            self._check_header(file)
+        if not memory:
+            self._check_header(Path(self.path))
         try:
             # Rows by column name; the index's SQL functions registered before any write
             # (a migration included).
-            self.conn = connect(self.path, timeout=timeout)
+            self.conn = connect(self.path, timeout=timeout, read_only=self.read_only)
         except sqlite3.Error as exc:
+            if self.read_only:
+                raise self._error(exc, StoreError(
+                    f"cannot open the store {self.path} read-only: {exc}")) from exc
             raise StoreError(
                 f"cannot open the store {self.path}: {exc}; "
                 "check permissions or set PAPERDIGEST_HOME"
@@ -546,6 +637,14 @@ class Store:
                 "move it away or set PAPERDIGEST_HOME"
             )
         applied = self._refuse_newer(user_version, tables)
+        if self.read_only:
+            if not all(fn.__name__ in applied for fn in MIGRATIONS):
+                raise StoreReadOnlyError(
+                    f"the store {self.path} was written by an older paperdigest and cannot "
+                    "be upgraded here (it cannot be written): the data in it is intact; open "
+                    "it once where it can be written, or set PAPERDIGEST_HOME"
+                )
+            return
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             if not memory:
@@ -635,6 +734,14 @@ class Store:
             return self._locked(exc)
         if _is_readonly(exc):
             return _readonly(self.path, exc)
+        if _cannot_open(exc):
+            # Never "corrupt" for a file that could not be opened (issue 11 item 8).
+            if not _writable(self.path):
+                return _readonly(self.path, exc)
+            return StoreError(
+                f"cannot open the store {self.path} ({exc}): the data in it is intact; "
+                "check the permissions of the file and its directory, or set PAPERDIGEST_HOME"
+            )
         return otherwise
 
     def _locked(self, exc: BaseException) -> StoreLockedError:

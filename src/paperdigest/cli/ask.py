@@ -87,7 +87,7 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
         from ..llm.client import ChatClient
 
         client = ChatClient(settings)
-    with open_store(settings) as store:
+    with open_store(settings, reading=True) as store:
         if embedder is not None:
             from ..ask.dense import update_vectors
 

@@ -151,7 +151,7 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
     from ..render.markdown import render_paper
 
     settings = state.settings().settings
-    with open_store(settings) as store:
+    with open_store(settings, reading=True) as store:
         report = store.paper_report(arxiv_id)
         stored = store.latest_summary(arxiv_id)
         fetch = store.latest_fetch(arxiv_id)
@@ -199,7 +199,7 @@ def status(state: State, as_json: bool) -> None:
       paperdigest status --json
     """
     settings = state.settings().settings
-    with open_store(settings) as store:
+    with open_store(settings, reading=True) as store:
         close_stale_runs(settings, store)  # a killed run does not stay "running"
         totals = store.totals()
         failures = store.open_failures()

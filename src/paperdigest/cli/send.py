@@ -37,7 +37,7 @@ def send(state: State, day: str, target: str, lang: str | None, as_json: bool) -
     date = parse_day(day, now_utc().date()).isoformat()
     from ..web.data import day_view
 
-    store = open_store(settings)
+    store = open_store(settings, reading=True)
     try:
         view = day_view(store.conn, date, lang)
     finally:

@@ -32,7 +32,7 @@ def site(state: State, out: Path, full: bool, lang: str | None, as_json: bool) -
     settings = state.settings().settings
     from ..web.site import build_site
 
-    store = open_store(settings)
+    store = open_store(settings, reading=True)
     try:
         result = build_site(store.conn, out, settings.site, lang=lang or settings.lang,
                             full=full)
@@ -71,7 +71,7 @@ def serve(state: State, host: str, port: int) -> int:
         raise click.ClickException(
             "serve needs the [web] extra: pip install 'paperdigest[web]'") from None
     # Opening the store applies migrations and builds the search index; then read-only.
-    open_store(settings).close()
+    open_store(settings, reading=True).close()
     loopback = host in LOOPBACK_HOSTS
     if not loopback:
         err.print(f"warning: serving on {host}: other machines can read the archive",

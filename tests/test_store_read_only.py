@@ -1,0 +1,130 @@
+"""A store that cannot be written (QA finding 1): read commands work, nothing says "corrupt".
+
+The store is in WAL mode; on a read-only file system SQLite cannot create its ``-shm`` file
+and answers "unable to open database file" (SQLITE_CANTOPEN), which used to be reported as
+"not a paperdigest database (or is corrupt) … move it away" — advice that invites deleting
+good data. Here the store really is read-only: a read-only bind mount when the tests run as
+root and may mount, else (not root) a directory and file without write permission, which
+SQLite meets in the same way (it cannot create ``-shm``). As root without ``mount`` no file
+mode stops SQLite, so the tests skip with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from paperdigest.cli import main
+from paperdigest.errors import StoreCorruptError, StoreReadOnlyError
+from paperdigest.store import Store, connect
+from tests.fakes.archive import DAYS, WEBARBITER, fill_archive
+
+DB = "paperdigest.sqlite3"
+
+
+def _mount_read_only(source: Path, target: Path) -> bool:
+    target.mkdir()
+    if not shutil.which("mount"):
+        return False
+    bind = subprocess.run(["mount", "--bind", str(source), str(target)],
+                          capture_output=True, check=False)
+    if bind.returncode != 0:
+        return False
+    remount = subprocess.run(["mount", "-o", "remount,ro,bind", str(target)],
+                             capture_output=True, check=False)
+    if remount.returncode != 0:
+        subprocess.run(["umount", str(target)], check=False)
+        return False
+    return True
+
+
+@pytest.fixture
+def ro_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A data directory holding a filled store (WAL mode, closed) that cannot be written;
+    ``PAPERDIGEST_HOME`` points at it."""
+    home = tmp_path / "home"
+    home.mkdir()
+    with Store(home / DB) as store:
+        fill_archive(store)
+    with closing(sqlite3.connect(home / DB)) as conn:  # the store is a WAL database
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert not (home / f"{DB}-shm").exists()  # closed cleanly: SQLite must create it
+    if os.geteuid() == 0:
+        ro = tmp_path / "ro"
+        if not _mount_read_only(home, ro):
+            pytest.skip("as root only a read-only mount stops SQLite writing, and `mount "
+                        "--bind` is not permitted here (needs CAP_SYS_ADMIN)")
+        try:
+            monkeypatch.setenv("PAPERDIGEST_HOME", str(ro))
+            yield ro
+        finally:
+            subprocess.run(["umount", str(ro)], check=False)
+        return
+    (home / DB).chmod(0o444)
+    home.chmod(0o555)
+    try:
+        monkeypatch.setenv("PAPERDIGEST_HOME", str(home))
+        yield home
+    finally:
+        home.chmod(0o755)
+        (home / DB).chmod(0o644)
+
+
+def test_read_only_store_is_never_called_corrupt(ro_home: Path) -> None:
+    with pytest.raises(StoreReadOnlyError) as caught:
+        Store(ro_home / DB)
+    assert not isinstance(caught.value, StoreCorruptError)
+    message = str(caught.value)
+    assert "intact" in message and "corrupt" not in message and "move it away" not in message
+
+
+def test_read_commands_work_on_a_read_only_store(
+    ro_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["totals"]["papers"] == 4  # the four papers fill_archive stored
+
+    assert main(["show", WEBARBITER.arxiv_id]) == 0
+    assert "WebArbiter" in capsys.readouterr().out
+
+    assert main(["ask", "WebArbiter"]) == 0
+    assert WEBARBITER.arxiv_id in capsys.readouterr().out
+
+    pytest.importorskip("jinja2", reason="site needs the [web] extra")
+    site = tmp_path / "site"
+    assert main(["site", "--out", str(site)]) == 0
+    assert (site / "days" / f"{DAYS[1]}.html").is_file()
+    # Nothing was written beside the store.
+    assert sorted(p.name for p in ro_home.iterdir()) == [DB]
+
+
+def test_serve_reads_a_read_only_store(ro_home: Path) -> None:
+    pytest.importorskip("starlette", reason="serve needs the [web] extra")
+    from starlette.testclient import TestClient
+
+    from paperdigest.web.app import LOOPBACK_HOSTS, create_app
+
+    app = create_app(ro_home / DB, allowed_hosts=list(LOOPBACK_HOSTS))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert client.get(f"/days/{DAYS[1]}").status_code == 200
+        assert client.get("/search", params={"q": "WebArbiter"}).status_code == 200
+
+
+def test_read_only_connection_of_a_read_only_store(ro_home: Path) -> None:
+    conn = connect(ro_home / DB, read_only=True)
+    try:
+        count = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+        assert count == 4
+        with pytest.raises(sqlite3.OperationalError):
+            conn.execute("DELETE FROM papers")
+    finally:
+        conn.close()
