@@ -62,15 +62,21 @@ def papers(state: State, day: str, as_json: bool) -> None:
 @click.option("--markdown", "as_markdown", is_flag=True,
               help="The packed context the LLM would read (default).")
 @click.option("--budget", type=click.IntRange(50), help="Token budget for the packed context.")
+@click.option("--refresh", is_flag=True,
+              help="Fetch the paper again even when its document is in the store.")
 @click.pass_obj
 def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
-                budget: int | None) -> None:
+                budget: int | None, refresh: bool) -> None:
     """Show what the model will read: a local HTML/PDF file or an arXiv id.
+
+    For an arXiv id the document stored by a run is shown (the one that run read); it is
+    fetched (HTML, else PDF, else abstract) only when the store has none, or with --refresh.
 
     \b
     Examples:
       paperdigest extract paper.html --json
       paperdigest extract 2601.13621 --markdown --budget 8000
+      paperdigest extract 2601.13621 --refresh
     """
     from ..acquire import acquire, read_local
     from ..context import pack
@@ -91,14 +97,20 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
             arxiv_id, version = split_arxiv_id(target)
         except ValueError:
             raise InputError(f"{target!r} is neither a file nor an arXiv id") from None
-        with open_http(settings) as http:
-            ref = PaperRef(arxiv_id=arxiv_id, title="", version=version)
-            doc = acquire(http, settings, ref, now=clock()).document
-            if not doc.title.strip():
-                # An abstract has no title of its own; the arXiv API knows it (issue 13: not
-                # "# Untitled").
-                ref = _listed_ref(http, settings, ref)
-                doc.title = " ".join(ref.title.split())
+        stored = None if refresh else _stored_document(settings, arxiv_id, version)
+        if stored is not None:
+            ref, doc = stored
+            err.print(f"stored document of {arxiv_id} ({doc.source_kind}, as the last run read "
+                      "it); --refresh fetches it again", markup=False, highlight=False)
+        else:
+            with open_http(settings, refresh=refresh) as http:
+                ref = PaperRef(arxiv_id=arxiv_id, title="", version=version)
+                doc = acquire(http, settings, ref, now=clock()).document
+                if not doc.title.strip():
+                    # An abstract has no title of its own; the arXiv API knows it (issue 13:
+                    # not "# Untitled").
+                    ref = _listed_ref(http, settings, ref)
+                    doc.title = " ".join(ref.title.split())
     if as_json:
         print_json(doc.to_dict())
         return
@@ -122,6 +134,23 @@ def _listed_ref(http: Any, settings: Any, ref: PaperRef) -> PaperRef:
     except PaperdigestError:
         return ref
     return dataclasses.replace(ref, title=found.title) if found is not None else ref
+
+
+def _stored_document(settings: Any, arxiv_id: str,
+                     version: int | None) -> tuple[PaperRef, Any] | None:
+    """The store's paper record and best Document of ``arxiv_id`` (of ``version`` when
+    given), or ``None`` when there is no store or no such document. Never creates a store."""
+    if not settings.db_path.is_file():
+        return None
+    with open_store(settings, reading=True) as store:
+        doc = store.get_document(arxiv_id, version=version)
+        ref = store.get_paper(arxiv_id)
+    if doc is None:
+        return None
+    ref = ref or PaperRef(arxiv_id=arxiv_id, title=doc.title, version=doc.version)
+    if not doc.title.strip():
+        doc.title = " ".join(ref.title.split())
+    return ref, doc
 
 
 def _left_out(packed: Any) -> str:
