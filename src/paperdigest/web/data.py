@@ -17,11 +17,18 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import Failure, PaperRef, PaperReport, PaperSummary, Verification
+from ..models import (
+    Failure,
+    PaperRef,
+    PaperReport,
+    PaperSummary,
+    Verification,
+    order_reports,
+)
 
 __all__ = [
     "DayEntry",
@@ -51,7 +58,7 @@ class DayEntry:
 
 @dataclass
 class DayView:
-    """A day's papers in report order (upvotes descending, ties by arXiv id; DESIGN §2)."""
+    """A day's papers in report order (:func:`paperdigest.models.order_reports`)."""
 
     date: str
     listed_date: str
@@ -65,11 +72,6 @@ class DayView:
     @property
     def summarized(self) -> list[PaperReport]:
         return [p for p in self.papers if p.summary is not None and p.failure is None]
-
-
-def _order(reports: Iterable[PaperReport]) -> list[PaperReport]:
-    # DESIGN §2 order, as render.markdown.render_day applies it.
-    return sorted(reports, key=lambda r: (-r.ref.upvotes, r.ref.arxiv_id))
 
 
 def list_days(conn: sqlite3.Connection) -> list[DayEntry]:
@@ -166,7 +168,7 @@ def day_view(conn: sqlite3.Connection, date: str, lang: str = "zh") -> DayView |
         )
     ]
     return DayView(date=day[0], listed_date=day[1], fetched_at=day[2],
-                   papers=_order(_reports(conn, refs, lang)))
+                   papers=order_reports(_reports(conn, refs, lang)))
 
 
 def paper_view(conn: sqlite3.Connection, arxiv_id: str, lang: str = "zh") -> PaperReport | None:
