@@ -38,6 +38,7 @@ from paperdigest.store import Store
 from paperdigest.web.data import DayView, day_view
 from tests.fakes.archive import (
     DAYS,
+    BOLD,
     HOSTILE,
     HOSTILE_REF,
     UNIQUE_ZH,
@@ -132,7 +133,9 @@ def test_email_has_text_and_escaped_html_parts(smtp: Any, view: DayView) -> None
     html = message.get_body(("html",)).get_content()
     assert UNIQUE_ZH in text and UNIQUE_ZH in html
     assert f"Hostile {HOSTILE} title" in text  # plain text shows it as it is
+    assert f"安全 {HOSTILE} {BOLD}" in text and "&lt;" not in text
     assert HOSTILE not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "&amp;lt;" not in html  # escaped once
     doc = lxml_html.fromstring(html)
     assert_inert(doc)
     assert len(doc.xpath("//article[@class='paper']")) == 3
@@ -338,7 +341,10 @@ def test_hostile_text_is_inert_in_every_payload(receiver: _Receiver, view: DayVi
     generic = receiver.bodies("/generic")[0]
     hostile = next(p for p in generic["papers"] if p["arxiv_id"] == HOSTILE_REF.arxiv_id)
     assert hostile["title"] == f"Hostile {HOSTILE} title"  # data, JSON-escaped on the wire
+    assert hostile["summary"]["domain"] == f"安全 {HOSTILE} {BOLD}"  # as written (issue 14)
     assert b"\\u003cscript\\u003e" in receiver.requests[0][1]
+    slack = json.dumps(receiver.bodies("/slack"), ensure_ascii=False)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in slack and "&amp;lt;" not in slack  # mrkdwn, once
     for block in receiver.bodies("/slack")[0]["blocks"][1:]:
         mrkdwn = block["text"]["text"]
         # Only our own <https://…|label> links; paper text cannot open a link or a mention.
@@ -348,9 +354,11 @@ def test_hostile_text_is_inert_in_every_payload(receiver: _Receiver, view: DayVi
     hrefs = [el["href"] for row in feishu for el in row if el["tag"] == "a"]
     assert hrefs and all(h.startswith("https://") for h in hrefs)
     assert {el["tag"] for row in feishu for el in row} == {"text", "a"}
+    assert any(BOLD in el.get("text", "") for row in feishu for el in row)  # plain text
     ding = receiver.bodies("/ding")[0]["markdown"]["text"]
     assert "](javascript" not in ding and "<" not in ding
     assert "［点我］(javascript:alert(document.cookie))" in ding  # visible, not a link
+    assert "＜b＞bold＜/b＞" in ding and "&lt;" not in ding
 
 
 def _big_day(n: int = 130) -> DayView:

@@ -16,6 +16,7 @@ from paperdigest.store import Store
 from paperdigest.web.app import LOOPBACK_HOSTS, create_app
 from tests.fakes.archive import (
     DAYS,
+    BOLD,
     HOSTILE,
     HOSTILE_REF,
     UNIQUE_EN,
@@ -83,6 +84,9 @@ def test_hostile_text_is_escaped_in_pages_and_snippets(client: Any) -> None:
         text = client.get(url).text
         assert HOSTILE not in text
         assert_inert(lxml_html.fromstring(text))
+        # Escaped exactly once (issue 14).
+        assert "&lt;b&gt;bold&lt;/b&gt;" in text and "&amp;lt;" not in text
+        assert BOLD in lxml_html.fromstring(text).text_content()
     response = client.get("/search", params={"q": "alert"})
     assert HOSTILE_REF.arxiv_id in _hits(response.text)
     assert "<script>alert" not in response.text and "<img" not in response.text

@@ -24,6 +24,7 @@ from tests.fakes.archive import (
     DAYS,
     EARLY_REF,
     FAILED_REF,
+    BOLD,
     HOSTILE,
     HOSTILE_REF,
     UNIQUE_ZH,
@@ -111,8 +112,16 @@ def test_hostile_title_and_links_are_inert_in_every_page(store: Store, tmp_path:
     day = (out / "days" / f"{DAYS[1]}.html").read_text(encoding="utf-8")
     assert HOSTILE not in day
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in day
+    # Escaped exactly once (issue 14): the reader sees "<b>bold</b>", not "&lt;b>bold".
+    assert "&lt;b&gt;bold&lt;/b&gt;" in day
+    for page in out.rglob("*.html"):
+        assert "&amp;lt;" not in page.read_text(encoding="utf-8"), page
     hostile = _doc(out / "papers" / f"{HOSTILE_REF.arxiv_id}.html")
     assert HOSTILE in hostile.xpath("//h1")[0].text_content()  # shown as text
+    shown = hostile.text_content()
+    assert f"安全 {HOSTILE} {BOLD}" in shown
+    assert "[点我](javascript:alert(document.cookie))" in shown  # visible, not a link
+    assert "&lt;" not in shown and "]\\(" not in shown
     labels = [a.text_content() for a in hostile.xpath("//p[@class='links']/a")]
     assert labels == ["Hugging Face", "arXiv", "PDF"]  # javascript: links dropped
     index_js = (out / "static" / "search" / "2026-01.js").read_text(encoding="utf-8")
@@ -222,8 +231,9 @@ def test_feed_content_escapes_hostile_text(store: Store, tmp_path: Path) -> None
             fragment = lxml_html.fragment_fromstring(html, create_parent="div")
             assert_inert(fragment)
         hostile = next(c for c in contents if "2601.90002" in c)
-        assert "<script>alert(1)</script>" in lxml_html.fragment_fromstring(
-            hostile, create_parent="div").text_content()
+        shown = lxml_html.fragment_fromstring(hostile, create_parent="div").text_content()
+        assert "<script>alert(1)</script>" in shown
+        assert BOLD in shown and "&lt;" not in shown  # escaped once, for HTML in XML
         for link in tree.iter("link", "{http://www.w3.org/2005/Atom}link"):
             href = link.get("href") or link.text or ""
             assert href.startswith("https://"), href

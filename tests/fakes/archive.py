@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from paperdigest.contract import normalize_summary
 from paperdigest.models import (
     Claim,
     Innovation,
@@ -23,6 +24,9 @@ from paperdigest.models import (
 from paperdigest.store import Store, SummaryKey
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)>"
+#: Markup a reader must see as written, once (issue 14): the site's HTML source holds
+#: ``&lt;b&gt;bold&lt;/b&gt;``, the JSON ``<b>bold</b>``, never ``&amp;lt;`` or ``&lt;b>``.
+BOLD = "<b>bold</b>"
 JS_URL = "javascript:alert(document.cookie)"
 #: A word that occurs in exactly one paper's summary (2601.90001), for search tests.
 UNIQUE_ZH = "蜂鸟调度"
@@ -57,7 +61,7 @@ WEBARBITER_SUMMARY = PaperSummary(
              Result("WebArena-Lite", "成功率提升 7.2 个百分点。")],
 )
 HOSTILE_SUMMARY = PaperSummary(
-    domain=f"安全 {HOSTILE}",
+    domain=f"安全 {HOSTILE} {BOLD}",
     contribution=f"贡献 {HOSTILE} [点我]({JS_URL})",
     usage=Usage(input=HOSTILE),
     innovations=[Innovation(HOSTILE, HOSTILE)],
@@ -95,7 +99,8 @@ def add_second_day(store: Store) -> None:
     store.save_summary(_key(WEBARBITER), WEBARBITER_SUMMARY, verification=Verification([
         Claim("9.1", "number", True), Claim("WebArena-Lite", "name", True),
         Claim("GPT-9", "name", False)]))
-    store.save_summary(_key(HOSTILE_REF), HOSTILE_SUMMARY,
+    # Through the validator, as every summarizer's output is before it is stored.
+    store.save_summary(_key(HOSTILE_REF), normalize_summary(HOSTILE_SUMMARY),
                        verification=Verification([Claim(HOSTILE, "name", False)]))
 
 
