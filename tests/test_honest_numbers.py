@@ -101,14 +101,18 @@ def test_every_llm_call_and_token_is_counted_once(env: dict[str, Any],
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Invalid answers (the repair round) and server errors are calls too, with their tokens;
-    ``run --json``, the report JSON, the footer and ``status`` agree with the server's count."""
+    an answer rejected by validation is a failed call (QA finding 8); ``run --json``, the
+    report JSON, the footer and ``status`` agree with the server's count."""
     target = "2601.21872"
     sent = {"in": 0, "out": 0}
+    invalid = [0]  # answers the fake sent that the validator must reject
     lock = threading.Lock()
 
     def responder(request: dict[str, Any]) -> str:
         if arxiv_id_of(request) == target:
             content = "I cannot summarise this."  # invalid every time: repair, then failure
+            with lock:
+                invalid[0] += 1
         else:
             content = env["responder"](request)
         with lock:  # the fake's own usage numbers (tests/fakes/llm.py: chars / 4)
@@ -127,17 +131,37 @@ def test_every_llm_call_and_token_is_counted_once(env: dict[str, Any],
     assert target_calls >= 2  # the invalid answer was repaired once at least
     assert calls >= 45 + 2 + target_calls - 1
     day_stats = _report_json(env)["stats"]
+    assert invalid[0] == 2  # the answer and its repair
     for stats in (run_stats, day_stats):
         assert stats["llm_calls"] == calls
-        assert stats["llm_failed_calls"] == 2
+        assert stats["llm_failed_calls"] == 2 + invalid[0]  # two 500s, two rejected answers
         assert (stats["tokens_in"], stats["tokens_out"]) == (sent["in"], sent["out"])
     assert run_stats["http_requests"] == day_stats["http_requests"] > calls
     footer = _footer(_report(env))
-    assert f"> LLM 调用：{calls}（失败 2） · 费用：未知（replay 没有价格：设置 [prices]）" in footer
+    assert f"> LLM 调用：{calls}（失败 {2 + invalid[0]}） · 费用：未知（replay 没有价格：设置 [prices]）" \
+        in footer
     assert f"> tokens：输入 {sent['in']:,} · 输出 {sent['out']:,}" in footer
     assert main(["status", "--json"]) == 0
     totals = json.loads(capsys.readouterr().out)["totals"]
     assert (totals["llm_calls"], totals["tokens_in"]) == (calls, sent["in"])
+
+
+def test_every_invalid_answer_is_a_failed_call(env: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """QA finding 8: a run whose LLM answers were all invalid JSON reported
+    ``llm_failed_calls: 0``; every answered call whose answer was rejected is failed."""
+    with FakeLLM(lambda request: '{"domain": "unterminated') as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        capsys.readouterr()
+        assert main([*RUN, "--json"]) == 2
+        run_stats = json.loads(capsys.readouterr().out)["stats"]
+        calls = llm.calls
+    assert calls == 2 * 45  # each paper: the answer and its repair, both invalid
+    for stats in (run_stats, _report_json(env)["stats"]):
+        assert (stats["llm_calls"], stats["llm_failed_calls"], stats["done"]) == (calls, calls, 0)
+        assert stats["tokens_in"] > 0  # the rejected answers' tokens, counted once
+    assert f"> LLM 调用：{calls}（失败 {calls}）" in "\n".join(_footer(_report(env)))
 
 
 # ------------------------------------------------------------------------ 3. rerun time

@@ -475,8 +475,10 @@ class RunStats:
     degraded: int = 0
     """Papers read from a worse source because a server failed (issue 11: exit code 2)."""
     llm_failed_calls: int = 0
-    """LLM requests that got no valid 2xx completion (errors, retries, timeouts); they are
-    included in ``llm_calls`` (issue 13: every call counted, failed or not)."""
+    """LLM requests that got no valid answer: no 2xx completion (errors, retries, timeouts)
+    or an answer rejected by validation (empty, refused, invalid JSON/schema; its tokens are
+    counted once in ``tokens_in``/``tokens_out``); they are included in ``llm_calls`` (issue
+    13: every call counted, failed or not)."""
 
     #: Fields summed by :meth:`add` (the rest name the backend/model).
     COUNTS: ClassVar[tuple[str, ...]] = (

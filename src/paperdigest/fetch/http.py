@@ -3,7 +3,7 @@
 :class:`HttpClient` wraps a single :class:`httpx.Client` (one connection pool for all roles)
 and applies, per request:
 
-* pacing per endpoint role (``hf``, ``arxiv``, ``arxiv_api``, ``llm``) with one
+* pacing per endpoint role (``hf``, ``arxiv``, ``arxiv_api``, ``llm``, ``webhook``) with one
   :class:`~paperdigest.fetch.ratelimit.RateLimiter` each, rates from ``settings.limits``;
 * request counting per role (:meth:`HttpClient.counters`), so the run's statistics have one
   source;
@@ -29,7 +29,9 @@ sends) or a final error.
 
 Every httpx exception is wrapped once into :mod:`paperdigest.errors`; callers catch
 :class:`~paperdigest.errors.HTTPError` and its subclasses only. URLs in messages have their
-userinfo masked (:func:`paperdigest.config.redact_url`).
+userinfo masked (:func:`paperdigest.config.redact_url`); for the ``webhook`` role, whose
+URLs carry their token in the path or query, only scheme and host are ever shown
+(:func:`shown_url`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = f"paperdigest/{__version__} (+https://github.com/paperdigest/paperdigest)"
 
-ROLES = ("hf", "arxiv", "arxiv_api", "llm")
+ROLES = ("hf", "arxiv", "arxiv_api", "llm", "webhook")
 """Endpoint roles; each has its own rate limit in ``settings.limits``."""
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -240,6 +242,7 @@ class _Counters:
     llm_tokens_out: int = 0
     llm_estimated_calls: int = 0
     llm_answered: int = 0
+    llm_rejected: int = 0
 
 
 class HttpClient:
@@ -313,8 +316,10 @@ class HttpClient:
 
         Keys: ``http_requests`` (all roles, retries and rejected LLM calls included),
         ``by_role`` (role → requests), ``llm_calls`` (= ``by_role["llm"]``),
-        ``llm_failed_calls`` (LLM requests that got no 2xx chat completion: errors, retried
-        statuses, timeouts),
+        ``llm_failed_calls`` (LLM requests that got no 2xx chat completion — errors, retried
+        statuses, timeouts — plus answered ones whose answer the caller's validation rejected:
+        empty, refused, invalid JSON or schema; :meth:`record_llm_rejected`),
+        ``llm_rejected_calls`` (those rejected answers alone),
         ``llm_tokens_in`` / ``llm_tokens_out`` (the server's ``usage`` of every answered
         LLM call, valid or not; estimated where the server sent none) and
         ``llm_estimated_calls`` (how many of those were estimated).
@@ -325,7 +330,8 @@ class HttpClient:
                 "http_requests": sum(c.by_role.values()),
                 "by_role": dict(c.by_role),
                 "llm_calls": c.by_role["llm"],
-                "llm_failed_calls": c.by_role["llm"] - c.llm_answered,
+                "llm_failed_calls": c.by_role["llm"] - c.llm_answered + c.llm_rejected,
+                "llm_rejected_calls": c.llm_rejected,
                 "llm_tokens_in": c.llm_tokens_in,
                 "llm_tokens_out": c.llm_tokens_out,
                 "llm_estimated_calls": c.llm_estimated_calls,
@@ -353,6 +359,13 @@ class HttpClient:
             c.llm_tokens_out += int(tokens_out)
             c.llm_estimated_calls += int(estimated)
             c.llm_answered += 1
+
+    def record_llm_rejected(self) -> None:
+        """Count one answered LLM call whose answer was rejected by validation as failed
+        (QA finding 8: 44 invalid answers reported ``llm_failed_calls: 0``). Its tokens were
+        counted once by :meth:`record_llm_usage` and stay counted; it stays in ``llm_calls``."""
+        with self._count_lock:
+            self._counters.llm_rejected += 1
 
     def sent_by_this_thread(self) -> int:
         """Requests sent so far from the calling thread (a caller's own share of the count)."""
@@ -475,7 +488,7 @@ class HttpClient:
         """
         limiter = self._limiter(role)
         cap = self._cap(max_bytes)
-        shown = redact_url(url)
+        shown = shown_url(url, role)
         send_headers = dict(headers or {})
         if cached is not None:
             if cached.etag:
@@ -973,6 +986,24 @@ class PolicyTransport(httpx.BaseTransport):
 
 
 # --------------------------------------------------------------------------- helpers
+
+SECRET_URL_ROLES = frozenset({"webhook"})
+"""Roles whose whole URL is a credential (Slack ``/services/T…/B…/secret``, DingTalk
+``?access_token=…``): messages and logs show only ``scheme://host/…``."""
+
+
+def shown_url(url: str, role: str) -> str:
+    """``url`` as it may appear in a message or log line for ``role``: userinfo masked
+    (:func:`~paperdigest.config.redact_url`), and for :data:`SECRET_URL_ROLES` everything after
+    the host dropped."""
+    if role not in SECRET_URL_ROLES:
+        return redact_url(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "(webhook URL)"
+    return f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.port else "") + "/…"
+
 
 
 def _full_url(url: str, params: Mapping[str, str] | None) -> str:

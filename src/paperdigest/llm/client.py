@@ -334,6 +334,11 @@ class ChatClient:
         """LLM requests sent through this client's policy (all clients sharing it included)."""
         return int(self.http.counters()["by_role"]["llm"])
 
+    def reject_answer(self) -> None:
+        """The caller's validation rejected one answer this client returned: that call
+        counts as failed in the run's ``llm_failed_calls`` (its tokens stay counted once)."""
+        self.http.record_llm_rejected()
+
     @property
     def _openai(self) -> openai.OpenAI:
         # The SDK is imported and built on first use (about 1 s): a fully cached rerun

@@ -285,10 +285,12 @@ class OpenAISummarizer:
         try:
             summary = self._parse(answer, lang)
         except _OutOfBudget as exc:
+            self._rejected()
             raise LLMOutputError(
                 f"invalid LLM output: {exc}; model {self.model} at {redact_url(self.client.base_url)}"
             ) from None
         except LLMOutputError as first:
+            self._rejected()
             logger.info("%s: invalid answer (%s); asking for a repair", ref.arxiv_id, first)
             repair = _fill(prompt.section("repair"), {"error": str(first)})
             previous = strip_reasoning(answer.text)[0] or answer.refusal or "(empty answer)"
@@ -307,6 +309,7 @@ class OpenAISummarizer:
             try:
                 summary = self._parse(answer, lang)
             except LLMOutputError as second:
+                self._rejected()
                 raise LLMOutputError(
                     f"invalid LLM output: {second} (first answer: {first}); "
                     f"model {self.model} at {redact_url(self.client.base_url)}"
@@ -322,6 +325,13 @@ class OpenAISummarizer:
             mode=answer.mode,
             estimated_usage=any(a.estimated for a in answers),
         )
+
+    def _rejected(self) -> None:
+        """Count the answer just rejected by :meth:`_parse` as a failed call (the client's
+        HTTP counters are the one place calls are counted)."""
+        reject = getattr(self.client, "reject_answer", None)
+        if reject is not None:
+            reject()
 
     def _parse(self, answer: ChatAnswer, lang: str) -> PaperSummary:
         """Validate one answer (reasoning removed first, in every mode).
