@@ -1151,11 +1151,12 @@ class Store:
                 )
         return summary_id
 
-    def paper_report(self, arxiv_id: str) -> PaperReport | None:
-        """One paper's block as stored: its latest summary (with verification, source and
-        provenance), else its latest open failure; ``None`` when the paper is unknown."""
+    def paper_report(self, arxiv_id: str, lang: str | None = None) -> PaperReport | None:
+        """One paper's block as stored: its latest summary (in ``lang`` when given; with
+        verification, source and provenance), else its latest open failure; ``None`` when the
+        paper is unknown."""
         ref = self.get_paper(arxiv_id)
-        stored = self.latest_summary(arxiv_id)
+        stored = self.latest_summary(arxiv_id, lang=lang)
         if ref is None and stored is None:
             return None
         report = PaperReport(ref=ref or PaperRef(arxiv_id=arxiv_id, title=arxiv_id))

@@ -164,14 +164,20 @@ def _left_out(packed: Any) -> str:
 
 @cli.command()
 @click.argument("paper_id")
+@click.option("--lang", type=click.Choice(["zh", "en"]),
+              help="Which stored summary to show [the configured lang].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def show(state: State, paper_id: str, as_json: bool) -> None:
+def show(state: State, paper_id: str, lang: str | None, as_json: bool) -> None:
     """Show one paper's stored summary, source and verification.
 
+    The summary in --lang (default: the configured lang) is shown; when only another
+    language's summary is stored, that one is shown and a line says so.
+
     \b
-    Example:
+    Examples:
       paperdigest show 2601.21872
+      paperdigest show 2601.21872 --lang en
     """
     try:
         arxiv_id, _ = split_arxiv_id(paper_id)
@@ -180,14 +186,23 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
     from ..render.markdown import render_paper
 
     settings = state.settings().settings
+    lang = lang or settings.lang
     with open_store(settings, reading=True) as store:
-        report = store.paper_report(arxiv_id)
-        stored = store.latest_summary(arxiv_id)
+        stored = store.latest_summary(arxiv_id, lang=lang)
+        other = None if stored is not None else store.latest_summary(arxiv_id)
+        report = store.paper_report(arxiv_id, lang=lang if other is None else None)
+        stored = stored or other
         fetch = store.latest_fetch(arxiv_id)
         document = store.get_document(arxiv_id)
         failures = [f for f in store.open_failures() if f.arxiv_id == arxiv_id]
     if report is None:
         raise InputError(f"{arxiv_id} is not in the store; run `paperdigest run --ids {arxiv_id}`")
+    if other is not None:
+        err.print(f"no {lang} summary of {arxiv_id} is stored; showing the {other.key.lang} one "
+                  f"(`paperdigest run --ids {arxiv_id} --lang {lang}` makes one)",
+                  markup=False, highlight=False)
+    shown_lang = other.key.lang if other is not None else lang
+    _code_as_in_the_report(report, document, shown_lang)
     if as_json:
         print_json({
             "paper": report.ref.to_dict(),
@@ -202,11 +217,30 @@ def show(state: State, paper_id: str, as_json: bool) -> None:
             "failures": [_plain(f) for f in failures],
         })
         return
-    click.echo(render_paper(report))
+    click.echo(render_paper(report, shown_lang))
     if fetch:
         err.print(f"source: {fetch.kind} {fetch.url}", markup=False, highlight=False)
     if document and document.flags:
         err.print(f"flags: {', '.join(document.flags)}", markup=False, highlight=False)
+
+
+def _code_as_in_the_report(report: Any, document: Any, lang: str) -> None:
+    """代码与资源 written as the report writes it (``insights.hooks.annotate_papers``), in
+    place: what can be run, found offline (the HF item's repository and project page, the
+    links in the stored document and in the summary), else "代码未公开" / "No code released".
+    The Hugging Face Hub's models, datasets and Spaces need the network and are not looked up.
+    """
+    from ..contract.vocab import NOT_MENTIONED_MARKERS
+    from ..insights.artifacts import code_and_resources, runnable
+
+    if report.summary is None:
+        return
+    original = report.summary.usage.code_and_resources
+    text = "" if original in NOT_MENTIONED_MARKERS else original
+    arts = runnable(report.ref, None, document.links if document is not None else (), text)
+    report.summary = dataclasses.replace(
+        report.summary, usage=dataclasses.replace(
+            report.summary.usage, code_and_resources=code_and_resources(arts, lang)))
 
 
 def _plain(obj: Any) -> Any:
