@@ -97,6 +97,9 @@ LABEL_SYNONYMS: dict[str, tuple[UsageField, ...]] = {
     "usage": _FLOW,
     "procedure": _FLOW,
     "method": _FLOW,
+    "process": _FLOW,
+    "pipeline": _FLOW,
+    "steps": _FLOW,
     # hardware
     "硬件需求": _HW,
     "硬件要求": _HW,

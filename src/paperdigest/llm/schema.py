@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..contract.labels import usage_fields_for
 from ..contract.validate import normalize_summary, summary_problems
 from ..errors import LLMOutputError
 from ..models import Innovation, PaperSummary, Result, Usage
@@ -35,27 +36,6 @@ from ..models import Innovation, PaperSummary, Result, Usage
 MAX_INNOVATIONS = 6
 #: Results beyond this are dropped; a report block stays readable.
 MAX_RESULTS = 8
-
-#: Usage keys models write instead of the five canonical names.
-USAGE_SYNONYMS: dict[str, str] = {
-    "inputs": "input",
-    "input_data": "input",
-    "输入": "input",
-    "outputs": "output",
-    "输出": "output",
-    "process": "workflow",
-    "pipeline": "workflow",
-    "steps": "workflow",
-    "流程": "workflow",
-    "hardware_requirements": "hardware",
-    "硬件需求": "hardware",
-    "code": "code_and_resources",
-    "resources": "code_and_resources",
-    "code_and_resource": "code_and_resources",
-    "code_resources": "code_and_resources",
-    "代码与资源": "code_and_resources",
-}
-
 
 def _clean(value: Any) -> str:
     if value is None:
@@ -94,7 +74,11 @@ class UsageModel(_Texts):
             return data
         out = dict(data)
         for key, value in data.items():
-            canonical = USAGE_SYNONYMS.get(str(key).strip().lower(), USAGE_SYNONYMS.get(key))
+            # A usage key models write instead of a canonical name ("inputs", "流程",
+            # "hardware_requirements"): the report's one label table decides, when it names
+            # one field.
+            fields = usage_fields_for(str(key))
+            canonical = fields[0] if len(fields) == 1 else None
             if canonical and canonical not in out:
                 out[canonical] = value
         return out
