@@ -119,6 +119,37 @@ class _NullProgress:
         return None
 
 
+class ReportHook(Protocol):
+    """One report's extension (issue 15's insights, :class:`paperdigest.insights.hooks.DayHook`):
+    made before the day is listed, it sees the listed papers and annotates the report
+    (notes, order, overview) in place before every write."""
+
+    def listed(self, refs: list[PaperRef]) -> list[PaperRef]: ...
+
+    def annotate(self, report: DayReport, lang: str, final: bool) -> None: ...
+
+
+class RunHooks(Protocol):
+    """What a run adds beyond the reports themselves, passed in by the caller
+    (``open_pipeline(hooks=)``; the CLI passes :class:`paperdigest.insights.hooks.InsightHooks`),
+    so that the pipeline imports none of it. ``None``: plain reports, no period digest.
+
+    * ``report(pipeline, day_key)``: a :class:`ReportHook`, made before ``day_key`` (the
+      store's day key; ``None`` for an id list or a day listed already) is listed;
+    * ``period(pipeline, days, outcomes)``: the outcome of a period's digest (its files
+      written), or ``None``;
+    * ``overview_markdown(report, lang)``: the overview block above a report's first
+      separator ("" for none).
+    """
+
+    def report(self, pipeline: Pipeline, day_key: str | None) -> ReportHook: ...
+
+    def period(self, pipeline: Pipeline, days: list[date],
+               outcomes: list[DayOutcome]) -> DayOutcome | None: ...
+
+    def overview_markdown(self, report: DayReport, lang: str | None) -> str: ...
+
+
 @dataclass
 class RunOptions:
     lang: str = "zh"
@@ -215,8 +246,10 @@ class Pipeline:
         progress: ProgressSink | None = None,
         arxiv: ArxivSource | None = None,
         run_id: int | None = None,
+        hooks: RunHooks | None = None,
     ) -> None:
         self.settings = settings
+        self.hooks = hooks
         self.store = store
         self.http = http
         self.summarizer = _Guarded(summarizer)
@@ -294,17 +327,17 @@ class Pipeline:
 
     def run_range(self, days: Iterable[date]) -> list[DayOutcome]:
         """:meth:`run_day` for each day; a day whose list fails becomes an outcome with its
-        error (recorded in the failure ledger) and the others proceed."""
-        from .insights.digest import has_own_list, write_digest
-        from .insights.hooks import DayHook
+        error (recorded in the failure ledger) and the others proceed.
 
+        A period (more than one day, issue 15) reports only the days with a list of their own
+        (:meth:`has_own_list`; the others are no error) and adds the hooks' period digest."""
         days = list(days)
         period = len(days) > 1  # issue 15: own-list days get a file, the period one digest
         outcomes = []
         for day in days:
             try:
-                hook = DayHook.before(self, day.isoformat())
-                if period and not has_own_list(self, day):
+                hook = self._hook(day.isoformat())
+                if period and not self.has_own_list(day):
                     continue
                 report = self.run_day(day, hook=hook)
             except SourceError as exc:
@@ -316,11 +349,12 @@ class Pipeline:
             outcomes.append(DayOutcome(f"{first}..{last}", error=NoPapersError(
                 f"no Hugging Face Daily Papers listed from {first} to {last} nor the "
                 f"{self.settings.lookback_days} day(s) before; try another period")))
-        if period and (digest := write_digest(self, days, outcomes)) is not None:
+        if period and self.hooks is not None and \
+                (digest := self.hooks.period(self, days, outcomes)) is not None:
             outcomes.append(digest)
         return outcomes
 
-    def run_day(self, day: date, *, hook: Any = None) -> DayReport:
+    def run_day(self, day: date, *, hook: ReportHook | None = None) -> DayReport:
         """The report of one day: list, process every paper, write the outputs.
 
         Raises:
@@ -343,9 +377,7 @@ class Pipeline:
         report = DayReport(date=listing.date, listed_date=listing.listed_date,
                            notes=listing.notes)
         if hook is None:
-            from .insights.hooks import DayHook
-
-            hook = DayHook.before(self, None)  # listed already: nothing is "new"
+            hook = self._hook(None)  # listed already: nothing is "new"
         return self._report(report, listing.refs, listing.rejected, started, hook=hook,
                             since=since)
 
@@ -399,13 +431,11 @@ class Pipeline:
         report = DayReport(date=today.isoformat(), listed_date=today.isoformat(),
                            notes=[vocabulary(self.options.lang).ids_note.format(
                                count=len(wanted))], ids=wanted)
-        from .insights.hooks import DayHook
-
         return self._report(report, refs, missing, started, name=f"ids-{today.isoformat()}",
-                            hook=DayHook.before(self, None), since=since)
+                            hook=self._hook(None), since=since)
 
     def _report(self, report: DayReport, refs: list[PaperRef], extra: list[PaperReport],
-                started: float, name: str | None = None, hook: Any = None,
+                started: float, name: str | None = None, hook: ReportHook | None = None,
                 since: Mapping[str, Any] | None = None) -> DayReport:
         """Process ``refs`` into ``report``, keeping its stats and files up to date: the files
         are rewritten while papers complete and on every exit path. ``since``: the HTTP
@@ -435,9 +465,11 @@ class Pipeline:
             if final:
                 self._note_reuse(report, None if name else report.date)
             if self.options.out is not None:
+                overview = (self.hooks.overview_markdown(report, self.options.lang)
+                            if self.hooks is not None else "")
                 self._last_outputs = write_outputs(report, self.options.out,
                                                    self.options.formats, name=name,
-                                                   lang=self.options.lang)
+                                                   lang=self.options.lang, overview=overview)
 
         def on_done(paper: PaperReport) -> None:
             nonlocal last_write
@@ -465,6 +497,22 @@ class Pipeline:
                     raise
                 logger.exception("could not write the partial report")
         return report
+
+    def _hook(self, day_key: str | None) -> ReportHook | None:
+        return self.hooks.report(self, day_key) if self.hooks is not None else None
+
+    def has_own_list(self, day: date) -> bool:
+        """Whether ``day`` has its own list (not an earlier day's). Nothing listed within the
+        look-back window is "no" (in a period such a day is no error: the digest's note
+        names it; QA finding 3). Any other list error counts as "yes", so that
+        :meth:`run_day` records it as usual."""
+        try:
+            listing = self.list_day(day)
+        except NoPapersError:
+            return False
+        except PaperdigestError:
+            return True
+        return listing.listed_date == listing.date
 
     def _stats(self, papers: list[PaperReport], since: Mapping[str, Any],
                seconds: float) -> RunStats:
@@ -768,23 +816,24 @@ def check_output_dir(out: Path) -> None:
 
 
 def write_outputs(day_report: DayReport, out_dir: Path, formats: Iterable[str],
-                  name: str | None = None, lang: str | None = None) -> list[Path]:
+                  name: str | None = None, lang: str | None = None,
+                  overview: str = "") -> list[Path]:
     """Write the day's report in each format; returns the paths written.
 
     Files are ``{out_dir}/{name}.{fmt}``; ``name`` defaults to the report's date. ``lang``:
     the run's report language, whose fixed strings the Markdown uses (default: the language
     of most summaries, :func:`paperdigest.render.markdown.day_language`). Each file
     is written atomically (:func:`atomic_write`): a crash or a full disk leaves the previous
-    file whole.
+    file whole. ``overview``: the Markdown block above the first separator
+    (:meth:`RunHooks.overview_markdown`; "" for none).
 
     Raises:
         OutputError: a file could not be written (the previous one is intact).
     """
-    from .insights.overview import overview_markdown
     from .render.json import render_json
     from .render.markdown import render_day
 
-    renderers = {"md": lambda d: render_day(d, overview=overview_markdown(d, lang), lang=lang),
+    renderers = {"md": lambda d: render_day(d, overview=overview, lang=lang),
                  "json": render_json}
     written = []
     for fmt in formats:
@@ -845,12 +894,14 @@ def open_pipeline(
     now: Now = utc_now,
     wait: float = 0.0,
     summarizer: Summarizer | None = None,
+    hooks: RunHooks | None = None,
 ) -> Iterator[Pipeline]:
     """A :class:`Pipeline` over ``settings``' data directory, closed on exit.
 
     Takes the run lock (so two runs never write one store), marks runs a dead process left
     ``running`` as ``killed``, checks ``options.out`` is writable, opens the store (with the
-    same clock) and the HTTP client, and builds the summarizer.
+    same clock) and the HTTP client, and builds the summarizer. ``hooks``: see
+    :class:`RunHooks` (the CLI passes the insights').
 
     Raises:
         StoreLockedError: another run holds the data directory (after ``wait`` seconds).
@@ -873,7 +924,7 @@ def open_pipeline(
             # LLM calls go through the same HTTP policy: paced, counted, capped, deadlined.
             summarizer = summarizer or make_summarizer(settings, http_client=http)
             yield Pipeline(settings, store, http, summarizer, options=options, now=now,
-                           progress=progress)
+                           progress=progress, hooks=hooks)
     finally:
         lock.release()
 

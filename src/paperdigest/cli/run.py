@@ -10,6 +10,7 @@ import click
 
 from ..dates import requested_days
 from ..errors import InputError
+from ..insights.hooks import InsightHooks
 from ..pipeline import (
     FORMATS,
     ONLY_RELEVANT_IGNORED,
@@ -110,7 +111,8 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
     progress = make_progress(quiet=quiet or as_json)
     try:
         with open_pipeline(settings, options=options, progress=progress, now=now,
-                           wait=wait) as pipeline, stop_on_signals(pipeline):
+                           wait=wait, hooks=InsightHooks()) as pipeline, \
+                stop_on_signals(pipeline):
             result = pipeline.run(days, id_list)
     finally:
         progress.close()

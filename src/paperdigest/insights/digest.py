@@ -1,8 +1,9 @@
 """Period digests: ``run --week``, ``--month``, ``--from/--to`` (issue 15).
 
 A run over more than one day writes a per-day report only for the days that have their own
-Hugging Face list (a day whose list would be an earlier day's — weekends, holidays — gets no
-file: its papers are that earlier day's), plus ONE digest over the period:
+Hugging Face list (:meth:`paperdigest.pipeline.Pipeline.has_own_list`; a day whose list would
+be an earlier day's — weekends, holidays — gets no file: its papers are that earlier day's),
+plus ONE digest over the period:
 ``digest-{label}.md``/``.json`` where ``label`` is ``2026-W05`` (a whole ISO week),
 ``2026-01`` (a whole month) or ``2026-01-26_2026-01-28`` (any other range).
 
@@ -23,7 +24,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NoPapersError, PaperdigestError
 from ..models import DayReport, PaperReport, RunStats, report_order_key
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["build_digest", "has_own_list", "period_label", "render_digest", "write_digest"]
+__all__ = ["build_digest", "period_label", "render_digest", "write_digest"]
 
 
 def period_label(days: list[date]) -> tuple[str, str]:
@@ -50,20 +50,6 @@ def period_label(days: list[date]) -> tuple[str, str]:
         return label, f"https://huggingface.co/papers/month/{label}"
     return (f"{first.isoformat()}_{last.isoformat()}",
             f"https://huggingface.co/papers/date/{first.isoformat()}")
-
-
-def has_own_list(pipeline: Pipeline, day: date) -> bool:
-    """Whether ``day`` has its own list (not an earlier day's). Nothing listed within the
-    look-back window is "no" (in a period such a day is no error: the digest's note names
-    it; QA finding 3). Any other list error counts as "yes", so that
-    :meth:`Pipeline.run_day` records it as usual."""
-    try:
-        listing = pipeline.list_day(day)
-    except NoPapersError:
-        return False
-    except PaperdigestError:
-        return True
-    return listing.listed_date == listing.date
 
 
 def build_digest(pipeline: Pipeline, days: list[date], outcomes: list[DayOutcome],

@@ -1,4 +1,6 @@
-"""The insights stage's one place in a run (called from :mod:`paperdigest.pipeline`).
+"""The insights stage's one place in a run: :class:`InsightHooks`, the
+:class:`paperdigest.pipeline.RunHooks` that the CLI hands to ``open_pipeline(hooks=)`` (the
+pipeline imports nothing of this package).
 
 A :class:`DayHook` is made before a day is listed (:meth:`DayHook.before`: what the store knew
 — the day's ids and each paper's best stored source), sees the listed papers
@@ -28,11 +30,13 @@ from .artifacts import code_and_resources, runnable
 from .interests import score_papers
 
 if TYPE_CHECKING:
-    from ..pipeline import Pipeline
+    from datetime import date
+
+    from ..pipeline import DayOutcome, Pipeline
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NEW_NOTE", "UPGRADED_NOTE", "DayHook"]
+__all__ = ["NEW_NOTE", "UPGRADED_NOTE", "DayHook", "InsightHooks"]
 
 NEW_NOTE = {"zh": "🆕 上次运行后新增（new since the last run）",
             "en": "🆕 New since the last run"}
@@ -41,8 +45,29 @@ UPGRADED_NOTE = {"zh": "⬆ 已升级（upgraded: abstract → {kind}）：上�
 MATCHED_NOTE = {"zh": "🎯 兴趣匹配：{why}", "en": "🎯 Interest match: {why}"}
 
 
+class InsightHooks:
+    """The insights of a run (:class:`paperdigest.pipeline.RunHooks`): a :class:`DayHook`
+    per report, the period digest (:func:`paperdigest.insights.digest.write_digest`) and
+    the overview block (:func:`paperdigest.insights.overview.overview_markdown`)."""
+
+    def report(self, pipeline: Pipeline, day_key: str | None) -> DayHook:
+        return DayHook.before(pipeline, day_key)
+
+    def period(self, pipeline: Pipeline, days: list[date],
+               outcomes: list[DayOutcome]) -> DayOutcome | None:
+        from .digest import write_digest
+
+        return write_digest(pipeline, days, outcomes)
+
+    def overview_markdown(self, report: DayReport, lang: str | None) -> str:
+        from .overview import overview_markdown
+
+        return overview_markdown(report, lang)
+
+
 class DayHook:
-    """Per-report insights state; see the module docstring."""
+    """Per-report insights state (:class:`paperdigest.pipeline.ReportHook`); see the module
+    docstring."""
 
     def __init__(self, pipeline: Pipeline, previous_ids: set[str] | None) -> None:
         self.pipeline = pipeline
