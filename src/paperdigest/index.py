@@ -41,6 +41,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
+from .contract.vocab import NOT_MENTIONED_EN
 from .errors import InputError
 from .models import NOT_MENTIONED
 
@@ -80,9 +81,6 @@ _CJK_CLASS = (
 _BETWEEN_CJK = re.compile(f"(?<={_CJK_CLASS})(?={_CJK_CLASS})")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b]")
 
-#: What English summaries write for a field the paper does not cover (the en prompt's words).
-_NOT_MENTIONED_EN = "Not mentioned in the paper"
-
 _TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
@@ -107,7 +105,7 @@ def unsegment(text: str) -> str:
 
 # ------------------------------------------------------------------------------- schema
 
-_NOT_MENTIONED_SQL = f"('{NOT_MENTIONED}', '{_NOT_MENTIONED_EN}')"
+_NOT_MENTIONED_SQL = f"('{NOT_MENTIONED}', '{NOT_MENTIONED_EN}')"
 
 
 def _paper_rows(row: str, source: str = "", where: str = "") -> str:
