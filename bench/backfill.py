@@ -72,30 +72,11 @@ def day_items(papers: int, per_day: int) -> dict[str, list[dict[str, Any]]]:
 
 def serve_fakes(conn: Connection, papers: int, per_day: int, latency: float) -> None:
     """Child process: fake HF, the lazy synthetic arXiv and the fixed-latency LLM."""
-    from bench.scale import fast_answer, index_of, synth_paper
-    from tests.fakes.llm import FakeLLM
-    from tests.fakes.servers import FakeArxiv, FakeHF, Reply, split_version
+    from bench._synth_fakes import LeanLLM, SynthArxiv
+    from bench.scale import fast_answer
+    from tests.fakes.servers import FakeHF
 
-    class SynthArxiv(FakeArxiv):
-        def handle(self, method: str, path: str, query: dict[str, list[str]]) -> Reply:
-            if path.startswith("/html/"):
-                base, version = split_version(path[len("/html/"):].strip("/"))
-                index = index_of(base)
-                if index is not None:
-                    # SYNTHESIZED: a generated LaTeXML page, not a recording.
-                    body = synth_paper(SEED, index).html(version or 1)
-                    return Reply(200, body, "text/html; charset=utf-8")
-            return super().handle(method, path, query)
-
-    class LeanLLM(FakeLLM):
-        def _handle_chat(self, request: dict[str, Any], headers: dict[str, str]) -> Any:
-            answer = super()._handle_chat(request, headers)
-            with self._lock:
-                self.requests.clear()
-                self.headers.clear()
-            return answer
-
-    with FakeHF(None, days=day_items(papers, per_day)) as hf, SynthArxiv(None) as arxiv, \
+    with FakeHF(None, days=day_items(papers, per_day)) as hf, SynthArxiv(SEED) as arxiv, \
             LeanLLM(fast_answer, model="fast-fake", delay=latency) as llm:
         conn.send({"hf_url": hf.url, "arxiv_url": arxiv.url, "arxiv_api_url": arxiv.api_url,
                    "llm_url": llm.base_url})

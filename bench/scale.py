@@ -67,7 +67,6 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from paperdigest.models import PaperReport
-    from tests.fakes.servers import Reply
 
 logger = logging.getLogger(__name__)
 
@@ -306,33 +305,9 @@ def fast_answer(request: dict[str, Any]) -> dict[str, Any]:
 
 def serve_fakes(conn: Connection, seed: int) -> None:
     """Child process: run the lazy arXiv fake and the fast LLM until told to stop."""
-    from tests.fakes.llm import FakeLLM
-    from tests.fakes.servers import FakeArxiv, Reply, split_version
+    from bench._synth_fakes import LeanLLM, SynthArxiv
 
-    class SynthArxiv(FakeArxiv):
-        """FakeArxiv whose ``/html/{id}`` pages are rendered on request, never held."""
-
-        def handle(self, method: str, path: str, query: dict[str, list[str]]) -> Reply:
-            if path.startswith("/html/"):
-                base, version = split_version(path[len("/html/"):].strip("/"))
-                index = index_of(base)
-                if index is not None:
-                    # SYNTHESIZED: a generated LaTeXML page, not a recording.
-                    body = synth_paper(seed, index).html(version or 1)
-                    return Reply(200, body, "text/html; charset=utf-8")
-            return super().handle(method, path, query)
-
-    class LeanLLM(FakeLLM):
-        """FakeLLM that keeps no request bodies (2,000 prompts would be tens of MB)."""
-
-        def _handle_chat(self, request: dict[str, Any], headers: dict[str, str]) -> Any:
-            answer = super()._handle_chat(request, headers)
-            with self._lock:
-                self.requests.clear()
-                self.headers.clear()
-            return answer
-
-    with SynthArxiv(None) as arxiv, LeanLLM(fast_answer, model="fast-fake") as llm:
+    with SynthArxiv(seed) as arxiv, LeanLLM(fast_answer, model="fast-fake") as llm:
         arxiv.validators = True
         conn.send({"arxiv_url": arxiv.url, "arxiv_api_url": arxiv.api_url,
                    "llm_url": llm.base_url})

@@ -1,0 +1,42 @@
+"""Loopback fakes of the scale benchmarks (``bench/scale.py``, ``bench/backfill.py``).
+
+Imported only by the child process that serves them, so the measured process never loads
+``tests.fakes``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.scale import index_of, synth_paper
+from tests.fakes.llm import FakeLLM
+from tests.fakes.servers import FakeArxiv, Reply, split_version
+
+
+class SynthArxiv(FakeArxiv):
+    """FakeArxiv whose ``/html/{id}`` pages are rendered on request from ``seed``, never held."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(None)
+        self.seed = seed
+
+    def handle(self, method: str, path: str, query: dict[str, list[str]]) -> Reply:
+        if path.startswith("/html/"):
+            base, version = split_version(path[len("/html/"):].strip("/"))
+            index = index_of(base)
+            if index is not None:
+                # SYNTHESIZED: a generated LaTeXML page, not a recording.
+                body = synth_paper(self.seed, index).html(version or 1)
+                return Reply(200, body, "text/html; charset=utf-8")
+        return super().handle(method, path, query)
+
+
+class LeanLLM(FakeLLM):
+    """FakeLLM that keeps no request bodies (2,000 prompts would be tens of MB)."""
+
+    def _handle_chat(self, request: dict[str, Any], headers: dict[str, str]) -> Any:
+        answer = super()._handle_chat(request, headers)
+        with self._lock:
+            self.requests.clear()
+            self.headers.clear()
+        return answer
