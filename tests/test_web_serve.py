@@ -115,12 +115,51 @@ def test_feeds_are_served(client: Any) -> None:
     assert client.get("/feeds/2030-01-01.rss.xml").status_code == 404
 
 
-def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fake_server_run(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``uvicorn.Server.run`` replaced: records the config and the bound socket's address."""
     import uvicorn
+
+    seen: dict[str, Any] = {}
+
+    def run(self: Any, sockets: list[Any] | None = None) -> None:
+        seen.update(host=self.config.host, port=self.config.port,
+                    bound=[s.getsockname()[:2] for s in sockets or []])
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    return seen
+
+
+def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperdigest.cli import main
+
+    seen = _fake_server_run(monkeypatch)
+    assert main(["serve", "--port", "0"]) == 0
+    assert seen["host"] == "127.0.0.1" and seen["bound"][0][0] == "127.0.0.1"
+    assert seen["bound"][0][1] == seen["port"] > 0  # the port the system chose
+
+
+def test_serve_on_a_busy_port_or_bad_host_is_one_error_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """QA finding 9: "serving … at http://…" then a uvicorn ERROR line, exit 3."""
+    import socket
 
     from paperdigest.cli import main
 
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
-    assert main(["serve"]) == 0
-    assert seen["host"] == "127.0.0.1" and seen["port"] == 8000
+    def one_error_line(argv: list[str], *words: str) -> None:
+        capsys.readouterr()
+        assert main(["serve", *argv]) == 1
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("Error:"), err
+        assert all(word in lines[0] for word in words), lines[0]
+
+    seen = _fake_server_run(monkeypatch)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        one_error_line(["--port", str(port)], f"port {port} is in use", "--port")
+    one_error_line(["--host", "999.1.1.1"], "999.1.1.1", "--host")
+    one_error_line(["--host", "192.0.2.1"], "192.0.2.1", "--host")  # not this machine's
+    assert seen == {}  # the server never started

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from ..runtime import open_store
 from .common import EXIT_OK, State, cli, err, print_json
 
@@ -73,12 +76,52 @@ def serve(state: State, host: str, port: int) -> int:
     # Opening the store applies migrations and builds the search index; then read-only.
     open_store(settings, reading=True).close()
     loopback = host in LOOPBACK_HOSTS
+    sock = _bind(host, port)  # before saying "serving": a busy port is one Error line
+    port = sock.getsockname()[1]  # the port the system chose for --port 0
     if not loopback:
         err.print(f"warning: serving on {host}: other machines can read the archive",
                   markup=False, highlight=False)
     app = create_app(settings.db_path, settings.site, lang=settings.lang,
                      allowed_hosts=list(LOOPBACK_HOSTS) if loopback else None)
-    err.print(f"serving {settings.db_path} at http://{host}:{port}/ (Ctrl-C to stop)",
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
+    err.print(f"serving {settings.db_path} at http://{shown}:{port}/ (Ctrl-C to stop)",
               markup=False, highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           server_header=False))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
     return EXIT_OK
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (uvicorn listens on it).
+
+    Raises:
+        InputError: the host does not resolve or is not an address of this machine, the port
+            is in use, or it needs privileges.
+    """
+    address = host.strip("[]")
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(
+            address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InputError(f"cannot serve on --host {host}: {getattr(exc, 'strerror', None) or exc}"
+                         "; pass an address of this machine, e.g. 127.0.0.1") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind(where)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(f"port {port} is in use on {host}; pass another --port") from None
+        if exc.errno == errno.EACCES:
+            raise InputError(f"port {port} needs privileges on this machine; pass --port 1024 "
+                             "or higher") from None
+        raise InputError(f"cannot serve on {host}:{port}: {exc.strerror or exc}; pass an "
+                         "address of this machine with --host, e.g. 127.0.0.1") from None
+    return sock
