@@ -85,7 +85,8 @@ def test_llm_pacing_does_not_delay_other_roles(corpus: Path) -> None:
             _ask(chat)
             chat.close()
             assert clock.sleeps == pytest.approx([10.0])
-            assert http.counters()["by_role"] == {"hf": 1, "arxiv": 0, "arxiv_api": 0, "llm": 2}
+            assert http.counters()["by_role"] == {
+                "hf": 1, "arxiv": 0, "arxiv_api": 0, "llm": 2, "webhook": 0}
 
 
 def test_sdk_retries_are_off_and_the_policy_retries() -> None:

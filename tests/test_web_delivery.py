@@ -26,6 +26,7 @@ pytest.importorskip("jinja2", reason="the [web] extra is not installed")
 lxml_html = pytest.importorskip("lxml.html")
 
 from paperdigest.cli import main
+from paperdigest.config import Settings
 from paperdigest.delivery.email import send_email
 from paperdigest.delivery.settings import (
     DeliverySettings,
@@ -33,6 +34,7 @@ from paperdigest.delivery.settings import (
     WebhookSettings,
 )
 from paperdigest.delivery.webhooks import LIMITS, build_payloads, send_webhooks
+from paperdigest.fetch import FakeClock, HttpClient
 from paperdigest.models import Innovation, PaperRef, PaperReport, PaperSummary, Result
 from paperdigest.store import Store
 from paperdigest.web.data import DayView, day_view
@@ -279,6 +281,25 @@ class _Receiver:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def _policy(clock: FakeClock, **http: Any) -> HttpClient:
+    """The one HTTP policy as `send` builds it (``[http]`` overrides), waiting on ``clock``."""
+    settings = Settings()
+    for key, value in http.items():
+        setattr(settings.http, key, value)
+    return HttpClient(settings, clock=clock, no_cache=True)
+
+
+@pytest.fixture
+def http(clock: FakeClock) -> Iterator[HttpClient]:
+    with _policy(clock, retries=2) as client:
+        yield client
+
+
+@pytest.fixture
 def receiver() -> Iterator[_Receiver]:
     r = _Receiver()
     r.thread.start()
@@ -292,7 +313,7 @@ def receiver() -> Iterator[_Receiver]:
 def _hooks(receiver: _Receiver) -> DeliverySettings:
     receiver.plan = {"/slack": [(200, "ok")], "/feishu": [(200, '{"code":0,"msg":"success"}')],
                      "/ding": [(200, '{"errcode":0,"errmsg":"ok"}')], "/generic": [(204, "")]}
-    return DeliverySettings(retries=2, backoff=0.01, webhooks=[
+    return DeliverySettings(webhooks=[
         WebhookSettings(name="generic", kind="generic", url=f"{receiver.url}/generic"),
         WebhookSettings(name="slack", kind="slack", url=f"{receiver.url}/slack"),
         WebhookSettings(name="feishu", kind="feishu", url=f"{receiver.url}/feishu",
@@ -302,8 +323,10 @@ def _hooks(receiver: _Receiver) -> DeliverySettings:
     ])
 
 
-def test_each_platform_gets_its_documented_format(receiver: _Receiver, view: DayView) -> None:
-    outcomes = send_webhooks(view, _hooks(receiver), title="Daily", now=lambda: 1700000000.0)
+def test_each_platform_gets_its_documented_format(receiver: _Receiver, view: DayView,
+                                                   http: HttpClient) -> None:
+    outcomes = send_webhooks(view, _hooks(receiver), http=http, title="Daily",
+                             now=lambda: 1700000000.0)
     assert [(o.recipient, o.ok) for o in outcomes] == [
         ("generic", True), ("slack", True), ("feishu", True), ("ding", True)]
     [generic] = receiver.bodies("/generic")
@@ -333,8 +356,9 @@ def test_each_platform_gets_its_documented_format(receiver: _Receiver, view: Day
     assert ding["msgtype"] == "markdown" and UNIQUE_ZH in ding["markdown"]["text"]
 
 
-def test_hostile_text_is_inert_in_every_payload(receiver: _Receiver, view: DayView) -> None:
-    send_webhooks(view, _hooks(receiver), title="Daily")
+def test_hostile_text_is_inert_in_every_payload(receiver: _Receiver, view: DayView,
+                                                http: HttpClient) -> None:
+    send_webhooks(view, _hooks(receiver), http=http, title="Daily")
     for path, raw in receiver.requests:
         text = raw.decode("utf-8")
         assert "<script" not in text and "<img" not in text, path
@@ -394,17 +418,17 @@ def test_big_days_are_split_to_each_platform_limit() -> None:
 
 
 def test_retries_then_a_clear_failure_per_webhook(receiver: _Receiver, view: DayView,
+                                                  http: HttpClient, clock: FakeClock,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     settings = _hooks(receiver)
     receiver.plan["/slack"] = [(500, "oops"), (429, "slow down"), (200, "ok")]
     receiver.plan["/generic"] = [(503, "down")]
     receiver.plan["/feishu"] = [(200, '{"code":19021,"msg":"sign match fail"}')]
-    slept: list[float] = []
-    outcomes = {o.recipient: o for o in send_webhooks(view, settings, title="D",
-                                                      sleep=slept.append)}
+    outcomes = {o.recipient: o for o in send_webhooks(view, settings, http=http, title="D")}
     assert outcomes["slack"].ok
-    assert 2.0 in slept  # Retry-After of the 429
+    # Retry-After of the 429, waited by the policy's clock ([http] retries = 2)
+    assert any(s == pytest.approx(2.0) for s in clock.sleeps)
     assert not outcomes["generic"].ok
     assert "HTTP 503" in outcomes["generic"].detail and "3 attempts" in outcomes["generic"].detail
     assert len(receiver.bodies("/generic")) == 3
@@ -413,6 +437,48 @@ def test_retries_then_a_clear_failure_per_webhook(receiver: _Receiver, view: Day
     assert outcomes["ding"].ok
     assert "T0K" not in caplog.text and all("T0K" not in o.detail for o in outcomes.values())
     assert "SEC-ding" not in caplog.text
+
+
+def test_webhooks_are_paced_and_counted_by_the_one_http_policy(receiver: _Receiver,
+                                                               clock: FakeClock) -> None:
+    # Issue 9: webhook POSTs go through HttpClient (role "webhook"), paced by limits.webhook.
+    receiver.plan = {"/slack": [(200, "ok")]}
+    settings = Settings()
+    settings.limits.webhook = 0.5
+    with HttpClient(settings, clock=clock, no_cache=True) as http:
+        outcomes = send_webhooks(_big_day(), DeliverySettings(webhooks=[WebhookSettings(
+            name="s", kind="slack", url=f"{receiver.url}/slack")]), http=http, title="D")
+        counters = http.counters()
+    assert [(o.ok, o.detail.endswith("3 message(s) sent")) for o in outcomes] == [(True, True)]
+    assert len(receiver.requests) == 3  # 130 papers → 3 Slack messages
+    assert clock.sleeps == pytest.approx([2.0, 2.0])  # 1 / 0.5 req/s between message starts
+    assert counters["by_role"]["webhook"] == 3 == counters["http_requests"]
+
+
+def test_platform_throttling_in_a_200_is_retried_and_max_wait_bounds_retry_after(
+        receiver: _Receiver, view: DayView, clock: FakeClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    receiver.plan = {
+        "/ding": [(200, '{"errcode":130101,"errmsg":"send too fast"}'),
+                  (200, '{"errcode":0,"errmsg":"ok"}')],
+        "/feishu": [(200, '{"code":11232,"msg":"frequency limited"}'), (200, '{"code":0}')],
+        "/slack/T0K": [(429, "rate_limited")],  # with Retry-After: 2
+    }
+    hooks = DeliverySettings(webhooks=[
+        WebhookSettings(name="ding", kind="dingtalk", url=f"{receiver.url}/ding?access_token=T0K"),
+        WebhookSettings(name="feishu", kind="feishu", url=f"{receiver.url}/feishu"),
+        WebhookSettings(name="slack", kind="slack", url=f"{receiver.url}/slack/T0K")])
+    with _policy(clock, retries=3, max_wait=1.0) as http:
+        outcomes = {o.recipient: o for o in send_webhooks(view, hooks, http=http, title="D")}
+        counters = http.counters()
+    assert outcomes["ding"].ok and len(receiver.bodies("/ding")) == 2
+    assert outcomes["feishu"].ok and len(receiver.bodies("/feishu")) == 2
+    # A server asking for longer than http.max_wait: given up at once, reason given.
+    assert not outcomes["slack"].ok and len(receiver.bodies("/slack/T0K")) == 1
+    assert "http.max_wait" in outcomes["slack"].detail and "T0K" not in outcomes["slack"].detail
+    assert counters["by_role"]["webhook"] == 5
+    assert "T0K" not in caplog.text  # the policy's retry lines show webhook URLs as host only
 
 
 def test_send_command_reports_each_recipient(receiver: _Receiver, tmp_path: Path,

@@ -108,6 +108,11 @@ class LimitSettings(_Strict):
     arxiv_api: float = Field(default=1 / 3, gt=0)
     """export.arxiv.org API terms: at most one request every 3 seconds."""
     llm: float = Field(default=50.0, gt=0)
+    webhook: float = Field(default=1.0, gt=0)
+    """Chat webhooks (``paperdigest send --to webhook``), one pace for all of them: Slack's
+    incoming webhooks allow about 1 message per second per channel ("Rate limits", Slack API
+    docs); Feishu/Lark custom bots 5/s and 100/min, DingTalk robots 20/min. A throttled
+    reply (HTTP 429, Feishu code 11232, DingTalk errcode 130101) is retried by the policy."""
 
 
 class EndpointSettings(_Strict):
@@ -396,6 +401,7 @@ hf = 1.5
 arxiv = 1.0
 arxiv_api = 0.33
 llm = 50.0
+webhook = 1.0                 # chat webhooks (send --to webhook); Slack allows ~1 message/s
 
 [http]                        # one policy for every server, the LLM's included
 timeout = 30                  # longest silence while connecting or between two reads

@@ -51,8 +51,11 @@ def send(state: State, day: str, target: str, lang: str | None, as_json: bool) -
                               base_url=settings.site.base_url)
     else:
         from ..delivery.webhooks import send_webhooks
+        from ..fetch.http import HttpClient
 
-        outcomes = send_webhooks(view, settings.delivery, title=settings.site.title, lang=lang)
+        with HttpClient(settings, no_cache=True) as http:
+            outcomes = send_webhooks(view, settings.delivery, http=http,
+                                     title=settings.site.title, lang=lang)
     failed = [o for o in outcomes if not o.ok]
     code = EXIT_OK if not failed else EXIT_NOTHING if len(failed) == len(outcomes) else EXIT_PARTIAL
     if as_json:

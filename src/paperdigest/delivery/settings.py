@@ -16,6 +16,10 @@
     kind = "slack"                  # generic | slack | feishu | dingtalk
     url_env = "SLACK_WEBHOOK_URL"   # or url = "https://hooks.slack.com/services/…"
     # secret_env = "FEISHU_BOT_SECRET"   # Feishu/DingTalk signed bots
+    # timeout = 15                  # seconds per attempt
+
+Webhook messages go through the one HTTP policy (role ``webhook``): retries and waits are
+``[http]``'s, the pace is ``[limits] webhook``. ``retries``/``backoff`` here are SMTP's.
 
 Secrets (``password``, ``url``, ``secret``) are ``SecretStr``: ``config show`` prints them
 masked, and nothing logs them; prefer the ``*_env`` keys, which name environment variables.
@@ -73,6 +77,7 @@ class WebhookSettings(_Strict):
     """Signing secret of a Feishu/DingTalk bot with signature verification on."""
     secret_env: str = ""
     timeout: float = Field(default=15.0, gt=0, le=300)
+    """Seconds one attempt may take, connect and reply included (the policy's deadline)."""
 
     def secret_url(self) -> str | None:
         return _from_env(self.url, self.url_env)
@@ -85,6 +90,10 @@ class DeliverySettings(_Strict):
     email: EmailSettings = Field(default_factory=lambda: EmailSettings())
     webhooks: list[WebhookSettings] = Field(default_factory=list)
     retries: int = Field(default=3, ge=0, le=10)
-    """Extra attempts per message after a failed one (5xx, 429, connection errors)."""
+    """Email (SMTP) only: extra attempts per recipient after a failed one (connection errors,
+    4xx replies). Webhooks follow the one HTTP policy instead: ``[http] retries`` and
+    ``max_wait``, paced by ``[limits] webhook`` (a config that sets this key for webhooks still
+    loads; webhooks ignore it)."""
     backoff: float = Field(default=1.0, ge=0, le=60)
-    """Seconds before the first retry; doubles each time (a Retry-After header wins)."""
+    """Email (SMTP) only: seconds before the first retry; doubles each time. Webhooks use
+    ``[http] backoff_base``/``backoff_max``."""

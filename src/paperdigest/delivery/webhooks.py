@@ -22,9 +22,16 @@ Message formats (each platform's documented incoming-webhook format):
 
 A day too big for one message is split at paper boundaries (a single paper too big is cut
 with "…"); messages go out in order. Success is the platform's own: 2xx (generic), body
-``ok`` (Slack), ``code``/``StatusCode`` 0 (Feishu), ``errcode`` 0 (DingTalk). Connection
-errors, 429 and 5xx are retried ``delivery.retries`` times (``Retry-After`` honoured, at most
-60 s). Webhook URLs carry credentials: reports name the webhook and the URL's host only.
+``ok`` (Slack), ``code``/``StatusCode`` 0 (Feishu), ``errcode`` 0 (DingTalk).
+
+Sending is the library's one HTTP policy (:class:`~paperdigest.fetch.http.HttpClient`, role
+``webhook``): paced by ``limits.webhook`` (default 1 message/s), counted per role, connection
+errors, 429 and 5xx retried ``http.retries`` times (``Retry-After`` honoured up to
+``http.max_wait``; a longer wait fails the message at once), a platform's throttling code in a
+200 (Feishu 11232, DingTalk 130101/-1) retried the same way through the policy's ``check``
+hook, any other refusal reported at once. Each attempt ends within the webhook's ``timeout``.
+Webhook URLs carry credentials: reports and log lines name the webhook and the URL's host
+only.
 """
 
 from __future__ import annotations
@@ -41,7 +48,16 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ..errors import ConfigError
+from ..errors import ConfigError, HTTPError
+from ..fetch.http import (
+    Check,
+    HttpClient,
+    Response,
+    RetryReply,
+    error_detail,
+    parse_json,
+    shown_url,
+)
 from ..web.data import DayView
 from .outcome import Outcome
 from .settings import DeliverySettings, WebhookSettings
@@ -61,7 +77,6 @@ LIMITS = {
     "dingtalk_body_bytes": 20_000,
     "generic_body_bytes": 1_000_000,
 }
-MAX_RETRY_AFTER = 60.0
 
 
 def _cut(text: str, limit: int) -> str:
@@ -230,55 +245,86 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     return quote(base64.b64encode(digest).decode(), safe="")
 
 
-def _accepted(kind: str, response: httpx.Response) -> tuple[bool, str]:
-    """Whether the platform accepted the message, and its own words when it did not."""
-    body = response.text[:300]
-    if not 200 <= response.status_code < 300:
-        return False, f"HTTP {response.status_code} {one_line(body)}"
-    if kind == "slack":
-        return (body.strip() == "ok", one_line(body))
-    if kind in ("feishu", "dingtalk"):
+FEISHU_RETRY_CODES = {11232: 429}
+"""Feishu/Lark error codes in a 200 that mean "try again later": 11232 flow control (custom
+bots: 5 messages/s, 100/min). Mapped to the HTTP status they stand for, so the one policy
+retries them like a 429."""
+DINGTALK_RETRY_CODES = {130101: 429, -1: 503}
+"""DingTalk ``errcode`` values that are worth a retry: 130101 "send too fast, exceed 20 times
+per minute", -1 "system busy"."""
+
+
+def _platform_check(kind: str) -> Check | None:
+    """The :data:`~paperdigest.fetch.http.Check` that applies the platform's own acceptance
+    rule to a 2xx reply: Slack's body ``ok``; Feishu's ``code``/``StatusCode`` 0; DingTalk's
+    ``errcode`` 0 (generic: any 2xx). A throttling code raises
+    :class:`~paperdigest.fetch.http.RetryReply` (the policy retries it, ``Retry-After``
+    honoured); any other refusal is a final :class:`~paperdigest.errors.HTTPError` whose
+    ``detail`` holds the platform's words."""
+    if kind == "generic":
+        return None
+
+    def refused(response: Response, detail: str) -> HTTPError:
+        error = HTTPError(f"{shown_url(response.url, 'webhook')} refused the message: {detail}",
+                          shown_url(response.url, "webhook"), response.status)
+        error.detail = detail
+        return error
+
+    def check(response: Response) -> None:
+        body = response.text()[:300]
+        if kind == "slack":
+            if body.strip() != "ok":
+                raise refused(response, f"replied {one_line(body)!r}, not ok")
+            return
         try:
-            data = response.json()
+            data = parse_json(response.content)
         except ValueError:
-            return False, f"not JSON: {one_line(body)}"
-        code = data.get("errcode") if kind == "dingtalk" else data.get(
-            "code", data.get("StatusCode"))
-        message = data.get("errmsg") or data.get("msg") or data.get("StatusMessage") or ""
-        return (code == 0, f"code {code} {one_line(str(message))}")
-    return True, ""
-
-
-def _retry_after(response: httpx.Response | None, default: float) -> float:
-    if response is not None:
-        try:
-            return min(MAX_RETRY_AFTER, max(0.0, float(response.headers["retry-after"])))
-        except (KeyError, ValueError):
-            pass
-    return default
-
-
-def _post(client: httpx.Client, hook: WebhookSettings, url: str, body: bytes,
-          settings: DeliverySettings, sleep: Callable[[float], None]) -> tuple[bool, str]:
-    detail = ""
-    for attempt in range(settings.retries + 1):
-        response: httpx.Response | None = None
-        try:
-            response = client.post(url, content=body, timeout=hook.timeout,
-                                   headers={"Content-Type": "application/json; charset=utf-8"})
-        except httpx.HTTPError as exc:
-            detail = f"{type(exc).__name__}: {one_line(str(exc)) or 'connection failed'}"
-            # httpx messages may quote the URL; the token must not reach the report.
-            detail = detail.replace(url, urlsplit(url).netloc)
+            raise refused(response, f"not JSON: {one_line(body)}") from None
+        if not isinstance(data, dict):
+            raise refused(response, f"not a JSON object: {one_line(body)}")
+        if kind == "dingtalk":
+            code, retry = data.get("errcode"), DINGTALK_RETRY_CODES
         else:
-            ok, detail = _accepted(hook.kind, response)
-            if ok:
-                return True, ""
-            if response.status_code != 429 and response.status_code < 500:
-                return False, detail
-        if attempt < settings.retries:
-            sleep(_retry_after(response, settings.backoff * 2 ** attempt))
-    return False, f"{detail} (after {settings.retries + 1} attempts)"
+            code, retry = data.get("code", data.get("StatusCode")), FEISHU_RETRY_CODES
+        if code == 0:
+            return
+        message = data.get("errmsg") or data.get("msg") or data.get("StatusMessage") or ""
+        detail = f"code {code} {one_line(str(message))}".strip()
+        if isinstance(code, int) and code in retry:
+            raise RetryReply(retry[code], detail)
+        raise refused(response, detail)
+
+    return check
+
+
+def _reason(exc: HTTPError, url: str, host: str) -> str:
+    """One line for the per-recipient report: the platform's refusal, ``HTTP <status> <the
+    server's words> (after N attempts)``, or the policy's own message (deadline, size cap,
+    connection failures, a Retry-After longer than ``http.max_wait``)."""
+    if exc.status is not None and 200 <= exc.status < 300 and exc.detail:
+        text = exc.detail
+    elif exc.status is not None and (exc.attempts or exc.body):
+        words = exc.detail or error_detail(exc.body.encode("utf-8"))
+        # A platform's throttling code in a 200 (see _platform_check) is retried as the status
+        # it stands for; report the platform's code, not that stand-in status.
+        text = words if words.startswith("code ") else f"HTTP {exc.status} {words}".strip()
+        if exc.attempts:
+            text += f" (after {exc.attempts} attempts)"
+    else:
+        text = one_line(str(exc))
+    # The policy shows webhook URLs as host only; a server's words might still quote the URL.
+    return text.replace(url, host)
+
+
+def _post(http: HttpClient, hook: WebhookSettings, url: str, body: bytes) -> None:
+    """POST one message through the one HTTP policy (role ``webhook``).
+
+    Raises:
+        HTTPError: the message was not accepted (see :func:`_reason`).
+    """
+    http.request("POST", url, role="webhook", content=body, timeout=hook.timeout,
+                 headers={"Content-Type": "application/json; charset=utf-8"},
+                 check=_platform_check(hook.kind))
 
 
 class _RedactURLs(logging.Filter):
@@ -293,18 +339,23 @@ class _RedactURLs(logging.Filter):
         return True
 
 
-def send_webhooks(view: DayView, settings: DeliverySettings, *, title: str, lang: str = "zh",
-                  client: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep,
-                  now: Callable[[], float] = time.time) -> list[Outcome]:
+def send_webhooks(view: DayView, settings: DeliverySettings, *, http: HttpClient, title: str,
+                  lang: str = "zh", now: Callable[[], float] = time.time) -> list[Outcome]:
     """Send the day to every configured webhook; one :class:`Outcome` per webhook.
+
+    Every message goes through ``http`` (:class:`~paperdigest.fetch.http.HttpClient`, role
+    ``webhook``): paced by ``limits.webhook``, counted in ``counters()["by_role"]["webhook"]``,
+    retried per ``[http]`` (``retries``, ``Retry-After`` up to ``max_wait``), each attempt
+    within the webhook's ``timeout``. A webhook stops at its first failed message.
+
+    Args:
+        now: wall clock in seconds since the epoch, for Feishu/DingTalk signatures.
 
     Raises:
         ConfigError: no webhook configured.
     """
     if not settings.webhooks:
         raise ConfigError("no webhook configured: add a [[delivery.webhooks]] section")
-    own = client is None
-    client = client or httpx.Client(follow_redirects=False)
     outcomes = []
     redact = _RedactURLs()
     httpx_logger = logging.getLogger("httpx")
@@ -329,8 +380,10 @@ def send_webhooks(view: DayView, settings: DeliverySettings, *, title: str, lang
             bodies = build_payloads(view, hook.kind, title=title, lang=lang, signer=signer)
             host = urlsplit(url).netloc
             for number, body in enumerate(bodies, 1):
-                ok, detail = _post(client, hook, url, body, settings, sleep)
-                if not ok:
+                try:
+                    _post(http, hook, url, body)
+                except HTTPError as exc:
+                    detail = _reason(exc, url, host)
                     logger.info("webhook %s (%s): message %d/%d failed: %s", hook.name, host,
                                 number, len(bodies), detail)
                     outcomes.append(Outcome(
@@ -343,6 +396,4 @@ def send_webhooks(view: DayView, settings: DeliverySettings, *, title: str, lang
                                         f"{hook.kind} @ {host}: {len(bodies)} message(s) sent"))
     finally:
         httpx_logger.removeFilter(redact)
-        if own:
-            client.close()
     return outcomes
