@@ -90,3 +90,52 @@ def test_secret_masked_in_show(tmp_path: Path) -> None:
     assert "secretsecret" not in value and value.endswith("1234")
     assert source == "env OPENAI_API_KEY"
     assert mask_secret("short") == "****"
+
+
+@pytest.mark.parametrize(
+    ("var", "key", "example"),
+    [("PAPERDIGEST_HF_URL", "endpoints.hf_url", "https://huggingface.co"),
+     ("PAPERDIGEST_ARXIV_URL", "endpoints.arxiv_url", "https://arxiv.org"),
+     ("PAPERDIGEST_ARXIV_API_URL", "endpoints.arxiv_api_url",
+      "https://export.arxiv.org/api/query"),
+     ("OPENAI_BASE_URL", "llm.base_url", "https://api.openai.com/v1")],
+)
+def test_bad_url_example_fits_the_setting(tmp_path: Path, var: str, key: str,
+                                          example: str) -> None:
+    """QA finding 10: an HF/arXiv URL was told "e.g. https://api.openai.com/v1", after
+    pydantic's "Value error," prefix."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={var: "notaurl"}, cwd=tmp_path, config_file=tmp_path / "none.toml")
+    message = str(caught.value)
+    assert message.startswith(f"env {var}: key '{key}': not an http(s) URL with a host")
+    assert message.endswith(f"e.g. {example}") or f"e.g. {example} " in message
+    assert "Value error" not in message
+    if key != "llm.base_url":
+        assert "openai" not in message
+
+
+def test_webhooks_show_readably_and_masked(tmp_path: Path) -> None:
+    """QA finding 11: ``config show`` printed ``[{'url': SecretStr('**********'), …}]``."""
+    import json
+
+    from paperdigest.config import load_settings as load
+
+    (tmp_path / "paperdigest.toml").write_text(
+        '[delivery.email]\nto = ["me@example.org", "team@example.org"]\n'
+        '[[delivery.webhooks]]\nname = "gen"\nkind = "generic"\n'
+        'url = "https://hooks.example.com/abc/secretpath"\nsecret = "s3cr3tvalue"\n'
+        '[[delivery.webhooks]]\nname = "team"\nkind = "slack"\nurl_env = "TEAM_HOOK"\n')
+    loaded = load(env={}, cwd=tmp_path, config_file=tmp_path / "none.toml")
+    source = str(tmp_path / "paperdigest.toml")
+    for typed in (False, True):
+        rows = {k: (v, src) for k, v, src in loaded.show(typed=typed)}
+        text = json.dumps(rows, ensure_ascii=False)
+        assert "SecretStr" not in text and "secretpath" not in text and "s3cr3t" not in text
+        assert rows["delivery.webhooks[0].name"] == ("gen", source)
+        assert rows["delivery.webhooks[0].url"] == ("**********", source)
+        assert rows["delivery.webhooks[1].url_env"] == ("TEAM_HOOK", source)
+        assert rows["delivery.webhooks[1].kind"] == ("slack", source)
+    assert dict((k, v) for k, v, _ in loaded.show())["delivery.email.to"] == \
+        '["me@example.org", "team@example.org"]'
+    assert dict((k, v) for k, v, _ in loaded.show(typed=True))["delivery.email.to"] == \
+        ["me@example.org", "team@example.org"]

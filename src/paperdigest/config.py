@@ -11,6 +11,7 @@ raises :class:`ConfigError` naming the file, the line and the key.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -20,7 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from .delivery.settings import DeliverySettings
 from .insights.settings import InsightSettings, InterestSettings
@@ -43,14 +51,21 @@ def redact_url(text: str) -> str:
     return _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
 
 
-def _check_url(value: str) -> str:
+def _check_url(value: str, example: str) -> str:
+    """``value`` if it is an http(s) URL with a host; else ValueError whose message ends
+    with ``example``, a URL that fits the setting (its default)."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
-            f"not an http(s) URL with a host: {redact_url(value)[:80]!r}; "
-            "e.g. https://api.openai.com/v1"
+            f"not an http(s) URL with a host: {redact_url(value)[:80]!r}; e.g. {example}"
         )
     return value
+
+
+def _error_text(err: Mapping[str, Any]) -> str:
+    """A pydantic error's message without the ``Value error, `` prefix pydantic adds to a
+    validator's ValueError (the message is ours and already says what is wrong)."""
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 class _Strict(BaseModel):
@@ -84,7 +99,7 @@ class LLMSettings(_Strict):
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        return _check_url(value)
+        return _check_url(value, "https://api.openai.com/v1 or http://localhost:11434/v1")
 
     @field_validator("api_key_env")
     @classmethod
@@ -122,8 +137,8 @@ class EndpointSettings(_Strict):
 
     @field_validator("hf_url", "arxiv_url", "arxiv_api_url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        return _check_url(value)
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        return _check_url(value, cls.model_fields[str(info.field_name)].default)
 
 
 class HTTPSettings(_Strict):
@@ -219,6 +234,14 @@ class LoadedSettings:
         """
         rows: list[tuple[str, Any, str]] = []
         flat = _flatten(self.settings.model_dump())
+        for key, value in list(flat.items()):
+            # A list of tables ([[delivery.webhooks]]): one row per field, key[i].field.
+            if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+                del flat[key]
+                for index, item in enumerate(value):
+                    for name, field_value in _flatten(item, f"{key}[{index}].").items():
+                        flat[name] = field_value
+                        self.sources.setdefault(name, self.sources.get(key, "default"))
         if "llm.api_key" not in flat or flat["llm.api_key"] is None:
             key = self.settings.api_key()
             flat["llm.api_key"] = key
@@ -233,10 +256,26 @@ class LoadedSettings:
                     f"{value:.4g} ({readable_rate(value)})"
             elif typed and (value is None or isinstance(value, bool | int | float)):
                 shown = value
+            elif isinstance(value, list | tuple | dict):
+                # Lists and tables as JSON, never a Python repr (QA finding 11).
+                plain = _readable(value)
+                shown = plain if typed else json.dumps(plain, ensure_ascii=False)
             else:
+                # A SecretStr prints as its mask ("**********").
                 shown = "" if value is None else redact_url(str(value))
             rows.append((key, shown, self.sources.get(key, "default")))
         return rows
+
+
+def _readable(value: Any) -> Any:
+    """``value`` as plain JSON data: tuples as lists, secrets as their mask, URLs redacted."""
+    if isinstance(value, Mapping):
+        return {str(k): _readable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_readable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact_url(str(value))
 
 
 def readable_rate(per_second: float) -> str:
@@ -319,7 +358,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         where = f"{path}:{line}" if line else str(path)
         if err["type"] == "extra_forbidden":
             raise ConfigError(f"{where}: unknown key '{key}'") from None
-        raise ConfigError(f"{where}: key '{key}': {err['msg']}") from None
+        raise ConfigError(f"{where}: key '{key}': {_error_text(err)}") from None
     return data
 
 
@@ -374,7 +413,7 @@ def load_settings(
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         origin = sources.get(key, "configuration")
-        raise ConfigError(f"{origin}: key '{key}': {err['msg']}") from None
+        raise ConfigError(f"{origin}: key '{key}': {_error_text(err)}") from None
     return LoadedSettings(settings=settings, sources=sources)
 
 

@@ -401,7 +401,8 @@ class Pipeline:
             from .errors import InputError
 
             raise InputError(f"{len(wanted):,} ids in one run is more than {MAX_IDS:,}; split "
-                             "them into several runs, or store them with `paperdigest backfill`")
+                             f"them into runs of at most {MAX_IDS:,} ids (whole Daily Papers "
+                             "days: `paperdigest backfill --from DAY --to DAY`)")
         today = today or self.now().date()
         if self.arxiv is None:
             from .sources.arxiv import ArxivSource

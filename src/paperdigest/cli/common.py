@@ -45,6 +45,11 @@ class State:
     def settings(self, flags: dict[str, Any] | None = None) -> LoadedSettings:
         if self.config_file is not None and not self.config_file.is_file():
             # An explicit --config that is missing is a typo, not "no user config".
+            if self.config_file.exists():  # /dev/null, a FIFO, a directory
+                raise InputError(
+                    f"config file {self.config_file} is not a regular file; pass the path "
+                    "of a TOML file (`paperdigest --config FILE config init` writes one)"
+                )
             raise InputError(
                 f"config file {self.config_file} does not exist; create it with "
                 f"`paperdigest --config {self.config_file} config init`"
