@@ -105,7 +105,8 @@ class BackfillResult:
     tokens_in: int = 0
     tokens_out: int = 0
     llm_calls: int = 0
-    cost: float = 0.0
+    cost: float | None = 0.0
+    """USD; ``None`` when a model without a price was called (:func:`paperdigest.core.cost_of`)."""
     http_requests: int = 0
     """Requests sent by this process (the driver); Ray workers' are in ``paced_requests``."""
     paced_requests: dict[str, int] = field(default_factory=dict)

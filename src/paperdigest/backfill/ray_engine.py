@@ -356,7 +356,9 @@ def _write(ds: Any, store: Store, run_id: int, progress: ProgressSink,
             result.tokens_in += stats["tokens_in"]
             result.tokens_out += stats["tokens_out"]
             result.llm_calls += stats["llm_calls"]
-            result.cost += stats["cost"]
+            # An unpriced model's cost is unknown (None), and so is any sum with it.
+            result.cost = (None if result.cost is None or stats["cost"] is None
+                           else result.cost + stats["cost"])
             if row["fatal"]:
                 fatal = fatal or row["fatal"]
             elif row["failure"]:

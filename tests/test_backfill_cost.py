@@ -1,0 +1,55 @@
+"""The Ray engine's single writer sums worker costs; an unpriced model's cost (None) makes the
+total unknown instead of failing (core.cost_of returns None for a model without a price)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paperdigest.backfill import BackfillResult
+from paperdigest.backfill.ray_engine import _write
+from paperdigest.store import Store
+
+
+class _Batch:
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def to_pylist(self) -> list[dict[str, Any]]:
+        return self.rows
+
+
+class _Dataset:
+    """The one method of a Ray Dataset that the writer reads."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def iter_batches(self, **_: Any) -> list[_Batch]:
+        return [_Batch(self.rows)]
+
+
+class _Progress:
+    def event(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _row(arxiv_id: str, cost: float | None) -> dict[str, Any]:
+    return {"arxiv_id": arxiv_id, "writes": "[]", "fatal": "", "failure": "", "cached": False,
+            "stats": json.dumps({"tokens_in": 100, "tokens_out": 10, "llm_calls": 1,
+                                 "cost": cost})}
+
+
+@pytest.mark.parametrize(("costs", "total"), [((0.25, 0.5), 0.75), ((0.25, None), None),
+                                              ((None, 0.5), None)])
+def test_the_writer_sums_costs_and_an_unknown_cost_stays_unknown(
+        tmp_path: Path, costs: tuple[float | None, float | None], total: float | None) -> None:
+    result = BackfillResult(engine="ray")
+    rows = [_row(f"2601.0000{i}", cost) for i, cost in enumerate(costs)]
+    with Store(tmp_path / "pd.sqlite3") as store:
+        _write(_Dataset(rows), store, 1, _Progress(), result)  # type: ignore[arg-type]
+    assert result.cost == total
+    assert (result.tokens_in, result.llm_calls) == (200, 2)
