@@ -154,12 +154,12 @@ _CLAIM_STRONG = re.compile(
 )
 _GAP = r"(\s+(also|further|then|first|here|now|therefore|thus|hence|next|finally|additionally|\w+ly))?"
 # Contribution statements of construction: what the authors built ("we propose/introduce/
-# present/design/develop/build/construct/curate/release/formulate …").
+# present/design/develop/build/construct/curate/release/formulate/extend …").
 _CONSTRUCT = re.compile(
     r"\b(we|this (paper|work|report|study)|our (work|paper))" + _GAP +
     r"\s+(propose[sd]?|introduce[sd]?|present(s|ed)?|design(s|ed)?|develop(s|ed)?|build|built|"
     r"construct(s|ed|e)?|curate[sd]?|release[sd]?|formulate[sd]?|create[sd]?|devise[sd]?|"
-    r"contribute[sd]?)\b",
+    r"contribute[sd]?|extend(ed)?)\b",
     re.IGNORECASE,
 )
 # "In this paper, we study …": the contribution statement of an analysis paper.
@@ -405,7 +405,7 @@ _LEAD_IN = re.compile(
 _CLAIM_VERB = re.compile(
     r"^(we|this (paper|work|report|study))\s+(also\s+|further\s+|then\s+|therefore\s+|"
     r"thus\s+|hence\s+|here\s+|now\s+|first\s+|next\s+|\w+ly\s+)?(propos|"
-    r"present|introduc|develop|design|releas|build|built|construct|curat|formulat|find|found|"
+    r"present|introduc|develop|design|releas|build|built|construct|curat|formulat|extend|find|found|"
     r"show|demonstrat|deriv|measur|report|provid|stud|investigat|analy[sz]|establish|identif|"
     r"updat|integrat|reconstruct|constrain|obtain|examin|explor|address|tackl|emphasi[sz])\w*"
     r"\s+(that,?\s+|whether\s+|how\s+|what\s+|if\s+|why\s+)?((a|an|the)\s+)?",
@@ -480,18 +480,9 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
                      ("that", "which", "who", "whose", "where")), None)
     if len(words) > max_words and relative is not None and relative <= max_words:
         words = words[:relative]  # "… approach that effectively suppresses …": the noun
-    if len(words) > max_words:
-        # The last phrase boundary that keeps at least three words: "Real-world deployment and
-        # end-to-end evaluation | of audio-visual …".
-        cut = max_words
-        for index in range(max_words, 2, -1):
-            if words[index].lower() in _TITLE_BREAK:
-                cut = index
-                break
-        words = words[:cut]
+    if len(words) > max_words or len(" ".join(words)) > MAX_TITLE_CHARS:
+        words = _phrase_prefix(words, max_words)
     while len(words) > 1 and words[-1].lower().strip(",;:") in _TITLE_TAIL:
-        words.pop()
-    while len(words) > 1 and len(" ".join(words)) > MAX_TITLE_CHARS:
         words.pop()
     title = " ".join(words).strip(" ,;:-—")
     if title.count("(") > title.count(")"):
@@ -502,6 +493,35 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
     if title.lower().startswith(("a ", "an ", "the ")) and len(title.split()) > 2:
         title = title.split(" ", 1)[1]
     return _sentence_case(title)
+
+
+# Participles that start a modifier after a noun ("a benchmark | spanning four …").
+_TITLE_PARTICIPLE = frozenset(re.findall(r"\w+", (
+    "comprising containing spanning featuring covering consisting enabling allowing producing "
+    "generating outputting predicting yielding using leveraging combining integrating including "
+    "built based designed tailored trained driven guided grounded conditioned equipped")))
+
+
+def _phrase_prefix(words: list[str], max_words: int) -> list[str]:
+    """The longest prefix of ``words`` within ``max_words`` words and
+    :data:`MAX_TITLE_CHARS` characters that ends at a phrase boundary — before a preposition
+    or conjunction ("Real-world deployment and end-to-end evaluation | of audio-visual …"),
+    after a comma, or before a participle ("WebPRMBench, a comprehensive benchmark |
+    spanning four diverse web environments") — so a title is never cut mid-phrase ("…
+    spanning four diverse web"); the longest prefix that fits when there is none."""
+    fits = [k for k in range(1, min(len(words), max_words) + 1)
+            if len(" ".join(words[:k])) <= MAX_TITLE_CHARS] or [1]
+    for k in reversed(fits):
+        following = words[k].lower().strip(",;:()") if k < len(words) else ""
+        if words[k - 1].endswith(",") or following in _TITLE_BREAK or (
+            k >= 2 and following in _TITLE_PARTICIPLE
+        ):
+            prefix = words[:k]
+            while len(prefix) > 1 and prefix[-1].lower().strip(",;:") in _TITLE_TAIL:
+                prefix.pop()
+            if prefix[-1].lower().strip(",;:") not in _TITLE_TAIL:
+                return prefix
+    return words[: fits[-1]]
 
 
 def _sentence_case(title: str) -> str:
@@ -540,7 +560,7 @@ class ExtractiveSummarizer:
 
     name = "extractive"
     model = "extractive"
-    prompt_version = "extractive-3"
+    prompt_version = "extractive-4"
 
     def summarize(
         self, ref: PaperRef, doc: Document, context: PackedContext, lang: str
@@ -667,24 +687,31 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     used.add(workflow)
     hardware = _hardware(parts, doc, abstract_sents, used)
     # The claim sentence is the only evidence of a field left empty (the innovations, else
-    # the input, else the output): it moves there, and 一句话核心贡献 becomes the paper's own
-    # one-line statement of its contribution, the title. One sentence stays in one field.
+    # the input, else the output): that field gets the claim's part that is its evidence (how
+    # the method works, what goes in or comes out) and 一句话核心贡献 keeps the claim's main
+    # clause (:func:`_claim_split`, :func:`_io_split`), so one sentence never fills two fields
+    # and the contribution is never the paper's title said again.
     claim_sentence = contribution if _CLAIM.search(contribution) else ""  # a claim, not a
     # first sentence taken for want of one
     if claim_sentence and claim_index >= 0 and not any(
         i.detail.rstrip(". …") in abstract_sents[claim_index] for i in innovations
     ):
-        claim_sentence = _clip(abstract_sents[claim_index])  # whole, not cut before a list
+        claim_sentence = abstract_sents[claim_index]  # whole, not cut before a list
     name_re = _names_re(names)
-    title_line = _clip(" ".join((ref.title or doc.title).split()))
-    if claim_sentence and title_line:
+    if claim_sentence:
         if not innovations and _is_contribution_statement(claim_sentence):
-            innovations = [Innovation(_one_line_title(claim_sentence), claim_sentence)]
-            contribution = title_line
-        elif not input_text and _explicit_input(claim_sentence, name_re):
-            input_text, contribution = claim_sentence, title_line
-        elif not output_text and _explicit_output(claim_sentence, name_re):
-            output_text, contribution = claim_sentence, title_line
+            innovations, contribution = _claim_innovation(
+                claim_sentence, contribution, abstract_sents, claim_index, names, used)
+        elif not input_text and _input_at(claim_sentence, name_re) >= 0:
+            split = _io_split(claim_sentence, _input_at(claim_sentence, name_re), "input",
+                              claim=True)
+            if split:
+                contribution, input_text = split
+        elif not output_text and _output_at(claim_sentence, name_re) >= 0:
+            split = _io_split(claim_sentence, _output_at(claim_sentence, name_re), "output",
+                              claim=True)
+            if split:
+                contribution, output_text = split
     usage = Usage(
         input=_clip(input_text) if input_text else missing,
         output=_clip(output_text) if output_text else missing,
@@ -805,22 +832,37 @@ def _explicit_input(sentence: str, name_re: re.Pattern[str] | None) -> bool:
     """An explicit input phrasing about the paper's own system (:data:`_IO_INPUT`): "takes …
     as input", "as input", "the input is", "given X, <system> …", "conditioned on",
     "using X data …, we …"."""
+    return _input_at(sentence, name_re) >= 0
+
+
+def _input_at(sentence: str, name_re: re.Pattern[str] | None) -> int:
+    """Where :func:`_explicit_input`'s phrasing starts in ``sentence`` (-1: none)."""
     match = _IO_INPUT.search(sentence)
     if not match:
         mapping = _IO_MAP.search(sentence)
-        return mapping is not None and _system_subject(
-            sentence[: mapping.start()].rstrip(), name_re)
+        if mapping is not None and _system_subject(sentence[: mapping.start()].rstrip(),
+                                                   name_re):
+            return mapping.start()
+        return -1
     if re.match(r"(given|conditioned on)\b", match.group(0), re.IGNORECASE):
         rest = sentence[match.end():]  # the main clause must be about the system
         head = " ".join(rest.split()[:4])  # "the agent formulates", "Memory-V2V employs"
-        return bool(_SUBJECT.match(rest.strip()) or (name_re and name_re.match(rest.strip()))
-                    or re.match(r"\s*it\b", rest, re.IGNORECASE)
-                    or (re.match(r"\s*(the|our|this|a|an)\b", rest, re.IGNORECASE)
-                        and _SYSTEM_NOUN.search(head)))
+        if re.match(r"\s*we\b", rest, re.IGNORECASE) and re.match(
+            r"(given|conditioned on)\s+(the|these|this|those|its|their|our|such)\b",
+            match.group(0), re.IGNORECASE,
+        ):
+            return -1  # "Given the distributions of the model, we generate …": a method step
+        about_system = bool(
+            _SUBJECT.match(rest.strip()) or (name_re and name_re.match(rest.strip()))
+            or re.match(r"\s*it\b", rest, re.IGNORECASE)
+            or (re.match(r"\s*(the|our|this|a|an)\b", rest, re.IGNORECASE)
+                and _SYSTEM_NOUN.search(head)))
+        return match.start() if about_system else -1
     if "conditioned on" in match.group(0).lower():
-        return bool(_SUBJECT.search(sentence) or (name_re and name_re.search(sentence))
-                    or re.search(r"\b(which|that)\b", sentence[: match.start()]))
-    return True
+        about_system = bool(_SUBJECT.search(sentence) or (name_re and name_re.search(sentence))
+                            or re.search(r"\b(which|that)\b", sentence[: match.start()]))
+        return match.start() if about_system else -1
+    return match.start()
 
 
 # "produces consistent gains": a result, not an output.
@@ -856,10 +898,16 @@ def _explicit_output(sentence: str, name_re: re.Pattern[str] | None) -> bool:
     """An explicit output phrasing: "the output is", "as output", or an output verb
     ("outputs/produces/generates/predicts/returns …", "learns to predict …") whose subject
     is the system (the method's name, "it", "which", "the model/framework/…"), never "we"."""
+    return _output_at(sentence, name_re) >= 0
+
+
+def _output_at(sentence: str, name_re: re.Pattern[str] | None) -> int:
+    """Where :func:`_explicit_output`'s phrasing starts in ``sentence`` (-1: none)."""
     if _COMPARE_STRICT.search(sentence) or _FINDING.match(sentence) or _SHOWN.search(sentence):
-        return False  # "we show that X produces better …": a result
-    if _IO_OUTPUT_NOUN.search(sentence):
-        return True
+        return -1  # "we show that X produces better …": a result
+    noun = _IO_OUTPUT_NOUN.search(sentence)
+    if noun:
+        return noun.start()
     for match in _IO_OUTPUT_VERB.finditer(sentence):
         after = sentence[match.end():]
         if _RESULT_OBJECT.match(after):
@@ -874,9 +922,222 @@ def _explicit_output(sentence: str, name_re: re.Pattern[str] | None) -> bool:
                      r"measur\w*|check\w*)\b", re.split(r"[,;:]\s", before)[-1], re.IGNORECASE):
             continue  # "questions evaluate whether the model can identify …": an evaluation
         if _system_subject(before, name_re):
-            return True
+            return match.start()
     mapping = _IO_MAP.search(sentence)  # "maps X to Y": Y is the output
-    return mapping is not None and _system_subject(sentence[: mapping.start()].rstrip(), name_re)
+    if mapping is not None and _system_subject(sentence[: mapping.start()].rstrip(), name_re):
+        return mapping.start()
+    return -1
+
+
+# Where a subordinate part of a sentence begins after its main clause: a second claim ("… and
+# introduce TRACE"), a means ("by introducing"), a finding's content ("demonstrating that …"),
+# a relative clause ("…, which merges", "a model that takes", "while"), a purpose ("for
+# evaluating"), a participle ("…, producing", "comprising", "built on") and, weakest, an
+# apposition ("X, a framework …").
+_CLAUSE_BREAK = re.compile(
+    r"(?P<coord>,?\s+and\s+(?=(we\s+)?(introduce|propose|present|release|construct|build|"
+    r"design|develop|curate|create)[sd]?\b))|"
+    r"(?P<means>\s+(?=by\s+[a-z]+ing\b))|"
+    r"(?P<finding>\s+(demonstrating|showing|revealing|indicating|confirming|suggesting)\s+that"
+    r"\s+)|"
+    r"(?P<rel>,?\s+(?=(which|that|who|whose|while|whereas)\s))|"
+    r"(?P<purpose>\s+(?=for\s+[a-z]+ing\b))|"
+    r"(?P<part>,\s+(?=[a-z][a-z-]*ing\b)|\s+(?=(comprising|containing|spanning|featuring|"
+    r"covering|consisting|enabling|allowing|producing|generating|outputting|predicting|"
+    r"yielding|built|based|designed|tailored)\b))|"
+    r"(?P<appos>,\s+(?=(a|an)\s))"
+)
+# "show that", "such that": a complementizer, not a relative pronoun.
+_THAT_COMPLEMENT = frozenset(re.findall(r"\w+", (
+    "show shows showed shown find finds found demonstrate demonstrates demonstrated prove "
+    "proves ensure ensures such so note argue observe reveal reveals indicate indicates suggest "
+    "suggests confirm confirms given assume assuming hypothesize now means is are was were "
+    "believe claim claims posit")))
+
+
+_LINK_WORDS = frozenset(re.findall(r"\w+", (
+    "a an the our this these its their which that who whose of for in on with to and or by "
+    "from as at into via new novel")))
+
+
+def _describing_words(text: str) -> int:
+    """Words of ``text`` that describe rather than name: lower-case words (or figures such as
+    "900-prompt") that are not articles, pronouns, prepositions or "new/novel"."""
+    return sum(
+        1 for word in re.findall(r"[\w-]+", re.sub(r"\([^()]*\)", " ", text))
+        if (word.islower() or word[0].isdigit()) and word.lower() not in _LINK_WORDS
+    )
+
+
+@dataclass
+class _Break:
+    """A clause break: the main clause ends at ``end``, the subordinate part starts at
+    ``start`` (:data:`_CLAUSE_BREAK`)."""
+
+    end: int
+    start: int
+    kind: str
+
+
+def _breaks(sentence: str, after: int = 0) -> list[_Break]:
+    """The clause breaks of ``sentence`` after position ``after``, outside brackets."""
+    depth = [0] * (len(sentence) + 1)
+    level = 0
+    for index, char in enumerate(sentence):
+        level += (char in "([{") - (char in ")]}")
+        depth[index + 1] = max(level, 0)
+    out: list[_Break] = []
+    for match in _CLAUSE_BREAK.finditer(sentence, after):
+        if depth[match.start()] or not match.lastgroup:
+            continue
+        if match.lastgroup == "rel" and sentence[match.end():].lower().startswith("that "):
+            before = sentence[: match.start()].split()
+            if not before or before[-1].lower().strip(",") in _THAT_COMPLEMENT:
+                continue
+        out.append(_Break(match.start(), match.end(), match.lastgroup))
+    return out
+
+
+_LEADING_LINK = re.compile(r"^(and\s+|which\s+|that\s+|who\s+)", re.IGNORECASE)
+
+
+def _part_after(sentence: str, start: int) -> str:
+    """The subordinate part of ``sentence`` from ``start``, without its linking word ("which
+    merges …" → "merges …")."""
+    return _LEADING_LINK.sub("", sentence[start:].strip(), count=1)
+
+
+def _main_clause(sentence: str, end: int) -> str:
+    """The sentence up to a clause break, ended like a sentence."""
+    return sentence[:end].rstrip(" ,;:—-") + "."
+
+
+def _claim_split(sentence: str) -> tuple[str, str, str, str] | None:
+    """A construction or study claim split into what was made and how it works: ``(main
+    clause, description, title source, kind)``, e.g. "We introduce ConceptMoE, which merges similar
+    tokens …" → ("We introduce ConceptMoE.", "merges similar tokens …", main clause).
+
+    The description is the claim's second claim ("… and introduce TRACE, …"), else its means
+    ("by introducing …", when both parts keep some length), else its first relative, purpose
+    or participle part, else its apposition ("UniMRG, a simple post-training method"). The
+    main clause keeps the claim verb and its object; the description has at least four
+    words; ``kind`` is the :data:`_CLAUSE_BREAK` group it was split at. When no main clause
+    names what was made ("we introduce ConceptMoE, which …"), the main clause is the whole
+    claim and ``kind`` is ``"whole"``. ``None`` when the claim has no such part ("we study how
+    X affects Y")."""
+    claim = _CONSTRUCT.search(sentence) or _STUDY.search(sentence)
+    if not claim:
+        return None
+    breaks = [
+        b for b in _breaks(sentence, claim.end())
+        if sentence[claim.end():b.end].strip() and len(_part_after(sentence, b.start).split()) >= 4
+    ]
+    if not breaks:
+        return None
+    coord = [b for b in breaks if b.kind == "coord"]
+    means = [b for b in breaks if b.kind == "means"
+             and len(sentence[: b.end].split()) >= 6 and len(sentence[b.start:].split()) >= 6]
+    rest = [b for b in breaks if b.kind not in ("coord", "means", "finding", "appos")][:1]
+    appos = [b for b in breaks if b.kind == "appos"]
+    # The main clause must say what was made, not only name it: three describing words after
+    # the claim verb ("MMFineReason, a large-scale multimodal reasoning dataset"), not a bare
+    # name or noun ("we introduce ConceptMoE", "we propose SCOUT (…), a novel framework").
+    named = [b for b in coord + means + rest + appos
+             if _describing_words(sentence[claim.end():b.end]) >= 3]
+    if not named:
+        chosen = (coord + means + rest or appos)[0]
+        kind = "whole" if chosen.kind != "appos" else "whole-appos"
+        return sentence, _part_after(sentence, chosen.start), sentence, kind
+    chosen = named[0]
+    head = _main_clause(sentence, chosen.end)
+    detail = _part_after(sentence, chosen.start)
+    # The item is named by what the description is about: a second claim's own object.
+    title_source = "We " + detail if chosen.kind == "coord" else head
+    return head, detail, title_source, chosen.kind
+
+
+# "UniMRG enhances …", "It merges …", "Our method uses …": a sentence about how the paper's
+# own method works (its subject is the method).
+_METHOD_SUBJECT = re.compile(
+    r"^((it|our|the proposed|this) ([\w-]+ ){0,2}?(method|approach|framework|model|system|"
+    r"pipeline|algorithm|architecture|module|recipe|benchmark|dataset)s?|it)\s+(\w+ly\s+)?"
+    r"[a-z]+s\b",
+    re.IGNORECASE,
+)
+
+
+def _claim_innovation(
+    claim: str,
+    contribution: str,
+    abstract_sents: list[str],
+    claim_index: int,
+    names: list[str],
+    used: _Used,
+) -> tuple[list[Innovation], str]:
+    """``(innovations, contribution)`` of a paper whose only contribution statement is its
+    claim sentence: the claim's description (:func:`_claim_split`: "which merges …", "by
+    introducing …") as the innovation and its main clause as 一句话核心贡献 (the whole claim
+    when its main clause only names the method); else (the claim says only what was made)
+    the first abstract sentence after the claim that says how the method works (its subject
+    is the method's name, "it" or "our method/…"; not a result) with the whole claim as the
+    contribution; else the claim's apposition ("UniMRG, a … post-training method"); else no
+    innovation and the whole claim stays the contribution. The contribution is never the
+    paper's title said again."""
+    split = _claim_split(claim)
+    if split and split[3] not in ("appos", "whole-appos"):
+        head, detail, title_source, _ = split
+        return [Innovation(_one_line_title(title_source), _clip(detail))], _clip(head)
+    name_re = re.compile(r"^(" + "|".join(re.escape(n) for n in names) + r")\s+(\w+ly\s+)?"
+                         r"[a-z]+s\b") if names else None
+    for sentence in abstract_sents[claim_index + 1:]:
+        about_method = _METHOD_SUBJECT.match(sentence) or (name_re and name_re.match(sentence))
+        if (about_method and _complete(sentence) and not used.taken(sentence)
+                and not _is_result(sentence, names) and not _BACKGROUND.search(sentence)
+                and not _BARE_RELEASE.search(sentence)):
+            used.add(sentence)
+            return [Innovation(_one_line_title(claim), _clip(sentence))], contribution
+    if split:  # the claim's description (the whole claim stays the contribution) or apposition
+        head, detail, title_source, _ = split
+        return [Innovation(_one_line_title(title_source), _clip(detail))], _clip(head)
+    return [], contribution
+
+
+def _io_split(
+    sentence: str, at: int, kind: str, claim: bool = False
+) -> tuple[str, str] | None:
+    """``(main clause, I/O part)`` when the 输入/输出 phrasing at ``at`` sits in a subordinate
+    part of a sentence whose main clause is the authors' ("We introduce WebArbiter, a … PRM
+    that formulates …, producing structured justifications …" → the part "structured
+    justifications …"; "We conduct studies demonstrating that Idea2Story can generate …" →
+    "Idea2Story can generate …"). An output part that starts with its verb keeps only the
+    verb's object. ``None`` when the phrasing is not in such a part (the whole sentence is
+    the evidence), or, for the ``claim`` sentence, when the part does not follow its claim
+    verb's object."""
+    after = 0
+    if claim:
+        verb = _CONSTRUCT.search(sentence) or _STUDY.search(sentence) or _CLAIM.search(sentence)
+        if not verb:
+            return None
+        lead = re.match(r"[^.]*?,\s+(?=we\b)", sentence, re.IGNORECASE)
+        if at < verb.start() and lead and at < lead.end() and kind == "input":
+            # "Using DESI BAO measurements …, we measure …": the lead-in is the input.
+            rest = sentence[lead.end():]
+            return rest[:1].upper() + rest[1:], sentence[: lead.end()].rstrip(" ,")
+        after = verb.end()
+    before = [b for b in _breaks(sentence, after) if b.start <= at and b.kind != "appos"]
+    if not before:
+        return None
+    chosen = before[-1]
+    if not claim and not _WE.search(sentence[: chosen.end]):
+        return None  # the main clause is the system's own ("ToyNet, which …"): whole sentence
+    part = _part_after(sentence, chosen.start)
+    if kind == "output":
+        part = re.sub(r"^(outputs|produces|generates|returns|predicts|emits|producing|"
+                      r"generating|outputting|predicting|returning)\s+", "", part,
+                      flags=re.IGNORECASE)
+    if len(part.split()) < 3:
+        return None
+    return _main_clause(sentence, chosen.end), part
 
 
 def _input_output(
@@ -914,10 +1175,17 @@ def _input_output(
     output_text = next((s for s in outputs if s != input_text), "")
     if input_text and not output_text and outputs and len(inputs) > 1:
         input_text, output_text = inputs[1], outputs[0]
+    # A construction, setup or finding sentence of the authors ("we introduce X, …, producing
+    # Y"; "we conduct studies demonstrating that X can generate Y") gives only its part that
+    # says what goes in or comes out: a "we introduce …" sentence is no 输出.
     if input_text:
         used.add(input_text)
+        split = _io_split(input_text, _input_at(input_text, name_re), "input")
+        input_text = split[1] if split else input_text
     if output_text:
         used.add(output_text)
+        split = _io_split(output_text, _output_at(output_text, name_re), "output")
+        output_text = split[1] if split else output_text
     return input_text, output_text
 
 
@@ -1408,16 +1676,36 @@ def _benchmarks(sentence: str, names: list[str]) -> list[str]:
 
 def _result_label(sentence: str, names: list[str], lang: str) -> str:
     """What a result sentence measures: its benchmark(s), else its metric, else that it
-    compares (对比基线) or reports a figure (数值结果)."""
+    compares with a baseline (对比基线: :data:`_BASELINE` names one), else that it reports a
+    figure (数值结果), else that it compares (比较结果)."""
     benches = _benchmarks(sentence, names)
     if benches:
         return " / ".join(benches)
     metric = _METRICS.search(sentence)
     if metric:
         return metric.group(0)
-    if _COMPARE_STRICT.search(sentence):
-        return "对比基线" if lang == "zh" else "Comparison"
-    return "数值结果" if lang == "zh" else "Reported figures"
+    if _COMPARE_STRICT.search(sentence) and _BASELINE.search(sentence):
+        return "对比基线" if lang == "zh" else "Comparison with baselines"
+    if _STANDALONE_NUMBER.search(_figures(sentence)):
+        return "数值结果" if lang == "zh" else "Reported figures"
+    return "比较结果" if lang == "zh" else "Comparison"
+
+
+# What a comparison is made against when it is a baseline: other methods or models ("the
+# strongest baseline", "state-of-the-art", "prior methods", "proprietary models", "GPT-5"),
+# not the paper's own settings ("the full dataset") or other quantities ("CMB photons").
+_BASELINE = re.compile(
+    r"\b(baselines?|state-of-the-art|SOTA|(prior|previous|existing|standard|conventional|"
+    r"competing|traditional|vanilla|popular|proprietary|open-source|closed-source|larger|"
+    r"leading|strong|best[- ]known)\s+([\w-]+\s+){0,2}?(methods?|models?|approaches|"
+    r"systems?|pipelines?|variants?|counterparts?|works?|results?|techniques?|algorithms?|"
+    r"agents?|baselines?|APIs?)|counterparts?|base models?|the base model|"
+    r"(GPT|Gemini|Claude|Llama|LLaMA|Qwen|DeepSeek|Mistral|PaLM|o\d)[\w.-]*)\b|"
+    r"\b(outperform\w*|surpass\w*|beat\w*|exceed\w*|than|over|compared (to|with)|"
+    r"relative to|on par with|comparable to|competitive with)\s+(the\s+)?([A-Z][\w-]*[A-Z0-9]|"
+    r"(\w+\s+){0,2}?(standard|prior|previous|existing|conventional|vanilla|strongest|best|"
+    r"leading|competing|popular|proprietary|original|advanced|other)\b)"
+)
 
 
 def _is_result(sentence: str, names: list[str]) -> int:
