@@ -449,3 +449,43 @@ def test_period_without_any_list_is_one_clear_error(world: dict[str, Any],
         assert main(["run", "--from", "2025-11-01", "--to", "2025-11-03", "--quiet"]) == 3
     err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(err) == 1 and "2025-11-01" in err[0] and "2025-11-03" in err[0]
+
+
+def test_web_day_page_shows_the_overview_and_the_index_the_themes(
+        world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14/15: the day page shows the day at a glance, the index each day's themes
+    (static site and server alike). Expected by hand from the items written here."""
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from paperdigest.config import load_settings
+    from paperdigest.web.app import LOOPBACK_HOSTS, create_app
+
+    items = [_item("2601.10001", "Alpha Planner", 5, ai_keywords=["planning", "scheduling"]),
+             _item("2601.10002", "Beta <b>Planner</b>", 9, ai_keywords=["planning", "scheduling"]),
+             _item("2601.10003", "Gamma", 1, ai_keywords=["biology"])]
+    repos = {"2601.10002": {"models": [hub_repo("org/m", likes=2)]}}
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-10T12:00:00Z")
+    with FakeHubRepos(None, days={"2026-01-27": items}, repos=repos) as hf, \
+            FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", "2026-01-27", "--quiet"]) == 0
+    site = world["dir"] / "site"
+    assert main(["site", "--out", str(site)]) == 0
+    app = create_app(load_settings().settings.db_path, allowed_hosts=list(LOOPBACK_HOSTS))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        served_day = client.get("/days/2026-01-27").text
+        served_index = client.get("/").text
+    for day in ((site / "days" / "2026-01-27.html").read_text("utf-8"), served_day):
+        overview = day[day.index('<section class="overview">'):day.index("</section>")]
+        assert "今日概览" in overview
+        # planning and scheduling: 2 papers each; biology: one paper, no theme.
+        assert re.findall(r'class="theme">([^<]*)<', overview) == ["planning (2)", "scheduling (2)"]
+        assert "biology" not in overview
+        # Must read: by upvotes, each linked to its block, the title escaped.
+        assert re.findall(r'<a href="#p-([^"]+)">', overview)[:3] == \
+            ["2601.10002", "2601.10001", "2601.10003"]
+        assert "Beta &lt;b&gt;Planner&lt;/b&gt;" in overview and "<b>Planner" not in overview
+        assert 'class="released">' in overview and "2601.10002</a>" in overview
+    for index in ((site / "index.html").read_text("utf-8"), served_index):
+        assert re.findall(r'class="theme">([^<]*)<', index) == ["planning (2)", "scheduling (2)"]

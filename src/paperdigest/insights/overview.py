@@ -24,7 +24,7 @@ from typing import Any
 from ..contract.markup import neutralize_markup
 from ..models import DayReport, PaperReport
 
-__all__ = ["compute_overview", "overview_markdown"]
+__all__ = ["compute_overview", "overview_markdown", "overview_words", "themes_of"]
 
 MAX_THEMES = 8
 MUST_READ = (3, 5)
@@ -42,6 +42,13 @@ _HEADINGS = {
 }
 
 
+def overview_words(lang: str) -> dict[str, str]:
+    """The overview's headings and words in ``lang`` (``zh`` for an unknown one), without
+    Markdown (``"title": "今日概览"``), for templates."""
+    words = _HEADINGS.get(lang, _HEADINGS["zh"])
+    return {k: v.lstrip("# ") for k, v in words.items()}
+
+
 def _domain_themes(report: PaperReport) -> list[str]:
     """The 应用领域 lead phrase's parts (``强化学习 / 自然语言处理`` → two themes)."""
     if report.summary is None:
@@ -51,7 +58,9 @@ def _domain_themes(report: PaperReport) -> list[str]:
     return [p for p in parts if 2 <= len(p) <= 24 and p != "论文未提及"]
 
 
-def _themes(papers: list[PaperReport]) -> list[dict[str, Any]]:
+def themes_of(papers: list[PaperReport]) -> list[dict[str, Any]]:
+    """Themes held by at least two papers, most papers first (at most :data:`MAX_THEMES`):
+    ``[{"theme", "count", "papers": [arxiv_id, ...]}]``."""
     counts: Counter[str] = Counter()
     label: dict[str, str] = {}
     members: dict[str, list[str]] = {}
@@ -130,7 +139,7 @@ def compute_overview(day: DayReport | list[PaperReport], lang: str = "zh") -> di
     "count", "papers"}], "must_read": [{"arxiv_id", "title", "reason", "score"}],
     "released": [{"arxiv_id", "title", "kinds", "urls"}]}``."""
     papers = day.papers if isinstance(day, DayReport) else list(day)
-    return {"papers": len(papers), "themes": _themes(papers),
+    return {"papers": len(papers), "themes": themes_of(papers),
             "must_read": _must_read(papers, lang), "released": _released(papers)}
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import __version__
 from ..index import SearchQueryError, search
 from ..store import connect
-from .data import day_view, days_of_papers, list_days, paper_view
+from .data import day_overview, day_themes, day_view, days_of_papers, list_days, paper_view
 from .feeds import FeedEntry, build_feeds, feed_paths
 from .render import STATIC, ServerUrls, card, environment, ui
 from .settings import SiteSettings
@@ -105,7 +105,7 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def index(request: Request) -> Response:
-        return page("index.html", days=list_days(conns.get()))
+        return page("index.html", days=list_days(conns.get()), themes=day_themes(conns.get()))
 
     def day(request: Request) -> Response:
         date = request.path_params["date"]
@@ -114,7 +114,8 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
             raise HTTPException(404, f"no stored day {date}")
         listed = days_of_papers(conns.get(), [p.ref.arxiv_id for p in view.papers])
         cards = [card(p, listed.get(p.ref.arxiv_id)) for p in view.papers]
-        return page("day.html", day=view, cards=cards)
+        return page("day.html", day=view, cards=cards,
+                    overview=day_overview(conns.get(), view, lang))
 
     def paper(request: Request) -> Response:
         arxiv_id = request.path_params["arxiv_id"]

@@ -34,6 +34,8 @@ __all__ = [
     "DayEntry",
     "DayView",
     "day_fingerprints",
+    "day_overview",
+    "day_themes",
     "day_view",
     "days_of_papers",
     "list_days",
@@ -150,6 +152,32 @@ def _reports(conn: sqlite3.Connection, refs: list[PaperRef], lang: str) -> list[
             model=row[4],
         ))
     return reports
+
+
+def day_overview(conn: sqlite3.Connection, view: DayView, lang: str = "zh") -> dict[str, Any]:
+    """The day at a glance for the day page (issue 15): themes with counts, must-read papers
+    with their reasons, released code/models/data, computed from the stored papers
+    (:func:`paperdigest.insights.overview.stored_overview`: no request, no LLM), plus
+    ``"words"``: the headings in ``lang``."""
+    from ..insights.overview import overview_words, stored_overview
+
+    return {**stored_overview(conn, view.papers, lang), "words": overview_words(lang)}
+
+
+def day_themes(conn: sqlite3.Connection, top: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """Each stored day's ``top`` themes for the archive index (issue 14/15), ``date →
+    [{"theme", "count", "papers"}]``, in one query over the listed papers: Hugging Face
+    ``ai_keywords`` and primary arXiv categories (the day page adds the summaries'
+    应用领域, :func:`day_overview`)."""
+    from ..insights.overview import themes_of
+
+    by_day: dict[str, list[PaperReport]] = {}
+    for date, data in conn.execute(
+        "SELECT d.date, p.data FROM day_papers d JOIN papers p ON p.arxiv_id = d.arxiv_id"
+    ):
+        by_day.setdefault(date, []).append(PaperReport(ref=PaperRef.from_dict(json.loads(data))))
+    return {date: themes[:top] for date, papers in by_day.items()
+            if (themes := themes_of(papers))}
 
 
 def day_view(conn: sqlite3.Connection, date: str, lang: str = "zh") -> DayView | None:

@@ -36,6 +36,8 @@ from .data import (
     DayEntry,
     DayView,
     day_fingerprints,
+    day_overview,
+    day_themes,
     day_view,
     days_of_papers,
     list_days,
@@ -164,7 +166,8 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
         listed = days_of_papers(conn, [p.ref.arxiv_id for p in reports])
         cards = [with_body(card(p, listed.get(p.ref.arxiv_id)), words) for p in reports]
         writer.write(f"days/{entry.date}.html",
-                     day_tpl.render(**base, urls=StaticUrls(1), day=view, cards=cards))
+                     day_tpl.render(**base, urls=StaticUrls(1), day=view, cards=cards,
+                                    overview=day_overview(conn, view, lang)))
         result.pages_rendered += 1
         for c in cards:
             if c.ref.arxiv_id in done_papers:
@@ -188,7 +191,7 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
         result.seconds = time.perf_counter() - started
         return result
     writer.write("index.html", env.get_template("index.html").render(
-        **base, urls=StaticUrls(0), days=days))
+        **base, urls=StaticUrls(0), days=days, themes=day_themes(conn)))
     months = sorted({d.date[:7] for d in days}, reverse=True)
     writer.write("search.html", env.get_template("search.html").render(
         **base, urls=StaticUrls(0), mode="static", query="", shards=months))
