@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from .base import (
-    NOT_MENTIONED_EN,
-    FallbackSummarizer,
-    Summarizer,
-    SummaryResult,
-    not_mentioned,
-)
-from .factory import BACKENDS, make_summarizer
+from ..contract.vocab import NOT_MENTIONED_EN, not_mentioned
+from .base import FallbackSummarizer, Summarizer, SummaryResult
 from .extractive import ExtractiveSummarizer, split_sentences, summarize_document
+from .factory import BACKENDS, make_summarizer
 from .openai import OpenAISummarizer, load_prompt
 
 __all__ = [

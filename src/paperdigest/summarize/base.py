@@ -23,16 +23,12 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..contract.vocab import NOT_MENTIONED_EN, not_mentioned  # noqa: F401 - re-exported
 from ..errors import AuthError, LLMError
 
 if TYPE_CHECKING:
     from ..models import Document, PackedContext, PaperRef, PaperSummary
 
 logger = logging.getLogger(__name__)
-
-# NOT_MENTIONED_EN and not_mentioned() live in the summary contract (paperdigest.contract.vocab)
-# and are re-exported here for the summarizers.
 
 
 @dataclass

@@ -18,4 +18,4 @@ def part_names(lang: str) -> tuple[str, ...]:
 
 def usage_labels(lang: str) -> dict[str, str]:
     """Usage field → label, in report order (``input`` → ``输入`` …)."""
-    return dict(vocabulary(lang).usage_labels)
+    return {field: label for field, label in vocabulary(lang).usage_labels.items()}
