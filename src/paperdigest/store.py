@@ -49,8 +49,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Literal, Self, TypeVar, cast
 from urllib.parse import quote
-from typing import Any, Self
 
 from .clock import Now, iso_utc, utc_now
 from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
@@ -106,7 +106,7 @@ def connect(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     read_only: bool = False,
-    isolation_level: str | None = None,
+    isolation_level: Literal["DEFERRED", "EXCLUSIVE", "IMMEDIATE"] | None = None,
 ) -> sqlite3.Connection:
     """A ``sqlite3`` connection to the store at ``path``: the one way the library opens one.
 
@@ -447,10 +447,14 @@ class RunRecord(RunStats):
 _RUN_STATS = tuple(f.name for f in dataclasses.fields(RunStats))
 
 
-def _row(cls: type[Any], row: sqlite3.Row, **override: Any) -> Any:
+_Record = TypeVar("_Record")
+
+
+def _row(cls: type[_Record], row: sqlite3.Row, **override: Any) -> _Record:
     """A record built from a row by column name: the row's columns that are fields of ``cls``."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    values = {key: row[key] for key in row.keys() if key in names}
+    names = {f.name for f in dataclasses.fields(cast(Any, cls))}  # every record is a dataclass
+    # sqlite3.Row iterates its values, not its column names: .keys() is needed.
+    values = {key: row[key] for key in row.keys() if key in names}  # noqa: SIM118
     values.update(override)
     return cls(**values)
 
