@@ -26,7 +26,7 @@ def source_rank(kind: str | None) -> int:
     replace a better stored source with a worse one" both use it.
     """
     if kind in SOURCE_KINDS:
-        return len(SOURCE_KINDS) - SOURCE_KINDS.index(kind)  # type: ignore[arg-type]
+        return len(SOURCE_KINDS) - SOURCE_KINDS.index(kind)
     return 0
 
 #: Value for a summary field the paper does not cover (DESIGN §3).
