@@ -234,18 +234,19 @@ class LoadedSettings:
         """
         rows: list[tuple[str, Any, str]] = []
         flat = _flatten(self.settings.model_dump())
-        for key, value in list(flat.items()):
+        for dotted, listed in list(flat.items()):
             # A list of tables ([[delivery.webhooks]]): one row per field, key[i].field.
-            if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-                del flat[key]
-                for index, item in enumerate(value):
-                    for name, field_value in _flatten(item, f"{key}[{index}].").items():
+            if isinstance(listed, list) and listed and all(isinstance(v, Mapping)
+                                                           for v in listed):
+                del flat[dotted]
+                for index, item in enumerate(listed):
+                    for name, field_value in _flatten(item, f"{dotted}[{index}].").items():
                         flat[name] = field_value
-                        self.sources.setdefault(name, self.sources.get(key, "default"))
+                        self.sources.setdefault(name, self.sources.get(dotted, "default"))
         if "llm.api_key" not in flat or flat["llm.api_key"] is None:
-            key = self.settings.api_key()
-            flat["llm.api_key"] = key
-            if key:
+            api_key = self.settings.api_key()
+            flat["llm.api_key"] = api_key
+            if api_key:
                 self.sources.setdefault("llm.api_key", f"env {self.settings.llm.api_key_env}")
         for key, value in sorted(flat.items()):
             shown: Any
