@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from paperdigest.cli import main
-from tests.test_cli_commands import DAY, _one_error, _raw, _serve, workdir  # noqa: F401
 from tests.fakes.servers import FakeArxiv, FakeHF
+from tests.test_cli_commands import DAY, _one_error, _raw, _serve, workdir  # noqa: F401
 
 
 def _one_paper_day(corpus: Path, monkeypatch: pytest.MonkeyPatch, *args: str,

@@ -135,7 +135,7 @@ def test_webhooks_show_readably_and_masked(tmp_path: Path) -> None:
         assert rows["delivery.webhooks[0].url"] == ("**********", source)
         assert rows["delivery.webhooks[1].url_env"] == ("TEAM_HOOK", source)
         assert rows["delivery.webhooks[1].kind"] == ("slack", source)
-    assert dict((k, v) for k, v, _ in loaded.show())["delivery.email.to"] == \
+    assert {k: v for k, v, _ in loaded.show()}["delivery.email.to"] == \
         '["me@example.org", "team@example.org"]'
-    assert dict((k, v) for k, v, _ in loaded.show(typed=True))["delivery.email.to"] == \
+    assert {k: v for k, v, _ in loaded.show(typed=True)}["delivery.email.to"] == \
         ["me@example.org", "team@example.org"]

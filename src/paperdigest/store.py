@@ -138,7 +138,7 @@ def connect(
 
 
 def _connect_read_only(
-    path: str | Path, *, timeout: float, isolation_level: str | None
+    path: str | Path, *, timeout: float, isolation_level: Any
 ) -> sqlite3.Connection:
     """``file:PATH?mode=ro``, or ``mode=ro&immutable=1`` where SQLite cannot open the WAL
     store read-only: a WAL database needs its ``-shm`` (and ``-wal``) file, which cannot be
