@@ -185,6 +185,51 @@ def test_rerun_footer_shows_the_original_time_and_reuse(env: dict[str, Any],
                          f"用时 {first['stats']['seconds']:.1f} s）")
 
 
+def test_rerun_of_an_unpriced_model_is_never_free(env: dict[str, Any],
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """QA finding 8: the rerun footer said tokens 0 and ``$0.0000``, its JSON ``"cost": 0.0``
+    and ``status`` ``$0.0000``, while the run that made the results had an unknown cost. The
+    rerun's own cost is unknown (no price), and it shows what the first run spent."""
+    with FakeLLM(env["responder"]) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        assert main(RUN) == 0
+        first = _report_json(env)["stats"]
+        calls = llm.calls
+        assert main(RUN) == 0
+        assert llm.calls == calls  # the rerun made no call
+    again = _report_json(env)
+    assert (again["stats"]["llm_calls"], again["stats"]["tokens_in"]) == (0, 0)
+    assert again["stats"]["cost"] is None
+    assert again["original"] == {"seconds": first["seconds"], "tokens_in": first["tokens_in"],
+                                 "tokens_out": first["tokens_out"], "llm_calls": calls,
+                                 "llm_failed_calls": 0, "cost": None}
+    footer = _footer(_report(env))
+    assert "$0.0000" not in "\n".join(footer)
+    assert footer[2] == (f"> tokens：输入 0 · 输出 0（复用已存结果；生成它们的运行：输入 "
+                         f"{first['tokens_in']:,} · 输出 {first['tokens_out']:,}）")
+    assert footer[3] == (f"> LLM 调用：0 · 费用：未知（replay 没有价格：设置 [prices]）"
+                         f"（生成它们的运行：LLM 调用 {calls} · 费用 未知）")
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert "$0.0000" not in capsys.readouterr().out
+    assert main(["status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["cost"] for r in data["runs"]] == [None, None]
+    assert data["totals"]["cost"] is None
+
+
+def test_status_cost_of_an_extractive_store_is_dollars(env: dict[str, Any],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """QA finding 8: the stored table printed ``0.0000`` (no ``$``) for an extractive store."""
+    assert main(["run", "--date", DAY, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines()
+            if line.startswith("│ cost ")]
+    assert len(rows) == 1 and rows[0].split("│")[2].strip() == "$0.0000"
+
+
 # ------------------------------------------------------------- 4. failed block's source
 
 

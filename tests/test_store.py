@@ -594,3 +594,38 @@ def test_second_process_on_the_same_file(tmp_path: Path) -> None:
     assert st.get_paper("2601.20833") is not None
     assert st.totals()["papers"] == 2
     st.close()
+
+
+def test_unknown_run_cost_is_null_and_m007_keeps_runs_and_failure_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """QA finding 8: an unknown cost was stored as 0 (read back as "$0.0000"). m007 makes
+    ``runs.cost`` nullable, turns the old "tokens spent at cost 0" rows into NULL, keeps every
+    other value and the failure ledger's links to runs; new unknown costs are stored NULL."""
+    import paperdigest.store as store_module
+
+    path = tmp_path / "paperdigest.sqlite3"
+    # A store as the release before m007 wrote it (migrations up to m005 and m006 if any).
+    before = [fn for fn in MIGRATIONS if fn.__name__ < "m007"]
+    monkeypatch.setattr(store_module, "MIGRATIONS", before)
+    with Store(path) as old:
+        for model, tokens, cost in (("unpriced", 1000, 0.0), ("priced", 1000, 0.25),
+                                    ("extractive", 0, 0.0)):
+            run_id = old.start_run("run", ["2026-01-30"], "openai", model)
+            old.conn.execute("UPDATE runs SET tokens_in = ?, cost = ?, status = 'ok' "
+                             "WHERE id = ?", (tokens, cost, run_id))
+        old.record_failure(1, "2601.21872", "2026-01-30", "summarize", "invalid LLM output")
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    with Store(path) as store:
+        assert {"m007_runs_cost_nullable", "m008_days_made"} <= set(store.migrations())
+        costs = {r.model: (r.tokens_in, r.cost) for r in store.runs()}
+        assert costs == {"unpriced": (1000, None), "priced": (1000, 0.25),
+                         "extractive": (0, 0.0)}
+        assert [f.run_id for f in store.open_failures()] == [1]
+        assert store.totals()["cost"] is None
+        assert store.unknown_cost_models() == ["unpriced"]
+        new = store.start_run("run", ["2026-01-31"], "openai", "unpriced")
+        store.finish_run(new, RunStats("openai", "unpriced", cost=None), "ok")
+        assert store.runs(limit=1)[0].cost is None
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []

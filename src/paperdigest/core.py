@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Lookup", "PaperResult", "cost_of", "digest", "source_text"]
 
+#: The backend that uses no LLM (its cost is 0, not unknown; ``ExtractiveSummarizer.name``).
+EXTRACTIVE = "extractive"
+
 #: Finds a stored summary by its cache key (``Store.find_summary``), or ``None``.
 Lookup = Callable[[SummaryKey], "StoredSummary | None"]
 
@@ -129,7 +132,8 @@ def digest(
         tokens_out=result.tokens_out,
         calls=result.calls,
         mode=result.mode,
-        cost=cost_of(settings, result.model, result.tokens_in, result.tokens_out) or 0.0,
+        cost=cost_of(settings, result.model, result.tokens_in, result.tokens_out,
+                     llm=result.backend != EXTRACTIVE) or 0.0,
     )
 
 
@@ -139,14 +143,17 @@ def source_text(doc: Document, ref: PaperRef) -> str:
     return "\n".join([doc.full_text(), *links])
 
 
-def cost_of(settings: Settings, model: str, tokens_in: int, tokens_out: int) -> float | None:
+def cost_of(settings: Settings, model: str, tokens_in: int, tokens_out: int, *,
+            llm: bool = True) -> float | None:
     """USD cost from the configured price table (``[prices]``, USD per million tokens).
 
-    Returns 0.0 when no token was spent, and ``None`` when tokens were spent on a model that
-    has no price: the cost is unknown, never "free" (issue 13; shown as "cost unknown (no
-    price for MODEL: set [prices])").
+    Returns 0.0 when no LLM is used (``llm=False``: the extractive backend), and ``None``
+    for an LLM model that has no price, whatever was spent — a rerun that reused its stored
+    results spent nothing, yet they were not free: the cost is unknown, never ``$0`` (issue
+    13, QA finding 8; shown as "cost unknown (no price for MODEL: set [prices])"). A figure
+    is given only when the price is known.
     """
-    if not tokens_in and not tokens_out:
+    if not llm:
         return 0.0
     price = settings.prices.get(model)
     if price is None:

@@ -467,8 +467,8 @@ class RunStats:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float | None = 0.0
-    """USD; ``None`` when tokens were spent on a model without a price (``core.cost_of``):
-    shown as "cost unknown", never as ``$0.0000``."""
+    """USD; ``None`` for an LLM model without a price (``core.cost_of``): shown as "cost
+    unknown", never as ``$0.0000``, and stored as NULL (``runs.cost``, migration m007)."""
     seconds: float = 0.0
     llm_calls: int = 0
     http_requests: int = 0
@@ -543,6 +543,11 @@ class DayReport:
     shows :attr:`original_seconds` instead of a meaningless ``0.0 s`` (issue 13)."""
     original_seconds: float | None = None
     """How long the run that made the reused results took (``None``: not known)."""
+    original: dict[str, Any] | None = None
+    """What the run that made the reused results spent (``Store.day_made``: ``tokens_in``,
+    ``tokens_out``, ``llm_calls``, ``llm_failed_calls``, ``cost`` — USD or ``None`` when
+    unknown — and ``seconds``), or ``None`` when not known: a rerun's footer and JSON show
+    it next to this render's own zeros (QA finding 8)."""
     overview: dict[str, Any] | None = None
     """The day at a glance (paperdigest.insights.overview.compute_overview), or ``None``."""
 
@@ -555,7 +560,7 @@ class DayReport:
             "notes": list(self.notes),
             "papers": [p.to_dict() for p in self.papers],
             "stats": _asdict(self.stats) if self.stats else None,
-            **({"reused": True, "original_seconds": self.original_seconds}
-               if self.reused else {}),
+            **({"reused": True, "original_seconds": self.original_seconds,
+                "original": self.original} if self.reused else {}),
             **({"overview": self.overview} if self.overview else {}),
         }

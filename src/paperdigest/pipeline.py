@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from .acquire import acquire
 from .clock import Now, utc_now
 from .contract.vocab import vocabulary
-from .core import PaperResult, cost_of, digest
+from .core import EXTRACTIVE, PaperResult, cost_of, digest
 from .errors import (
     EXIT_INTERRUPTED,
     EXIT_NOTHING,
@@ -520,11 +520,12 @@ class Pipeline:
         """The one place a day's or run's totals are made (issue 13): paper counts from the
         reports; HTTP requests, LLM calls and tokens — failed and invalid calls included —
         from the HTTP client's counters since ``since``; the cost of those tokens
-        (``core.cost_of``: ``None`` for a model without a price)."""
+        (``core.cost_of``: ``None`` for an LLM model without a price, even when this span
+        spent nothing)."""
         stats = RunStats.of(papers, backend=self.summarizer.name, model=self.summarizer.model,
                             seconds=seconds, counters=self.http.counters_since(since))
         stats.cost = cost_of(self.settings, self.summarizer.model, stats.tokens_in,
-                             stats.tokens_out)
+                             stats.tokens_out, llm=self.summarizer.name != EXTRACTIVE)
         return stats
 
     def _checkpoint_run(self, current: list[PaperReport]) -> None:
@@ -541,9 +542,10 @@ class Pipeline:
             logger.warning("could not update the run's totals: %s", exc)
 
     def _note_reuse(self, report: DayReport, day_key: str | None) -> None:
-        """A render that reused every stored result says so, with the time of the run that
-        made them, instead of ``0.0 s``; a report that made results remembers its time for
-        the next rerun (issue 13). ``day_key``: the day's store key (``None`` for ids)."""
+        """A render that reused every stored result says so, with the time, tokens, calls
+        and cost of the run that made them (not only its own zeros); a report that made
+        results remembers those totals for the next rerun (issue 13, QA finding 8).
+        ``day_key``: the day's store key (``None`` for ids)."""
         stats = report.stats
         made = [p for p in report.papers if p.summary is not None and p.failure is None]
         if not made or stats is None:
@@ -551,8 +553,9 @@ class Pipeline:
         if all(p.cached for p in made) and not stats.llm_calls:
             report.reused = True
             report.original_seconds = self.store.day_seconds(day_key) if day_key else None
+            report.original = self.store.day_made(day_key) if day_key else None
         elif day_key:
-            self.store.save_day_seconds(day_key, stats.seconds)
+            self.store.save_day_made(day_key, stats)
 
     # ----------------------------------------------------------------- listing
 

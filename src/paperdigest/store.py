@@ -352,6 +352,39 @@ def m006_summaries_plain_text(db: sqlite3.Connection) -> None:
             db.execute("UPDATE summaries SET data = ? WHERE id = ?", (_dumps(fixed), summary_id))
 
 
+@migration
+def m007_runs_cost_nullable(db: sqlite3.Connection) -> None:
+    # An unknown cost (an LLM model without a price, core.cost_of) is NULL, never 0, so that
+    # it stays unknown (QA finding 8). SQLite cannot drop a NOT NULL: the table is rebuilt
+    # (https://www.sqlite.org/lang_altertable.html#otheralter). Under foreign_keys = ON the
+    # DROP's implicit DELETE sets failures.run_id to NULL: those links are kept and restored.
+    (sql,) = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
+    rebuilt = sql.replace("cost REAL NOT NULL DEFAULT 0", "cost REAL DEFAULT 0", 1)
+    if rebuilt == sql:
+        raise StoreError("m007: unexpected runs table definition")
+    rebuilt = rebuilt.replace("CREATE TABLE runs", "CREATE TABLE runs_m007", 1)
+    columns = ", ".join(row[1] for row in db.execute("PRAGMA table_info(runs)"))
+    db.execute(rebuilt)
+    db.execute(f"INSERT INTO runs_m007 ({columns}) SELECT {columns} FROM runs")
+    db.execute("CREATE TEMP TABLE m007_links AS "
+               "SELECT id, run_id FROM failures WHERE run_id IS NOT NULL")
+    db.execute("DROP TABLE runs")
+    db.execute("ALTER TABLE runs_m007 RENAME TO runs")
+    db.execute("UPDATE failures SET run_id = (SELECT l.run_id FROM m007_links l "
+               "WHERE l.id = failures.id) WHERE id IN (SELECT id FROM m007_links)")
+    db.execute("DROP TABLE m007_links")
+    # Before m007 an unknown cost was stored as 0: tokens spent at cost 0 is unknown.
+    db.execute("UPDATE runs SET cost = NULL WHERE cost = 0 AND tokens_in + tokens_out > 0")
+
+
+@migration
+def m008_days_made(db: sqlite3.Connection) -> None:
+    # The totals of the run that made a day's summaries (tokens, LLM calls, cost; JSON), for
+    # a rerun's footer: a render that reused them shows what they cost (QA finding 8).
+    db.execute("ALTER TABLE days ADD COLUMN made TEXT")
+
+
 # ------------------------------------------------------------------------------ records
 
 
@@ -445,6 +478,15 @@ class RunRecord(RunStats):
 #: The ``runs`` columns that hold RunStats fields: every RunStats field (a new one needs a
 #: migration adding its column, see m002_runs_degraded).
 _RUN_STATS = tuple(f.name for f in dataclasses.fields(RunStats))
+
+#: The totals :meth:`Store.save_day_made` keeps of the run that made a day's summaries.
+MADE_FIELDS = ("seconds", "tokens_in", "tokens_out", "llm_calls", "llm_failed_calls", "cost")
+
+
+def _run_values(stats: RunStats, names: list[str]) -> list[Any]:
+    """Column values of ``stats``: counts as numbers (``None`` → 0); an unknown ``cost``
+    stays ``None`` (NULL, migration m007), never 0 (QA finding 8)."""
+    return [getattr(stats, n) if n == "cost" else getattr(stats, n) or 0 for n in names]
 
 
 _Record = TypeVar("_Record")
@@ -943,6 +985,25 @@ class Store:
         with self._tx() as db:
             db.execute("UPDATE days SET seconds = ? WHERE date = ?", (float(seconds), date))
 
+    def save_day_made(self, date: str, stats: RunStats) -> None:
+        """Remember the totals of the report of ``date`` that made its summaries: seconds
+        (as :meth:`save_day_seconds`) and ``tokens_in``, ``tokens_out``, ``llm_calls``,
+        ``llm_failed_calls``, ``cost`` (USD, ``None``: unknown), for :meth:`day_made`."""
+        made = {name: getattr(stats, name) for name in MADE_FIELDS}
+        with self._tx() as db:
+            db.execute("UPDATE days SET seconds = ?, made = ? WHERE date = ?",
+                       (float(stats.seconds), _dumps(made), date))
+
+    def day_made(self, date: str) -> dict[str, Any] | None:
+        """What :meth:`save_day_made` stored for ``date`` (keys :data:`MADE_FIELDS`), or
+        ``None`` (never saved, or saved before migration m008)."""
+        with self._read() as db:
+            row = db.execute("SELECT made FROM days WHERE date = ?", (date,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        made: dict[str, Any] = json.loads(row[0])
+        return made
+
     def day_seconds(self, date: str) -> float | None:
         """What :meth:`save_day_seconds` stored for ``date``, or ``None``."""
         with self._read() as db:
@@ -1258,8 +1319,7 @@ class Store:
                 + "".join(f"{name} = ?, " for name in counts)
                 + "status = ? WHERE id = ?",
                 (self._now(), stats.backend, stats.model,
-                 # an unknown cost (None) is stored as 0; `status` shows it as unknown
-                 *(getattr(stats, name) or 0 for name in counts), status, run_id),
+                 *_run_values(stats, counts), status, run_id),
             )
             if cursor.rowcount != 1:
                 raise StoreError(f"no run with id {run_id} in {self.path}")
@@ -1272,7 +1332,7 @@ class Store:
             db.execute(
                 "UPDATE runs SET " + ", ".join(f"{name} = ?" for name in counts)
                 + " WHERE id = ? AND status = 'running'",
-                (*(getattr(stats, name) or 0 for name in counts), run_id),
+                (*_run_values(stats, counts), run_id),
             )
 
     def close_stale_runs(self) -> int:
@@ -1296,6 +1356,13 @@ class Store:
             rows = db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_row(RunRecord, r, dates=json.loads(r["dates"])) for r in rows]
 
+    def unknown_cost_models(self) -> list[str]:
+        """The models of runs whose cost is unknown (no price when they ran), sorted."""
+        with self._read() as db:
+            rows = db.execute("SELECT DISTINCT model FROM runs WHERE cost IS NULL "
+                              "ORDER BY model").fetchall()
+        return [str(r[0]) for r in rows]
+
     def models_with_tokens(self) -> list[str]:
         """The models that runs spent LLM tokens on, sorted (``status`` checks their prices)."""
         with self._read() as db:
@@ -1310,8 +1377,8 @@ class Store:
 
         Keys: ``papers``, ``days``, ``documents``, ``fetches``, ``summaries``,
         ``verifications``, ``failures_open`` (as :meth:`open_failures` counts them), ``runs``,
-        ``tokens_in``, ``tokens_out``, ``cost`` (sums over finished runs), ``llm_calls``,
-        ``http_requests``, ``path``.
+        ``tokens_in``, ``tokens_out``, ``cost`` (USD summed over runs; ``None`` when some
+        run's cost is unknown), ``llm_calls``, ``http_requests``, ``path``.
         """
         with self._read() as db:
             counts = {
@@ -1333,7 +1400,7 @@ class Store:
             sums = db.execute(
                 "SELECT COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), "
                 "COALESCE(SUM(cost), 0.0), COALESCE(SUM(llm_calls), 0), "
-                "COALESCE(SUM(http_requests), 0) FROM runs"
+                "COALESCE(SUM(http_requests), 0), COUNT(*) - COUNT(cost) FROM runs"
             ).fetchone()
         return {
             "path": self.path,
@@ -1341,7 +1408,7 @@ class Store:
             "failures_open": failures_open,
             "tokens_in": sums[0],
             "tokens_out": sums[1],
-            "cost": float(sums[2]),
+            "cost": None if sums[5] else float(sums[2]),
             "llm_calls": sums[3],
             "http_requests": sums[4],
         }

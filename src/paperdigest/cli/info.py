@@ -267,13 +267,13 @@ def status(state: State, as_json: bool) -> None:
         totals = store.totals()
         failures = store.open_failures()
         runs = store.runs(limit=5)
-        unpriced = [m for m in store.models_with_tokens() if _priced(settings, m) is None]
-    if unpriced:  # tokens spent on a model without a price: the cost is unknown, not $0
-        totals["cost"] = None
+        # Runs on a model without a price have a NULL cost (unknown, never $0; m007): the
+        # totals' cost is then unknown too (Store.totals).
+        unpriced = store.unknown_cost_models()
     if as_json:
         print_json({"database": str(settings.db_path), "totals": totals,
                     "failures": [_plain(f) for f in failures],
-                    "runs": [{**_plain(r), "cost": _run_cost(settings, r)} for r in runs]})
+                    "runs": [_plain(r) for r in runs]})
         return
     out.print(f"database: {settings.db_path}", markup=False, highlight=False)
     table = Table(title="stored")
@@ -283,7 +283,7 @@ def status(state: State, as_json: bool) -> None:
         if key == "cost" and value is None:
             table.add_row(key, Text(_cost_unknown(unpriced)))  # "[prices]" is not markup
             continue
-        table.add_row(str(key), f"{value:,.4f}" if isinstance(value, float) else str(value))
+        table.add_row(str(key), f"${value:,.4f}" if key == "cost" else str(value))
     out.print(table)
     if runs:
         table = Table(title="recent runs")
@@ -293,7 +293,7 @@ def status(state: State, as_json: bool) -> None:
         for r in runs:
             table.add_row(str(r.id), str(r.started_at)[:19], ",".join(r.dates), r.backend,
                           r.model, str(r.done), str(r.failed), str(r.degraded),
-                          f"{r.tokens_in + r.tokens_out:,}", _cost_text(settings, r),
+                          f"{r.tokens_in + r.tokens_out:,}", _cost_text(r),
                           f"{r.seconds:.1f}", r.status)
         out.print(table)
     if failures:
@@ -305,22 +305,6 @@ def status(state: State, as_json: bool) -> None:
         out.print(table)
 
 
-def _run_cost(settings: Any, run: Any) -> float | None:
-    """A stored run's USD cost, or ``None`` when it spent tokens on a model that has no
-    price in ``[prices]`` (``core.cost_of``): unknown, never ``$0``."""
-    from ..core import cost_of
-
-    if cost_of(settings, run.model, run.tokens_in, run.tokens_out) is None:
-        return None
-    return float(run.cost)
-
-
-def _priced(settings: Any, model: str) -> float | None:
-    from ..core import cost_of
-
-    return cost_of(settings, model, 1, 0)
-
-
 def _cost_unknown(models: list[str]) -> str:
     """``cost unknown (no price for MODEL: set [prices])`` (the report vocabulary's words)."""
     from ..contract.vocab import vocabulary
@@ -328,9 +312,9 @@ def _cost_unknown(models: list[str]) -> str:
     return "cost " + vocabulary("en").cost_unknown.format(model=", ".join(models) or "?")
 
 
-def _cost_text(settings: Any, run: Any) -> str:
-    cost = _run_cost(settings, run)
-    return "unknown" if cost is None else f"${cost:.4f}"
+def _cost_text(run: Any) -> str:
+    """A stored run's cost as stored: ``unknown`` (NULL: no price when it ran) or ``$x``."""
+    return "unknown" if run.cost is None else f"${run.cost:.4f}"
 
 
 @cli.group()

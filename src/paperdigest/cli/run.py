@@ -19,7 +19,7 @@ from ..pipeline import (
     open_pipeline,
 )
 from ..sources.arxiv import validate_ids
-from .common import State, clock, cli, err, stop_on_signals
+from .common import State, cli, clock, err, stop_on_signals
 from .progress import make_progress
 from .summary import print_run
 

@@ -97,6 +97,13 @@ class Vocabulary:
     reused_time: str = " (reused stored results; the run that made them took {seconds} s)"
     """After the footer's time when every result was reused from the store: ``{seconds}``."""
     reused_time_unknown: str = " (reused stored results)"
+    reused_tokens: str = (" (reused stored results; the run that made them: input {tokens_in}"
+                          " · output {tokens_out})")
+    """After a rerun's token line: what the run that made the reused results spent (QA 8)."""
+    reused_cost: str = " (the run that made them: LLM calls {calls} · cost {cost})"
+    """After a rerun's LLM call/cost line: that run's calls and cost (``cost_unknown_short``
+    when unknown)."""
+    cost_unknown_short: str = "unknown"
 
     def part_heading(self, index: int) -> str:
         """``### 1. 应用领域`` … (``index`` 0–4)."""
@@ -145,6 +152,9 @@ ZH = Vocabulary(
     failed_calls="（失败 {failed}）",
     reused_time="（复用已存结果；生成它们的运行用时 {seconds} s）",
     reused_time_unknown="（复用已存结果）",
+    reused_tokens="（复用已存结果；生成它们的运行：输入 {tokens_in} · 输出 {tokens_out}）",
+    reused_cost="（生成它们的运行：LLM 调用 {calls} · 费用 {cost}）",
+    cost_unknown_short="未知",
     empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",
     ids_note="注：本报告汇总指定的 {count} 篇论文。",
     extractive_note="注：本报告由抽取式后端生成（无需 API key），内容为论文原文的英文句子。",

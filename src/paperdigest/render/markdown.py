@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from typing import Any
 
 from paperdigest.contract.markdown import render_summary
 from paperdigest.contract.markup import neutralize_markup
@@ -142,12 +143,15 @@ def render_paper(report: PaperReport, lang: str | None = None) -> str:
 
 
 def render_footer(stats: RunStats, lang: str | None = None, *, reused: bool = False,
-                  original_seconds: float | None = None) -> list[str]:
+                  original_seconds: float | None = None,
+                  original: dict[str, Any] | None = None) -> list[str]:
     """The ``> `` lines after the last separator: backend, model, counts, tokens, cost, time.
 
     A ``stats.cost`` of ``None`` (no price known for the model) is shown as "unknown", never
     as ``$0.0000``. ``reused``: every result came from the store (a rerun); the time line
-    says so, with ``original_seconds`` (the run that made them) when known (issue 13).
+    says so, with ``original_seconds`` (the run that made them) when known (issue 13), and
+    the token and cost lines add ``original``'s tokens, LLM calls and cost
+    (``DayReport.original``) when known, so a rerun's zeros never read as "free" (QA 8).
     """
     vocab = vocabulary(lang)
     model = vocab.footer_model.format(model=stats.model) if stats.model else ""
@@ -174,6 +178,13 @@ def render_footer(stats: RunStats, lang: str | None = None, *, reused: bool = Fa
     if reused:
         lines[-1] += (vocab.reused_time_unknown if original_seconds is None
                       else vocab.reused_time.format(seconds=f"{original_seconds:.1f}"))
+    if reused and original:
+        made_cost = original.get("cost")
+        lines[2] += vocab.reused_tokens.format(tokens_in=f"{original.get('tokens_in', 0):,}",
+                                               tokens_out=f"{original.get('tokens_out', 0):,}")
+        lines[3] += vocab.reused_cost.format(
+            calls=original.get("llm_calls", 0),
+            cost=vocab.cost_unknown_short if made_cost is None else f"${made_cost:.4f}")
     return [f"> {_one_line(line)}" for line in lines]
 
 
@@ -224,5 +235,6 @@ def render_day(day: DayReport, overview: str = "", lang: str | None = None) -> s
     if day.stats is not None:
         text += "\n" + "\n".join(render_footer(
             day.stats, lang, reused=getattr(day, "reused", False),
-            original_seconds=getattr(day, "original_seconds", None))) + "\n"
+            original_seconds=getattr(day, "original_seconds", None),
+            original=getattr(day, "original", None))) + "\n"
     return text
