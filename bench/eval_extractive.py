@@ -202,6 +202,9 @@ def fill_rates(corpus: Path = CORPUS) -> dict[str, float]:
             filled(s.usage.input) and s.usage.input == s.contribution for s in summaries) / n,
         "输出 == 流程": sum(
             filled(s.usage.output) and s.usage.output == s.usage.workflow for s in summaries) / n,
+        "一句话核心贡献 == 标题": sum(
+            " ".join(s.contribution.split()) == " ".join(r.title.split())
+            for r, s in zip(refs, summaries, strict=True)) / n,
     }
 
 

@@ -9,15 +9,22 @@ tables and appendix:
   the title, abstract and HF ``ai_keywords`` (:data:`TOPIC_RULES`), followed by the
   keywords; keywords alone name no field: then "论文未提及".
 - 一句话核心贡献: the abstract's claim sentence ("we propose/present/introduce …", "this paper
-  …"); else its first sentence with "we"; else its first sentence. When the claim sentence
-  is the only evidence of the innovations (or of 输入/输出), it goes there and this part is
-  the paper's title, its own one-line statement of the contribution.
+  …"); else its first sentence with "we"; else its first sentence; never the paper's title
+  said again. When the claim sentence is the only evidence of the innovations (or of
+  输入/输出), it is split at a clause break (:func:`_claim_split`, :func:`_io_split`): that
+  field gets the part that is its evidence (how the method works: "which merges …", "by
+  introducing …"; what goes in or comes out: "…, producing Y") and this part keeps the main
+  clause ("We introduce X, a … framework."), or the whole claim when its main clause only
+  names the method ("We introduce ConceptMoE, which …": the innovation is then the claim's
+  description part).
 - 使用指南: 输入/输出 only from explicit phrasings about the paper's own system ("takes X as
   input", "given X, <system> …", "conditioned on", "from a single image", "using X data, we
   measure", "<system> outputs/produces/generates/predicts Y", "maps X to Y", "the output
-  is"), never from background or prior-work sentences; else "论文未提及". Workflow from a
-  pipeline sentence of the method sections ("consists of three stages", "first … then"),
-  else their first complete sentences, else the abstract's method sentences; hardware from
+  is"), never from background or prior-work sentences, and from an authors' construction,
+  setup or finding sentence ("we introduce X …, producing Y", "we conduct studies
+  demonstrating that X can generate Y") only its part that says it; else "论文未提及".
+  Workflow from a pipeline sentence of the method sections ("consists of three stages",
+  "first … then"), else their first complete sentences, else the abstract's method sentences; hardware from
   accelerator, memory and training-time mentions in body and appendix; code from the HF
   item's GitHub repo/project page, the paper's own code links (``Document.links``) and URLs.
 - 主要创新点: contribution statements only: the introduction's contribution list ("Our
@@ -26,18 +33,22 @@ tables and appendix:
   study claims ("we propose/introduce/present/design …", "in this paper, we study …") of the
   abstract, introduction and conclusion — never background, prior work's weaknesses,
   findings or code-release sentences. Titles are the item's label ("**X**:", "X (C1):") or
-  the object of its claim verb / its leading noun phrase, cut at a phrase boundary (≤ 8
-  words, ≤ 80 characters, no "…"), in the paper's own casing (mHC stays mHC).
+  the object of its claim verb / its leading noun phrase, cut at a phrase boundary — before
+  a preposition, conjunction or participle, or after a comma — (≤ 8 words, ≤ 80 characters,
+  no "…"), in the paper's own casing (mHC stays mHC).
 - 实验效果: sentences of the paper's own work with a number, an explicit comparison or a
   named benchmark that also say what came out (not setups, qualitative claims or release
   sentences), labelled by what they measure: the benchmark(s) named, else the metric, else
-  "对比基线"/"数值结果"; for a full text also the results sections' sentences with a figure
+  "对比基线" (only when a baseline is named: :data:`_BASELINE`), else "数值结果", else
+  "比较结果"; for a full text also the results sections' sentences with a figure
   and a comparison (labelled by benchmark, else section heading) and the best result table
   as "caption — the paper's own row" (labelled by the table's label).
 
 No sentence fills two fields: the fields are filled in a fixed order (contribution,
 input, output, results, innovations, workflow, hardware), each from the sentences no
-earlier field took (:class:`_Used`). Evaluated against independent hand labels by
+earlier field took (:class:`_Used`); a sentence split at a clause break gives each part to
+one field (only a claim whose main clause just names the method stays whole in 一句话核心贡献
+beside its description part in 主要创新点). Evaluated against independent hand labels by
 ``bench/eval_extractive.py`` (floors in ``eval_baseline.json``).
 
 Every sentence, row and label is copied from the Document, so no number can be invented.
@@ -1161,11 +1172,11 @@ def _input_output(
     pool = [s for _, s in _own_sentences(abstract_sents, claim_index, names)]
     pool += [s for s in method_sents[:80] + intro_sents[:60] + result_sents[:80] if _prose(s)]
     pool = [s for s in pool if not used.taken(s) and not _PRIOR_WORK.search(s)]
-    inputs = [s for s in pool if _explicit_input(s, name_re)][:6]
+    inputs = [s for s in pool if _io_evidence(s, "input", name_re)][:6]
     # "outputs"/"the output is" are the most explicit, then "predicts/returns/emits", then
     # "generates/produces/…"; ties keep the pool's order.
     outputs = sorted(
-        (s for s in pool if _explicit_output(s, name_re)),
+        (s for s in pool if _io_evidence(s, "output", name_re)),
         key=lambda s: 0 if re.search(r"\boutputs?\b", s, re.IGNORECASE) else
         1 if re.search(r"\b(predicts|returns|emits)\b", s, re.IGNORECASE) else 2,
     )[:6]
@@ -1175,18 +1186,28 @@ def _input_output(
     output_text = next((s for s in outputs if s != input_text), "")
     if input_text and not output_text and outputs and len(inputs) > 1:
         input_text, output_text = inputs[1], outputs[0]
-    # A construction, setup or finding sentence of the authors ("we introduce X, …, producing
-    # Y"; "we conduct studies demonstrating that X can generate Y") gives only its part that
-    # says what goes in or comes out: a "we introduce …" sentence is no 输出.
-    if input_text:
-        used.add(input_text)
-        split = _io_split(input_text, _input_at(input_text, name_re), "input")
-        input_text = split[1] if split else input_text
-    if output_text:
-        used.add(output_text)
-        split = _io_split(output_text, _output_at(output_text, name_re), "output")
-        output_text = split[1] if split else output_text
-    return input_text, output_text
+    for text in (input_text, output_text):
+        if text:
+            used.add(text)
+    return (_io_evidence(input_text, "input", name_re) if input_text else "",
+            _io_evidence(output_text, "output", name_re) if output_text else "")
+
+
+def _io_evidence(sentence: str, kind: str, name_re: re.Pattern[str] | None) -> str:
+    """What ``sentence`` says goes in (``kind`` "input") or comes out ("output"), or ``""``.
+
+    A sentence whose main clause is the authors' construction, setup or finding ("we
+    introduce X, …, producing Y"; "we conduct studies demonstrating that X can generate Y")
+    gives only its part that says it (:func:`_io_split`); when that part cannot be cut out,
+    the sentence is no evidence: a "we introduce/conduct …" sentence is never 输入/输出."""
+    at = _input_at(sentence, name_re) if kind == "input" else _output_at(sentence, name_re)
+    if at < 0:
+        return ""
+    split = _io_split(sentence, at, kind)
+    text = split[1] if split else sentence
+    if _CONSTRUCT.search(text) or _SETUP.match(text):
+        return ""
+    return text
 
 
 def _domain(ref: PaperRef, doc: Document, abstract: str, lang: str) -> str:
