@@ -406,5 +406,5 @@ def test_cli_unreachable_ray_address_is_one_line(tmp_path: Path,
                  "--ray-address", f"127.0.0.1:{port}", "--quiet"])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 1
-    assert lines == [f"Error: cannot reach the Ray cluster at 127.0.0.1:{port} (Connection "
-                     "refused); start it with `ray start --head`, or check --ray-address"]
+    assert lines == [(f"Error: cannot reach the Ray cluster at 127.0.0.1:{port} (Connection "
+                      "refused); start it with `ray start --head`, or check --ray-address")]

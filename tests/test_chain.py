@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from paperdigest.acquire import fetch_paper
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
-from paperdigest.acquire import fetch_paper
 from paperdigest.fetch.http import HttpClient, Response
 from paperdigest.fetch.ratelimit import FakeClock
 from paperdigest.models import Fetched, PaperRef

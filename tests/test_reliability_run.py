@@ -35,7 +35,8 @@ from paperdigest.cli import main
 from paperdigest.config import load_settings
 from paperdigest.pipeline import RunOptions, open_pipeline
 from tests.fakes.llm import FakeLLM
-from tests.test_cli_faults import (  # noqa: F401
+from tests.fakes.servers import FakeArxiv
+from tests.test_cli_faults import (
     DAY,
     _blocks,
     _raw_day,
@@ -43,7 +44,6 @@ from tests.test_cli_faults import (  # noqa: F401
     _small_hf,
     world,
 )
-from tests.fakes.servers import FakeArxiv
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -39,8 +39,8 @@ from paperdigest.models import Innovation, PaperRef, PaperReport, PaperSummary, 
 from paperdigest.store import Store
 from paperdigest.web.data import DayView, day_view
 from tests.fakes.archive import (
-    DAYS,
     BOLD,
+    DAYS,
     HOSTILE,
     HOSTILE_REF,
     UNIQUE_ZH,

@@ -20,9 +20,9 @@ pytest.importorskip("jinja2", reason="the [web] extra is not installed")
 feedparser = pytest.importorskip("feedparser", reason="feedparser (test extra) not installed")
 lxml_html = pytest.importorskip("lxml.html")
 
-from paperdigest.cli import main  # noqa: E402
-from tests.fakes.llm import FakeLLM  # noqa: E402
-from tests.fakes.world import offline_world  # noqa: E402
+from paperdigest.cli import main
+from tests.fakes.llm import FakeLLM
+from tests.fakes.world import offline_world
 
 pytestmark = pytest.mark.slow
 DAY = "2026-01-31"

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 from paperdigest.store import Store
 from paperdigest.web.app import LOOPBACK_HOSTS, create_app
 from tests.fakes.archive import (
-    DAYS,
     BOLD,
+    DAYS,
     HOSTILE,
     HOSTILE_REF,
     UNIQUE_EN,

@@ -21,10 +21,10 @@ from paperdigest.store import Store
 from paperdigest.web.links import safe_url
 from paperdigest.web.site import build_site
 from tests.fakes.archive import (
+    BOLD,
     DAYS,
     EARLY_REF,
     FAILED_REF,
-    BOLD,
     HOSTILE,
     HOSTILE_REF,
     UNIQUE_ZH,

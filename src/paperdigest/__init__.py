@@ -40,8 +40,6 @@ from .errors import (
 )
 from .models import (
     Claim,
-    RunStats,
-    SummaryKey,
     DayReport,
     Document,
     Failure,
@@ -52,7 +50,9 @@ from .models import (
     PaperReport,
     PaperSummary,
     Result,
+    RunStats,
     Section,
+    SummaryKey,
     Table,
     Usage,
     Verification,

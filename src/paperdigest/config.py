@@ -31,8 +31,8 @@ from pydantic import (
 )
 
 from .delivery.settings import DeliverySettings
-from .insights.settings import InsightSettings, InterestSettings
 from .errors import ConfigError
+from .insights.settings import InsightSettings, InterestSettings
 from .web.settings import SiteSettings
 
 DEFAULT_HF_URL = "https://huggingface.co"
