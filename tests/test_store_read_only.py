@@ -16,8 +16,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -105,6 +107,39 @@ def test_read_commands_work_on_a_read_only_store(
     assert (site / "days" / f"{DAYS[1]}.html").is_file()
     # Nothing was written beside the store.
     assert sorted(p.name for p in ro_home.iterdir()) == [DB]
+
+
+def test_send_reads_a_read_only_store(
+    ro_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bodies: list[bytes] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "paperdigest.toml").write_text(
+            "[[delivery.webhooks]]\nname = \"hook\"\nkind = \"generic\"\n"
+            f"url = \"http://127.0.0.1:{server.server_address[1]}/hook\"\n")
+        assert main(["send", "--date", DAYS[1], "--to", "webhook"]) == 0, \
+            capsys.readouterr().err
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(bodies) == 1 and WEBARBITER.arxiv_id.encode() in bodies[0]
 
 
 def test_serve_reads_a_read_only_store(ro_home: Path) -> None:

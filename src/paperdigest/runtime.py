@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import filelock
 
 from .clock import Now, utc_now
-from .errors import StoreError, StoreLockedError, StoreReadOnlyError
+from .errors import StoreLockedError, StoreReadOnlyError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -47,8 +47,10 @@ def open_store(settings: Settings, *, now: Now = utc_now, reading: bool = False)
 
     Raises:
         StoreCorruptError: the file is not a paperdigest database.
-        StoreReadOnlyError: the data directory or the store cannot be written (and, with
-            ``reading``, the store cannot be read either, or needs an upgrade).
+        StoreReadOnlyError: the data directory or the store cannot be written (with
+            ``reading``: nor read, or it needs an upgrade, which needs writing).
+        StoreError: with ``reading``, the read-only open found another problem (a store from
+            a newer paperdigest, for one).
     """
     from .store import Store
 
@@ -56,13 +58,9 @@ def open_store(settings: Settings, *, now: Now = utc_now, reading: bool = False)
         try:
             return Store(settings.db_path, clock=now)
         except StoreReadOnlyError as exc:
-            try:
-                store = Store(settings.db_path, clock=now, read_only=True)
-            except StoreReadOnlyError:
-                raise
-            except StoreError:
-                raise exc from None
-            logger.info("%s", exc)
+            # Why it cannot be read either (if so) is the error worth showing.
+            store = Store(settings.db_path, clock=now, read_only=True)
+            logger.info("%s; opened read-only", exc)
             return store
     _make_home(settings.home_path)
     return Store(settings.db_path, clock=now)
