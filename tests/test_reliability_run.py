@@ -36,7 +36,7 @@ from paperdigest.config import load_settings
 from paperdigest.pipeline import RunOptions, open_pipeline
 from tests.fakes.llm import FakeLLM
 from tests.fakes.servers import FakeArxiv
-from tests.test_cli_faults import (
+from tests.test_cli_faults import (  # noqa: F401
     DAY,
     _blocks,
     _raw_day,
