@@ -6,27 +6,30 @@ Imported only by the child process that serves them, so the measured process nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from bench.scale import index_of, synth_paper
 from tests.fakes.llm import FakeLLM
 from tests.fakes.servers import FakeArxiv, Reply, split_version
 
 
 class SynthArxiv(FakeArxiv):
-    """FakeArxiv whose ``/html/{id}`` pages are rendered on request from ``seed``, never held."""
+    """FakeArxiv whose ``/html/{id}`` pages are rendered on request, never held.
 
-    def __init__(self, seed: int) -> None:
+    ``page(base_id, version)`` returns the page's HTML, or ``None`` for an id it does not
+    make (``bench.scale.synth_page``).
+    """
+
+    def __init__(self, page: Callable[[str, int], str | None]) -> None:
         super().__init__(None)
-        self.seed = seed
+        self.page = page
 
     def handle(self, method: str, path: str, query: dict[str, list[str]]) -> Reply:
         if path.startswith("/html/"):
             base, version = split_version(path[len("/html/"):].strip("/"))
-            index = index_of(base)
-            if index is not None:
+            body = self.page(base, version or 1)
+            if body is not None:
                 # SYNTHESIZED: a generated LaTeXML page, not a recording.
-                body = synth_paper(self.seed, index).html(version or 1)
                 return Reply(200, body, "text/html; charset=utf-8")
         return super().handle(method, path, query)
 

@@ -27,6 +27,7 @@ papers; target <= 1.3).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import os
@@ -73,10 +74,11 @@ def day_items(papers: int, per_day: int) -> dict[str, list[dict[str, Any]]]:
 def serve_fakes(conn: Connection, papers: int, per_day: int, latency: float) -> None:
     """Child process: fake HF, the lazy synthetic arXiv and the fixed-latency LLM."""
     from bench._synth_fakes import LeanLLM, SynthArxiv
-    from bench.scale import fast_answer
+    from bench.scale import fast_answer, synth_page
     from tests.fakes.servers import FakeHF
 
-    with FakeHF(None, days=day_items(papers, per_day)) as hf, SynthArxiv(SEED) as arxiv, \
+    page = functools.partial(synth_page, SEED)
+    with FakeHF(None, days=day_items(papers, per_day)) as hf, SynthArxiv(page) as arxiv, \
             LeanLLM(fast_answer, model="fast-fake", delay=latency) as llm:
         conn.send({"hf_url": hf.url, "arxiv_url": arxiv.url, "arxiv_api_url": arxiv.api_url,
                    "llm_url": llm.base_url})

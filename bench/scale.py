@@ -35,6 +35,7 @@ not read from HTML, or verification did not flag exactly the planted claims.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import html
 import logging
@@ -254,6 +255,13 @@ def synth_paper(seed: int, index: int) -> SynthPaper:
     )
 
 
+def synth_page(seed: int, arxiv_id: str, version: int) -> str | None:
+    """The LaTeXML page of synthetic paper ``arxiv_id`` (no version), or ``None`` when the id
+    is not one of :func:`paper_id`'s."""
+    index = index_of(arxiv_id)
+    return None if index is None else synth_paper(seed, index).html(version)
+
+
 def synth_ref(seed: int, index: int) -> PaperRef:
     """The listing entry (HF-like PaperRef) for paper ``index``; no version, like HF ids."""
     paper = synth_paper(seed, index)
@@ -307,7 +315,7 @@ def serve_fakes(conn: Connection, seed: int) -> None:
     """Child process: run the lazy arXiv fake and the fast LLM until told to stop."""
     from bench._synth_fakes import LeanLLM, SynthArxiv
 
-    with SynthArxiv(seed) as arxiv, LeanLLM(fast_answer, model="fast-fake") as llm:
+    with SynthArxiv(functools.partial(synth_page, seed)) as arxiv, LeanLLM(fast_answer, model="fast-fake") as llm:
         arxiv.validators = True
         conn.send({"arxiv_url": arxiv.url, "arxiv_api_url": arxiv.api_url,
                    "llm_url": llm.base_url})
