@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -215,11 +214,13 @@ def test_categories_artifacts_and_code_availability(world: dict[str, Any],
     assert [i for i, text in code.items() if "代码未公开" in text] == ["2601.10004"]
     overview = data["overview"]
     themes = {t["theme"]: t["count"] for t in overview["themes"]}
-    assert themes["agents"] == 2 and themes["cs.CL"] == 2  # by hand from the items above
+    # By hand from the items above: agents (智能体) and cs.CL (自然语言处理, also the
+    # extractive 应用领域 of the cs.CL papers: each paper once) on two papers each.
+    assert themes["智能体"] == 2 and themes["自然语言处理"] == 2
     released = {r["arxiv_id"] for r in overview["released"]}
     assert released == {"2601.10001", "2601.10002", "2601.10003"}
     md = (world["out"] / "2026-01-27.md").read_text()
-    assert "### 今日概览" in md and "agents（2）" in md
+    assert "### 今日概览" in md and "智能体（2）" in md
     assert len(parse_report(md)[1]) == 4  # the overview is not a paper block
 
 
@@ -266,12 +267,19 @@ def test_ranking_changes_with_the_profile_and_explains_itself(corpus: Path) -> N
 def test_day_overview_themes_with_counts_and_must_read(corpus: Path) -> None:
     papers = _day_refs(corpus)
     overview = compute_overview(papers, "zh")
-    counts = Counter(kw.strip().lower() for item in _items(corpus, "daily_papers_2026-01-30.json")
-                     for kw in {k.strip().lower() for k in item["paper"].get("ai_keywords", [])})
+    keywords = [{k.strip().lower() for k in item["paper"].get("ai_keywords", [])}
+                for item in _items(corpus, "daily_papers_2026-01-30.json")]
+    # One theme per concept, whatever its spelling (QA finding 12); spellings by hand.
+    llm = {"large language models", "large language model", "llms", "llm"}
+    rl = {"reinforcement learning", "rl"}
+    expected = [("大语言模型", sum(1 for k in keywords if k & llm)),
+                ("强化学习", sum(1 for k in keywords if k & rl))]
+    assert expected == [("大语言模型", 9), ("强化学习", 7)]  # 5 + 3 + 1 spellings; 7
+    assert [(t["theme"], t["count"]) for t in overview["themes"][:2]] == expected
     for theme in overview["themes"]:
-        assert theme["count"] == counts[theme["theme"].lower()] == len(theme["papers"])
-    best = counts.most_common(1)[0]
-    assert (overview["themes"][0]["theme"].lower(), overview["themes"][0]["count"]) == best
+        assert theme["count"] == len(theme["papers"]) == len(set(theme["papers"]))
+    labels = [t["theme"].lower() for t in overview["themes"]]
+    assert "large language models" not in labels and len(labels) == len(set(labels))
     assert 3 <= len(overview["must_read"]) <= 5
     assert all(re.search(r"\d+ 赞", m["reason"]) for m in overview["must_read"])
     upvotes = {p.ref.arxiv_id: p.ref.upvotes for p in papers}
@@ -353,7 +361,7 @@ def test_stored_overview_for_the_web_day_page(world: dict[str, Any],
     view = day_view(conn, "2026-01-27")
     assert view is not None
     overview = stored_overview(conn, view.papers)
-    assert overview["themes"][0] == {"theme": "agents", "count": 2,
+    assert overview["themes"][0] == {"theme": "智能体", "count": 2,
                                      "papers": ["2601.10002", "2601.10001"]}
     assert [r["arxiv_id"] for r in overview["released"]] == ["2601.10002"]
 
@@ -489,3 +497,34 @@ def test_web_day_page_shows_the_overview_and_the_index_the_themes(
         assert 'class="released">' in overview and "2601.10002</a>" in overview
     for index in ((site / "index.html").read_text("utf-8"), served_index):
         assert re.findall(r'class="theme">([^<]*)<', index) == ["planning (2)", "scheduling (2)"]
+
+
+def test_themes_merge_one_topic_across_languages_and_sources() -> None:
+    """QA finding 12: "大语言模型（23）… Large Language Models（8）" is one theme. Papers and
+    counts written by hand."""
+    from paperdigest.models import PaperRef, PaperSummary
+
+    def paper(arxiv_id: str, keywords: list[str], domain: str = "",
+              categories: list[str] | None = None) -> PaperReport:
+        ref = PaperRef(arxiv_id, f"Paper {arxiv_id}", ai_keywords=keywords,
+                       categories=categories or [])
+        summary = PaperSummary(domain=domain, contribution="x") if domain else None
+        return PaperReport(ref=ref, summary=summary)
+
+    papers = [
+        paper("2601.00001", ["Large Language Models", "agents"], "自然语言处理 / 大语言模型"),
+        paper("2601.00002", ["LLMs", "reinforcement learning"], "强化学习"),
+        paper("2601.00003", ["large-language model"], "Reinforcement Learning", ["cs.CL"]),
+        paper("2601.00004", ["Agents"], "NLP / large language models"),
+    ]
+    # By hand: LLM on 1 (keyword + domain, once), 2, 3, 4; NLP on 1 (domain), 3 (cs.CL),
+    # 4 (domain); RL on 2 (keyword + domain, once), 3; agents on 1, 4. Ties: the same
+    # order in both languages.
+    zh = compute_overview(papers, "zh")["themes"]
+    assert [(t["theme"], t["count"]) for t in zh] == \
+        [("大语言模型", 4), ("自然语言处理", 3), ("智能体", 2), ("强化学习", 2)]
+    assert zh[0]["papers"] == ["2601.00001", "2601.00002", "2601.00003", "2601.00004"]
+    en = compute_overview(papers, "en")["themes"]
+    assert [(t["theme"], t["count"]) for t in en] == \
+        [("Large language models", 4), ("Natural language processing", 3),
+         ("Agents", 2), ("Reinforcement learning", 2)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import cache
 from typing import Any
 
 from ..contract.markup import neutralize_markup
@@ -58,30 +59,94 @@ def _domain_themes(report: PaperReport) -> list[str]:
     return [p for p in parts if 2 <= len(p) <= 24 and p != "论文未提及"]
 
 
-def themes_of(papers: list[PaperReport]) -> list[dict[str, Any]]:
+#: Abbreviations that name the same theme as their long form (matched after folding).
+_ABBREVIATIONS = {"llm": "large language model", "nlp": "natural language processing",
+                  "rl": "reinforcement learning", "vlm": "vision language model",
+                  "mllm": "multimodal large language model", "cv": "computer vision",
+                  "moe": "mixture of experts", "rag": "retrieval augmented generation"}
+
+
+def _fold(text: str) -> str:
+    """A theme's comparison form: case, hyphens and spacing folded, a trailing English
+    plural dropped, a known abbreviation expanded ("LLMs" → "large language model")."""
+    folded = re.sub(r"[\s_\-‐–]+", " ", text.strip().lower())
+    folded = re.sub(r"\s*\([^)]*\)\s*$", "", folded).strip()  # "(图像/视频)", "(image/video)"
+    if re.fullmatch(r"[a-z0-9 .]+", folded) and re.search(r"[a-z]{3,}s$", folded) \
+            and not folded.endswith("ss"):
+        folded = folded[:-1]
+    return _ABBREVIATIONS.get(folded, folded)
+
+
+@cache
+def _concepts() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """``(alias → key, key → (zh label, en label))`` for the themes the library names in
+    both languages: the arXiv category labels and topic rules of the extractive summarizer
+    (one table, :mod:`paperdigest.summarize.extractive`), pair by pair (``自然语言处理 /
+    大语言模型`` ↔ ``NLP / large language models``), and the category codes themselves."""
+    from ..summarize.extractive import CATEGORY_LABELS, TOPIC_RULES
+
+    alias: dict[str, str] = {}
+    labels: dict[str, tuple[str, str]] = {}
+
+    def add(zh: str, en: str, *codes: str) -> None:
+        zh = re.sub(r"\s*[（(][^)）]*[)）]\s*$", "", zh).strip()
+        en = re.sub(r"\s*\([^)]*\)\s*$", "", en).strip()
+        key = alias.get(_fold(en)) or alias.get(_fold(zh)) or _fold(en)
+        for name in (zh, en, *codes):
+            alias.setdefault(_fold(name), key)
+        labels.setdefault(key, (zh, en[:1].upper() + en[1:]))
+
+    for code, (zh, en) in CATEGORY_LABELS.items():
+        add(zh, en, code)
+    for _pattern, zh, en in TOPIC_RULES:
+        zh_parts, en_parts = re.split(r"\s+/\s+", zh), re.split(r"\s+/\s+", en)
+        if len(zh_parts) == len(en_parts):
+            for z, e in zip(zh_parts, en_parts):
+                add(z, e)
+    return alias, labels
+
+
+def _theme_key(text: str) -> str:
+    folded = _fold(text)
+    return _concepts()[0].get(folded, folded)
+
+
+def themes_of(papers: list[PaperReport], lang: str = "zh") -> list[dict[str, Any]]:
     """Themes held by at least two papers, most papers first (at most :data:`MAX_THEMES`):
-    ``[{"theme", "count", "papers": [arxiv_id, ...]}]``."""
+    ``[{"theme", "count", "papers": [arxiv_id, ...]}]``.
+
+    A paper's themes are its Hugging Face ``ai_keywords``, its primary arXiv category and its
+    应用领域 lead phrase, merged by one key across languages and sources (QA finding 12:
+    ``大语言模型``, ``Large Language Models`` and ``LLMs`` are one theme, a paper counted
+    once): case, hyphens, plurals and known abbreviations folded (:func:`_fold`), and the
+    names the library knows in both languages mapped to one key (:func:`_concepts`). A theme
+    the library names is shown in ``lang``; another one by its most used spelling."""
+    _alias, labels = _concepts()
     counts: Counter[str] = Counter()
-    label: dict[str, str] = {}
+    spellings: dict[str, Counter[str]] = {}
     members: dict[str, list[str]] = {}
     for report in papers:
         keys: dict[str, str] = {}
-        for kw in report.ref.ai_keywords:
-            keys.setdefault(kw.strip().lower(), kw.strip())
+        names = [kw.strip() for kw in report.ref.ai_keywords]
         if report.ref.categories:
-            keys.setdefault(report.ref.categories[0].lower(), report.ref.categories[0])
-        for domain in _domain_themes(report):
-            keys.setdefault(domain.lower(), domain)
+            names.append(report.ref.categories[0])
+        names += _domain_themes(report)
+        for name in names:
+            if name and (key := _theme_key(name)):
+                keys.setdefault(key, name)
         for key, shown in keys.items():
-            if not key:
-                continue
             counts[key] += 1
-            label.setdefault(key, shown)
+            spellings.setdefault(key, Counter())[shown] += 1
             members.setdefault(key, []).append(report.ref.arxiv_id)
     themes = [(k, n) for k, n in counts.items() if n >= 2]
     themes.sort(key=lambda kn: (-kn[1], kn[0]))
-    return [{"theme": label[k], "count": n, "papers": members[k]}
-            for k, n in themes[:MAX_THEMES]]
+
+    def label(key: str) -> str:
+        if key in labels:
+            return labels[key][1 if lang == "en" else 0]
+        return spellings[key].most_common(1)[0][0]  # ties: the first seen
+
+    return [{"theme": label(k), "count": n, "papers": members[k]} for k, n in themes[:MAX_THEMES]]
 
 
 def _insight(report: PaperReport) -> dict[str, Any]:
@@ -139,7 +204,7 @@ def compute_overview(day: DayReport | list[PaperReport], lang: str = "zh") -> di
     "count", "papers"}], "must_read": [{"arxiv_id", "title", "reason", "score"}],
     "released": [{"arxiv_id", "title", "kinds", "urls"}]}``."""
     papers = day.papers if isinstance(day, DayReport) else list(day)
-    return {"papers": len(papers), "themes": themes_of(papers),
+    return {"papers": len(papers), "themes": themes_of(papers, lang),
             "must_read": _must_read(papers, lang), "released": _released(papers)}
 
 
