@@ -742,3 +742,23 @@ def test_baseline_label_needs_a_baseline() -> None:
     assert [r.setting for r in english.results] == [
         "Reported figures", "Comparison with baselines", "Comparison"
     ]
+
+
+def test_titles_end_at_a_phrase_boundary() -> None:
+    # The name after "alternative:" (one item, singular noun) is the title.
+    colon = _abstract("In this work, we explore an intermediate alternative: Slot-Based Sketch "
+                      "Tokens (SST), which group freehand strokes into semantic parts.")
+    assert [(i.title, i.detail) for i in colon.innovations] == [
+        ("Slot-Based Sketch Tokens (SST)", "group freehand strokes into semantic parts.")
+    ]
+    # A comma inside a list of adjectives is no phrase boundary; "of" is; a participle after
+    # an adverb ("specifically designed") is cut with its adverb.
+    summary = _abstract(
+        "We propose ToyNet, a sketch model that converts freehand strokes into watertight meshes. "
+        "We also design ToyLoss, a family of advanced multilingual, controllable differentiable "
+        "penalties. We further introduce ToyBench, a large-scale benchmark specifically designed "
+        "to evaluate sketch-based modelling tools."
+    )
+    assert [i.title for i in summary.innovations] == [
+        "ToyLoss, a family", "ToyBench, a large-scale benchmark"
+    ]

@@ -479,6 +479,15 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
         if len(before) <= 3 and re.match(r", (which|that|where|whose) ", text[pos:]):
             head = text[:pos]  # "ConceptMoE, which dynamically merges …": the name
             break
+        if (text[pos] == ":" and " ".join(before).islower() and not before[-1].endswith("s")
+                and re.match(r":\s+[A-Z]", text[pos:])):
+            # "an intermediate alternative: Slot-Based Representations (SBOCR), which …": the
+            # name after the colon, up to its own clause break ("three strategies: A, B and
+            # C" lists several: the plural noun stays the title).
+            named = text[pos + 1:].strip()
+            stop = re.search(r"(;|, (?!\d)| — |—| -- | – |\. |\?)", named)
+            head = named[: stop.start()] if stop else named
+            break
         if len(text[:pos].split()) <= 2 and re.match(r", (a|an|the) ", text[pos:]):
             head = text  # "ToyNet, a fast … model for …": name and apposition, cut by words
             break
@@ -510,7 +519,8 @@ def _one_line_title(text: str, max_words: int = MAX_TITLE_WORDS) -> str:
 _TITLE_PARTICIPLE = frozenset(re.findall(r"\w+", (
     "comprising containing spanning featuring covering consisting enabling allowing producing "
     "generating outputting predicting yielding using leveraging combining integrating including "
-    "built based designed tailored trained driven guided grounded conditioned equipped")))
+    "built based designed tailored trained driven guided grounded conditioned equipped "
+    "composed")))
 
 
 def _phrase_prefix(words: list[str], max_words: int) -> list[str]:
@@ -524,10 +534,19 @@ def _phrase_prefix(words: list[str], max_words: int) -> list[str]:
             if len(" ".join(words[:k])) <= MAX_TITLE_CHARS] or [1]
     for k in reversed(fits):
         following = words[k].lower().strip(",;:()") if k < len(words) else ""
-        if words[k - 1].endswith(",") or following in _TITLE_BREAK or (
-            k >= 2 and following in _TITLE_PARTICIPLE
-        ):
+        participle = k >= 2 and following in _TITLE_PARTICIPLE
+        # A comma ends a phrase before an article, a name or a linking word, not inside a
+        # list of adjectives ("advanced multilingual, | controllable").
+        comma = words[k - 1].endswith(",") and (
+            following in ("a", "an", "the") or following in _TITLE_BREAK or participle
+            or (k < len(words) and words[k][:1].isupper()))
+        if comma or following in _TITLE_BREAK or participle:
             prefix = words[:k]
+            if len(prefix) > 2 and prefix[-1].lower() in _TITLE_PARTICIPLE:
+                prefix.pop()  # "benchmark specifically designed | to evaluate …"
+                participle = True
+            if participle and len(prefix) > 2 and prefix[-1].lower().endswith("ly"):
+                prefix.pop()  # "benchmark specifically | designed for …"
             while len(prefix) > 1 and prefix[-1].lower().strip(",;:") in _TITLE_TAIL:
                 prefix.pop()
             if prefix[-1].lower().strip(",;:") not in _TITLE_TAIL:
@@ -953,10 +972,10 @@ _CLAUSE_BREAK = re.compile(
     r"\s+)|"
     r"(?P<rel>,?\s+(?=(which|that|who|whose|while|whereas)\s))|"
     r"(?P<purpose>\s+(?=for\s+[a-z]+ing\b))|"
-    r"(?P<part>,\s+(?=[a-z][a-z-]*ing\b)|\s+(?=(comprising|containing|spanning|featuring|"
+    r"(?P<part>,\s+(?=[a-z][a-z-]*ing\b)|\s+(?=([a-z]+ly\s+)?(comprising|containing|spanning|featuring|"
     r"covering|consisting|enabling|allowing|producing|generating|outputting|predicting|"
-    r"yielding|built|based|designed|tailored)\b))|"
-    r"(?P<appos>,\s+(?=(a|an)\s))"
+    r"yielding|built|based|designed|tailored|composed|consisting)\b))|"
+    r"(?P<appos>[,:]\s+(?=(a|an)\s))"
 )
 # "show that", "such that": a complementizer, not a relative pronoun.
 _THAT_COMPLEMENT = frozenset(re.findall(r"\w+", (
