@@ -499,6 +499,26 @@ def test_web_day_page_shows_the_overview_and_the_index_the_themes(
         assert re.findall(r'class="theme">([^<]*)<', index) == ["planning (2)", "scheduling (2)"]
 
 
+def test_index_themes_are_the_day_pages_themes(world: dict[str, Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index counts a theme like the day page does: the summaries' 应用领域 included
+    (by hand: "agent" in both abstracts → the extractive 应用领域 智能体 on both papers,
+    one of them also with the keyword "agents": 2 papers, not 1)."""
+    items = [_item("2601.10001", "Alpha", 5, ai_keywords=["agents"],
+                   summary="We study an agent that plans."),
+             _item("2601.10002", "Beta", 9, summary="We study an agent that acts.")]
+    monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-10T12:00:00Z")
+    with FakeHubRepos(None, days={"2026-01-27": items}) as hf, FakeArxiv(None) as arxiv:
+        _point(monkeypatch, hf, arxiv)
+        assert main(["run", "--date", "2026-01-27", "--quiet"]) == 0
+    site = world["dir"] / "site"
+    assert main(["site", "--out", str(site)]) == 0
+    day = (site / "days" / "2026-01-27.html").read_text("utf-8")
+    index = (site / "index.html").read_text("utf-8")
+    assert re.findall(r'class="theme">([^<]*)<', day) == ["智能体 (2)"]
+    assert re.findall(r'class="theme">([^<]*)<', index) == ["智能体 (2)"]
+
+
 def test_themes_merge_one_topic_across_languages_and_sources() -> None:
     """QA finding 12: "大语言模型（23）… Large Language Models（8）" is one theme. Papers and
     counts written by hand."""

@@ -105,7 +105,7 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def index(request: Request) -> Response:
-        return page("index.html", days=list_days(conns.get()), themes=day_themes(conns.get()))
+        return page("index.html", days=list_days(conns.get()), themes=day_themes(conns.get(), lang))
 
     def day(request: Request) -> Response:
         date = request.path_params["date"]

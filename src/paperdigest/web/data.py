@@ -164,20 +164,32 @@ def day_overview(conn: sqlite3.Connection, view: DayView, lang: str = "zh") -> d
     return {**stored_overview(conn, view.papers, lang), "words": overview_words(lang)}
 
 
-def day_themes(conn: sqlite3.Connection, top: int = 3) -> dict[str, list[dict[str, Any]]]:
+def day_themes(conn: sqlite3.Connection, lang: str = "zh",
+               top: int = 3) -> dict[str, list[dict[str, Any]]]:
     """Each stored day's ``top`` themes for the archive index (issue 14/15), ``date →
-    [{"theme", "count", "papers"}]``, in one query over the listed papers: Hugging Face
-    ``ai_keywords`` and primary arXiv categories (the day page adds the summaries'
-    应用领域, :func:`day_overview`)."""
+    [{"theme", "count", "papers"}]``: the day page's themes (:func:`day_overview`: Hugging
+    Face ``ai_keywords``, primary arXiv categories, the chosen summary's 应用领域), in two
+    queries over the whole archive (the domain read by SQLite's ``json_extract``)."""
     from ..insights.overview import themes_of
 
+    domains: dict[str, tuple[str, str]] = {}  # arxiv_id → (lang, domain), as _reports chooses
+    for arxiv_id, summary_lang, domain in conn.execute(
+        "SELECT arxiv_id, lang, json_extract(data, '$.domain') FROM summaries "
+        "ORDER BY created_at DESC, id DESC"
+    ):
+        old = domains.get(arxiv_id)
+        if old is None or (old[0] != lang and summary_lang == lang):
+            domains[arxiv_id] = (summary_lang, domain or "")
     by_day: dict[str, list[PaperReport]] = {}
     for date, data in conn.execute(
         "SELECT d.date, p.data FROM day_papers d JOIN papers p ON p.arxiv_id = d.arxiv_id"
     ):
-        by_day.setdefault(date, []).append(PaperReport(ref=PaperRef.from_dict(json.loads(data))))
+        ref = PaperRef.from_dict(json.loads(data))
+        domain = domains.get(ref.arxiv_id, ("", ""))[1]
+        summary = PaperSummary(domain=domain, contribution="") if domain else None
+        by_day.setdefault(date, []).append(PaperReport(ref=ref, summary=summary))
     return {date: themes[:top] for date, papers in by_day.items()
-            if (themes := themes_of(papers))}
+            if (themes := themes_of(papers, lang))}
 
 
 def day_view(conn: sqlite3.Connection, date: str, lang: str = "zh") -> DayView | None:

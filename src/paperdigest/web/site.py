@@ -191,7 +191,7 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
         result.seconds = time.perf_counter() - started
         return result
     writer.write("index.html", env.get_template("index.html").render(
-        **base, urls=StaticUrls(0), days=days, themes=day_themes(conn)))
+        **base, urls=StaticUrls(0), days=days, themes=day_themes(conn, lang)))
     months = sorted({d.date[:7] for d in days}, reverse=True)
     writer.write("search.html", env.get_template("search.html").render(
         **base, urls=StaticUrls(0), mode="static", query="", shards=months))
