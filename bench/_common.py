@@ -262,6 +262,7 @@ class OfflineDay:
         from paperdigest.clock import clock_from_env
         from paperdigest.config import load_settings
         from paperdigest.dates import parse_day
+        from paperdigest.insights.hooks import InsightHooks
         from paperdigest.llm.client import forget_modes
         from paperdigest.pipeline import RunOptions, open_pipeline
 
@@ -277,7 +278,8 @@ class OfflineDay:
                 settings = load_settings(flags=flags).settings
                 now = clock_from_env()
                 options = RunOptions(lang=settings.lang, out=Path(settings.out))
-                with open_pipeline(settings, options=options, now=now) as pipeline:
+                with open_pipeline(settings, options=options, now=now,
+                                   hooks=InsightHooks()) as pipeline:  # as `run` does
                     result = pipeline.run([parse_day(DAY, now().date())])
                 seconds = time.perf_counter() - started
             finally:
