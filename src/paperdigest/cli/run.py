@@ -69,7 +69,9 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
     """Write the reading report of a day (or week, range, or list of ids).
 
     The report goes to OUT/DATE.md and OUT/DATE.json. A day without a list (weekends)
-    uses the latest earlier day that has one and says so. Reruns cost nothing: stored
+    uses the latest earlier day that has one and says so; inside a --week/--month/--from
+    period such a day gets no file (the period's digest names it) and is no error.
+    Reruns cost nothing: stored
     listings, documents and summaries are reused unless --refresh/--force.
 
     \b
