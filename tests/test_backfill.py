@@ -31,7 +31,7 @@ from paperdigest.pipeline import RunOptions
 from paperdigest.store import Store
 from tests.conftest import REPO
 from tests.fakes.llm import FakeLLM, arxiv_id_of
-from tests.fakes.servers import FakeArxiv, FakeHF, fake_settings
+from tests.fakes.servers import FakeArxiv, FakeHF, fake_settings, stand_in_page
 
 START, END = date(2026, 1, 22), date(2026, 1, 26)
 RECORDED = ("2026-01-22", "2026-01-23", "2026-01-26")
@@ -82,7 +82,9 @@ class World:
         self.html_id = self.days["2026-01-26"][0]["paper"]["id"]
         self.ids = {item["paper"]["id"] for items in self.days.values() for item in items}
         self.hf = FakeHF(None, days=self.days)
-        self.arxiv = FakeArxiv(None, html={self.html_id: corpus / "arxiv_html" / HTML_PAGE})
+        html_title = self.days["2026-01-26"][0]["paper"]["title"]
+        self.arxiv = FakeArxiv(None, html={
+            self.html_id: stand_in_page(corpus / "arxiv_html" / HTML_PAGE, html_title)})
         self.llm = FakeLLM(answer)
 
     def __enter__(self) -> Self:

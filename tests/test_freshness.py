@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from paperdigest.cli import main
-from tests.fakes.servers import FakeArxiv, FakeHF
+from tests.fakes.servers import FakeArxiv, FakeHF, stand_in_page
 
 PARTIAL = "daily_papers_2026-01-30_partial-sameday-0804UTC.json"
 RUN = ["run", "--date", "2026-01-30", "--quiet"]
@@ -70,8 +70,9 @@ def test_young_abstract_only_paper_upgrades_to_html(world: dict[str, Any], corpu
     target = "2601.21872"
     first = {p["paper"]["arxiv_id"]: p for p in _papers(world)}
     assert first[target]["source"] == "ArXiv Abs"
-    # HTML appears for one paper (a corpus page stands in for its conversion).
-    world["arxiv"].html[target] = corpus / "arxiv_html" / "2510.11260v1.html"
+    # HTML appears for one paper (a corpus page, retitled, stands in for its conversion).
+    world["arxiv"].html[target] = stand_in_page(corpus / "arxiv_html" / "2510.11260v1.html",
+                                                first[target]["paper"]["title"])
     monkeypatch.setenv("PAPERDIGEST_NOW", "2026-02-03T12:00:00+00:00")
     assert main(RUN) == 0
     second = {p["paper"]["arxiv_id"]: p for p in _papers(world)}
