@@ -638,9 +638,9 @@ def stand_in_page(page: Path, title: str) -> bytes:
     body = page.read_bytes()
     safe = escape(title).encode("utf-8")
     body = re.sub(rb"<title>.*?</title>", b"<title>" + safe + b"</title>", body, count=1,
-                  flags=re.S)
+                  flags=re.DOTALL)
     return re.sub(rb'(<h1 class="ltx_title ltx_title_document">).*?(</h1>)',
-                  lambda m: m.group(1) + safe + m.group(2), body, count=1, flags=re.S)
+                  lambda m: m.group(1) + safe + m.group(2), body, count=1, flags=re.DOTALL)
 
 
 def split_version(ref: str) -> tuple[str, int | None]:
