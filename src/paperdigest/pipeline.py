@@ -95,12 +95,6 @@ FORMATS = ("md", "json")
 MAX_IDS = 1000
 #: Reason given to papers a stopped run never finished.
 NOT_FINISHED = "not finished: the run was interrupted; rerun to finish"
-#: The report note (and, in English, the CLI's warning) when ``--only-relevant`` has no
-#: ``[interests]`` to filter by (QA finding 14: it kept every paper silently).
-ONLY_RELEVANT_IGNORED = {
-    "zh": "注：未配置 [interests]，--only-relevant 没有筛选依据，保留了全部论文。",
-    "en": "Note: no [interests] configured: --only-relevant keeps every paper.",
-}
 
 
 class ProgressSink(Protocol):
@@ -452,12 +446,13 @@ class Pipeline:
             if not final:
                 papers += [_not_finished(r) for r in refs if r.arxiv_id not in done]
             report.papers = order_reports(papers)
-            if self.options.lang == "zh" and any(
-                p.summary is not None and p.backend == "extractive" for p in report.papers
-            ):  # the content is the paper's own English sentences: say so once (issue 13)
-                if vocabulary("zh").extractive_note not in report.notes:
-                    report.notes.append(vocabulary("zh").extractive_note)
-            ignored = ONLY_RELEVANT_IGNORED["en" if self.options.lang == "en" else "zh"]
+            # the content is the paper's own English sentences: say so once (issue 13)
+            if (self.options.lang == "zh"
+                    and any(p.summary is not None and p.backend == "extractive"
+                            for p in report.papers)
+                    and vocabulary("zh").extractive_note not in report.notes):
+                report.notes.append(vocabulary("zh").extractive_note)
+            ignored = vocabulary(self.options.lang).only_relevant_ignored
             if only_relevant_ignored(self.settings, self.options) and ignored not in report.notes:
                 report.notes.append(ignored)
             if hook is not None:  # issue 15: marks, artifacts, interests, overview
@@ -693,7 +688,7 @@ class Pipeline:
         except AuthError:
             raise
         except _Stopped:
-            report.failure = Failure("run", NOT_FINISHED)  # type: ignore[arg-type]
+            report.failure = Failure("run", NOT_FINISHED)
             return report
         except PaperdigestError as exc:
             report.failure = Failure(exc.stage, _one_line(exc))  # type: ignore[arg-type]
@@ -705,7 +700,7 @@ class Pipeline:
         assert report.failure is not None
         if self._stopping.is_set():
             # A request cut by the stop is not the paper's fault: nothing to record.
-            report.failure = Failure("run", NOT_FINISHED)  # type: ignore[arg-type]
+            report.failure = Failure("run", NOT_FINISHED)
             return report
         self.store.record_failure(self.run_id, ref.arxiv_id, ref.listed_date,
                                   report.failure.stage, report.failure.reason)

@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
+from ..contract.vocab import vocabulary
 from ..dates import requested_days
 from ..errors import InputError
 from ..insights.hooks import InsightHooks
 from ..pipeline import (
     FORMATS,
-    ONLY_RELEVANT_IGNORED,
     RunOptions,
     only_relevant_ignored,
     open_pipeline,
@@ -108,7 +108,7 @@ def run(state: State, day: str | None, week: str | None, month: str | None,
                          out=Path(settings.out), formats=tuple(fmt_list),
                          only_relevant=only_relevant)
     if only_relevant_ignored(settings, options):  # one line, then the run as usual
-        err.print("Warning: " + ONLY_RELEVANT_IGNORED["en"].removeprefix("Note: "),
+        err.print("Warning: " + vocabulary("en").only_relevant_ignored.removeprefix("Note: "),
                   markup=False, highlight=False)
     progress = make_progress(quiet=quiet or as_json)
     try:

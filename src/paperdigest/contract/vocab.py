@@ -88,6 +88,8 @@ class Vocabulary:
     """Note of a report whose content is the paper's own sentences (extractive backend)."""
     degraded_note: str
     """Per-paper note: a better source was lost to a server fault: ``{reason}``."""
+    only_relevant_ignored: str
+    """Note when ``--only-relevant`` has no ``[interests]`` to filter by (it keeps every paper)."""
     hints: dict[str, str] = field(default_factory=dict)
     """Field path → what the prompt asks for in that field (shown to the model)."""
     echo_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -158,6 +160,7 @@ ZH = Vocabulary(
     empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",
     ids_note="注：本报告汇总指定的 {count} 篇论文。",
     extractive_note="注：本报告由抽取式后端生成（无需 API key），内容为论文原文的英文句子。",
+    only_relevant_ignored="注：未配置 [interests]，--only-relevant 没有筛选依据，保留了全部论文。",
     degraded_note="⚠ 服务器故障，未能读取更好的来源（下次运行会重试）：{reason}",
     hints={
         "domain": "应用领域，例如：自然语言处理 - 智能体 / 强化学习",
@@ -232,6 +235,7 @@ EN = Vocabulary(
         "Note: {date} has no paper list; this report uses the {count} papers of {listed}."
     ),
     ids_note="Note: this report covers the {count} requested papers.",
+    only_relevant_ignored="Note: no [interests] configured: --only-relevant keeps every paper.",
     extractive_note=(
         "Note: written by the extractive backend (no API key): the content is the paper's "
         "own sentences."
