@@ -465,3 +465,13 @@ def test_normalized_summaries_round_trip(summary: PaperSummary) -> None:
     assert all("part heading" in p or "not content" in p for p in problems), problems
     if not problems:
         assert parse_summary_markdown(render_summary(clean), clean.language) == clean
+
+
+def test_label_with_a_star_before_its_colon_is_normalised() -> None:
+    """Found by the round-trip property: "0*:" lost its colon but kept the star ("0*")."""
+    summary = PaperSummary(domain="d", contribution="c", usage=Usage(input="i"),
+                           innovations=[Innovation("t*:", "x")],
+                           results=[Result("0*:", "y")])
+    clean = normalize_summary(summary)
+    assert clean.results[0].setting == "0" and clean.innovations[0].title == "t"
+    assert not summary_problems(clean)

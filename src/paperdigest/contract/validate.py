@@ -298,7 +298,9 @@ def _clean_text(value: str, not_mentioned: str, path: str = "") -> str:
 
 def _clean_label(value: str, not_mentioned: str, path: str = "") -> str:
     text = " ".join(_clean_text(value, "", path).split())
-    text = text.replace("**", "").strip("* ").rstrip("：:").strip()
+    text = text.replace("**", "")
+    while (trimmed := text.strip("* ").rstrip("：:").strip()) != text:  # "0*:" → "0*" → "0"
+        text = trimmed
     return _cap(text, MAX_LABEL_CHARS) or not_mentioned
 
 
