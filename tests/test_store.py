@@ -629,3 +629,15 @@ def test_unknown_run_cost_is_null_and_m007_keeps_runs_and_failure_links(
         assert store.runs(limit=1)[0].cost is None
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_document_rank_is_the_one_best_document_rule() -> None:
+    """Store.get_document and the search index's SQL function rank with models.document_rank:
+    a known version beats an unknown or unreadable one, then HTML > PDF > ArXiv Abs."""
+    from paperdigest.models import document_rank
+
+    assert document_rank("2", "ArXiv Abs") > document_rank("1", "HTML")
+    assert document_rank("1", "HTML") > document_rank("1", "PDF") > document_rank("1", "ArXiv Abs")
+    assert document_rank("1", "ArXiv Abs") > document_rank("unknown", "HTML")
+    assert document_rank("garbage", "HTML") == document_rank("unknown", "HTML")
+    assert document_rank(None, "PDF") == document_rank("unknown", "PDF")

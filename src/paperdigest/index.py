@@ -270,7 +270,8 @@ def register_functions(conn: sqlite3.Connection) -> None:
     connection the library opens to a store.
     """
     conn.create_function("paperdigest_segment", 1, segment, deterministic=True)
-    from .ask.passages import document_rank, passages_json
+    from .ask.passages import passages_json
+    from .models import document_rank
 
     conn.create_function("paperdigest_passages", 1, passages_json, deterministic=True)
     conn.create_function("paperdigest_document_rank", 2, document_rank, deterministic=True)

@@ -245,6 +245,18 @@ def version_key(version: int | str | None) -> str:
     return str(version)
 
 
+def document_rank(version: str | None, source_kind: str | None) -> int:
+    """How good a stored Document is: higher is better. The one "best stored document" rule,
+    used by :meth:`paperdigest.store.Store.get_document` and the search index (SQL function
+    ``paperdigest_document_rank``): the highest known version first (an unknown or
+    unreadable version ranks below every known one), then :func:`source_rank`."""
+    try:
+        known = -1 if version in (None, UNKNOWN_VERSION) else int(str(version))
+    except ValueError:
+        known = -1
+    return (known + 1) * 16 + source_rank(source_kind)
+
+
 @dataclass
 class SummaryKey:
     """The summary cache key of DESIGN §5; equal keys mean the same summary.

@@ -55,7 +55,6 @@ from urllib.parse import quote
 from .clock import Now, iso_utc, utc_now
 from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 from .models import (
-    UNKNOWN_VERSION,
     Document,
     Failure,
     FetchAttempt,
@@ -67,7 +66,7 @@ from .models import (
     SummaryKey,
     Verification,
     context_hash,
-    source_rank,
+    document_rank,
     version_key,
 )
 
@@ -1107,11 +1106,8 @@ class Store:
         if not rows:
             return None
 
-        def rank(row: sqlite3.Row) -> tuple[int, int, str]:
-            known = -1 if row["version"] == UNKNOWN_VERSION else int(row["version"])
-            return (known, source_rank(row["source_kind"]), row["created_at"])
-
-        best = max(rows, key=rank)
+        best = max(rows, key=lambda row: (document_rank(row["version"], row["source_kind"]),
+                                          row["created_at"]))
         return Document.from_dict(json.loads(best["data"]))
 
     # ------------------------------------------------------------- summaries

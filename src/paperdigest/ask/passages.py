@@ -28,13 +28,12 @@ import json
 import re
 from dataclasses import dataclass
 
-from ..models import UNKNOWN_VERSION, Document, source_rank
+from ..models import Document
 
 __all__ = [
     "PASSAGE_KINDS",
     "DocumentPassage",
     "document_passages",
-    "document_rank",
     "passages_json",
 ]
 
@@ -127,12 +126,3 @@ def passages_json(data: str | None) -> str:
                       ensure_ascii=False)
 
 
-def document_rank(version: str | None, source_kind: str | None) -> int:
-    """SQL function ``paperdigest_document_rank``: higher = the better stored Document of a
-    paper, the order :meth:`paperdigest.store.Store.get_document` picks by (highest known
-    version, then HTML > PDF > ArXiv Abs via :func:`~paperdigest.models.source_rank`)."""
-    try:
-        known = -1 if version in (None, UNKNOWN_VERSION) else int(str(version))
-    except ValueError:
-        known = -1
-    return (known + 1) * 16 + source_rank(source_kind)

@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..index import ZWSP, SearchQueryError, to_fts_query, unsegment
-from .passages import PASSAGE_KINDS, document_rank
+from ..models import document_rank
+from .passages import PASSAGE_KINDS
 
 if TYPE_CHECKING:
     from .dense import Embedder
