@@ -399,3 +399,20 @@ def test_thousands_separators_any_value(value: int, suffix: str) -> None:
     assert check_claim(f"{value}{suffix}", source)
     assert check_claim(f"{value:,}{suffix}", f"we report {value} items")
     assert not check_claim(f"{value + 1}{suffix}", source)
+
+
+def test_not_mentioned_fields_are_skipped_in_either_language() -> None:
+    """The "not mentioned" marker of both languages (contract.vocab) is no summary text to
+    check; the English one used to be read as a field."""
+    from paperdigest.contract.vocab import NOT_MENTIONED_MARKERS
+    from paperdigest.models import Innovation, PaperSummary, Result, Usage
+    from paperdigest.verify import _summary_fields
+
+    for marker in NOT_MENTIONED_MARKERS:
+        summary = PaperSummary(domain="d", contribution="We train X.",
+                               usage=Usage(input=marker, output=marker, workflow=marker,
+                                           hardware=marker, code_and_resources=marker),
+                               innovations=[Innovation("T", "d")], results=[Result("S", "f")])
+        assert [name for name, _ in _summary_fields(summary)] == [
+            "contribution", "innovations[0].title", "innovations[0].detail",
+            "results[0].setting", "results[0].finding"]

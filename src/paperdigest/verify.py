@@ -76,7 +76,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
-from .models import NOT_MENTIONED, Claim, Document, PaperSummary, Verification
+from .contract.vocab import NOT_MENTIONED_MARKERS
+from .models import Claim, Document, PaperSummary, Verification
 
 logger = logging.getLogger(__name__)
 
@@ -646,7 +647,8 @@ def _summary_fields(summary: PaperSummary) -> list[tuple[str, str]]:
         fields += [(f"innovations[{i}].title", inn.title), (f"innovations[{i}].detail", inn.detail)]
     for i, res in enumerate(summary.results):
         fields += [(f"results[{i}].setting", res.setting), (f"results[{i}].finding", res.finding)]
-    return [(name, text) for name, text in fields if text and text.strip() != NOT_MENTIONED]
+    return [(name, text) for name, text in fields
+            if text and text.strip() not in NOT_MENTIONED_MARKERS]
 
 
 def _parsed_claims(summary: PaperSummary) -> list[tuple[_Parsed, str]]:
