@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from ..contract.markup import neutralize_markup
+from ..contract.vocab import NOT_MENTIONED_MARKERS
 from ..models import DayReport, PaperReport
 
 __all__ = ["compute_overview", "overview_markdown", "overview_words", "themes_of"]
@@ -56,7 +57,7 @@ def _domain_themes(report: PaperReport) -> list[str]:
         return []
     lead = re.split(r"[，,；;。（(：:]", report.summary.domain.strip(), maxsplit=1)[0]
     parts = [p.strip() for p in re.split(r"\s*[/、]\s*", lead)]
-    return [p for p in parts if 2 <= len(p) <= 24 and p != "论文未提及"]
+    return [p for p in parts if 2 <= len(p) <= 24 and p not in NOT_MENTIONED_MARKERS]
 
 
 #: Abbreviations that name the same theme as their long form (matched after folding).
