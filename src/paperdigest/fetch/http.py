@@ -722,22 +722,17 @@ class HttpClient:
                         status,
                     )
                 body = _read_capped(r, cap, shown, ends_at)
-        except httpx.TimeoutException as exc:
-            if time.monotonic() >= ends_at - 0.05 or role == "llm":
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            if time.monotonic() >= ends_at - 0.05 or (timed_out and role == "llm"):
                 raise DeadlineExceededError(
                     f"{method} {shown}: no complete answer within {deadline:g} s "
                     f"({self._deadline_setting(role)}); gave up on this request",
                     shown,
                 ) from exc
-            raise _Retry(f"{type(exc).__name__}", cause=exc) from exc
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            if time.monotonic() >= ends_at - 0.05:
-                raise DeadlineExceededError(
-                    f"{method} {shown}: no complete answer within {deadline:g} s "
-                    f"({self._deadline_setting(role)}); gave up on this request",
-                    shown,
-                ) from exc
-            raise _Retry(f"{type(exc).__name__}: {exc or 'no details'}", cause=exc) from exc
+            detail = type(exc).__name__ if timed_out else (
+                f"{type(exc).__name__}: {exc or 'no details'}")
+            raise _Retry(detail, cause=exc) from exc
         except httpx.DecodingError as exc:
             raise HTTPError(
                 f"{method} {shown} answered {status} with a body that cannot be decoded "
