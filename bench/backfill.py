@@ -120,9 +120,10 @@ def child(args: argparse.Namespace) -> None:
                           run_options=RunOptions(lang="zh"))
     seconds = time.monotonic() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"engine": args.engine, "cpus": len(cpus), "papers": result.papers,
-                      "done": result.done, "failed": result.failed, "seconds": seconds,
-                      "papers_per_s": result.papers / seconds, "peak_rss": peak}))
+    stats = result.stats
+    print(json.dumps({"engine": args.engine, "cpus": len(cpus), "papers": stats.papers,
+                      "done": result.summarized, "failed": stats.failed, "seconds": seconds,
+                      "papers_per_s": stats.papers / seconds, "peak_rss": peak}))
     if args.engine == "ray":
         import ray
 

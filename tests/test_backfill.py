@@ -162,10 +162,10 @@ def test_local_backfill_fills_the_store_and_reruns_free(world: World, tmp_path: 
     result = backfill(settings)
     assert result.days == 5 and result.days_listed == 5 and not result.days_failed
     # 01-24 and 01-25 have no list: they reuse 01-23's, which is summarized once.
-    assert result.papers == len(world.ids) == 26 + 27 + 18
+    assert result.stats.papers == len(world.ids) == 26 + 27 + 18
     failing = expected_failures(world)
-    assert result.failed == len(failing)
-    assert result.done == len(world.ids) - len(failing) and result.cached == 0
+    assert result.stats.failed == len(failing)
+    assert result.summarized == len(world.ids) - len(failing) and result.cached == 0
     snap = snapshot(settings)
     assert {(f[0], f[2]) for f in snap["failures"]} == failing
     assert snap["papers"][world.html_id]["source"] == "HTML"
@@ -178,7 +178,8 @@ def test_local_backfill_fills_the_store_and_reruns_free(world: World, tmp_path: 
 
     calls, arxiv_requests = world.llm.calls, world.arxiv.count()
     again = backfill(settings)
-    assert again.cached == len(ok) and again.done == 0 and again.failed == len(failing)
+    assert again.cached == len(ok) and again.summarized == 0
+    assert again.stats.failed == len(failing)
     # Only the failed papers are tried again (their answers are still invalid).
     assert world.llm.calls - calls == 2 * len([1 for _, s in failing if s == "summarize"])
     # Stored Documents are not fetched again: only the paper without any source is retried.
@@ -207,7 +208,8 @@ def test_backfill_skips_what_run_stored(world: World, tmp_path: Path,
     settings = world.settings(home)
     result = run_backfill(settings, date(2026, 1, 26), date(2026, 1, 26),
                           run_options=RunOptions(lang="zh"), now=lambda: NOW)
-    assert result.papers == 18 and result.cached == 18 - len(failing) and result.done == 0
+    assert result.stats.papers == 18 and result.cached == 18 - len(failing)
+    assert result.summarized == 0
     # Only the failed papers cost LLM calls again (answer + repair); nothing is fetched.
     assert world.llm.calls - calls == 2 * len(failing)
     assert world.arxiv.count() == requests

@@ -1,5 +1,6 @@
 """The Ray engine's single writer sums worker costs; an unpriced model's cost (None) makes the
-total unknown instead of failing (core.cost_of returns None for a model without a price)."""
+total unknown instead of failing (core.cost_of returns None for a model without a price).
+The writer runs once per chunk on the same BackfillResult: each row is counted exactly once."""
 
 from __future__ import annotations
 
@@ -51,5 +52,24 @@ def test_the_writer_sums_costs_and_an_unknown_cost_stays_unknown(
     rows = [_row(f"2601.0000{i}", cost) for i, cost in enumerate(costs)]
     with Store(tmp_path / "pd.sqlite3") as store:
         _write(_Dataset(rows), store, 1, _Progress(), result)  # type: ignore[arg-type]
-    assert result.cost == total
-    assert (result.tokens_in, result.llm_calls) == (200, 2)
+    assert result.stats.cost == total
+    assert (result.stats.tokens_in, result.stats.tokens_out, result.stats.llm_calls) == (
+        200, 20, 2)
+
+
+def test_the_writer_counts_each_chunk_once(tmp_path: Path) -> None:
+    """Three chunks of 2, 1 and 3 rows (run_ray calls the writer once per chunk): the totals
+    are those of the six rows, by hand: 600 tokens in, 60 out, 6 calls, $0.25 * 6."""
+    result = BackfillResult(engine="ray")
+    chunks = [[_row(f"2601.0{c}00{i}", 0.25) for i in range(n)]
+              for c, n in enumerate((2, 1, 3))]
+    with Store(tmp_path / "pd.sqlite3") as store:
+        for chunk in chunks:
+            returned = _write(_Dataset(chunk), store, 1, _Progress(),  # type: ignore[arg-type]
+                              result)
+            assert returned == {row["arxiv_id"] for row in chunk}
+    stats = result.stats
+    assert (stats.tokens_in, stats.tokens_out, stats.llm_calls) == (600, 60, 6)
+    assert stats.cost == pytest.approx(1.5)
+    # Paper counts are the driver's (from progress events), not the writer's.
+    assert (stats.papers, stats.done, stats.failed) == (0, 0, 0)

@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConfigError, InputError, NoPapersError, PaperdigestError, SourceError
+from ..models import RunStats
 from .worker import RecordingStore, Row, apply_writes, plan_row
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class BackfillOptions:
 
 @dataclass
 class BackfillResult:
-    """What a backfill did; counts are papers unless named otherwise."""
+    """What a backfill did: the range, its listing and the run's totals."""
 
     engine: str
     days: int = 0
@@ -95,27 +96,26 @@ class BackfillResult:
     days_listed: int = 0
     days_failed: list[tuple[str, str]] = field(default_factory=list)
     """(day, reason) for each day whose list could not be read."""
-    papers: int = 0
-    """Papers of the listed days (a day without its own list shares an earlier one's)."""
     cached: int = 0
-    """Already in the store: no request, no LLM call."""
-    done: int = 0
-    """Summarized by this backfill."""
-    failed: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    llm_calls: int = 0
-    cost: float | None = 0.0
-    """USD; ``None`` when a model without a price was called (:func:`paperdigest.core.cost_of`)."""
-    http_requests: int = 0
-    """Requests sent by this process (the driver); Ray workers' are in ``paced_requests``."""
+    """Papers already in the store: no request, no LLM call (counted in ``stats.done``)."""
     paced_requests: dict[str, int] = field(default_factory=dict)
     """Requests per role that workers sent through the global rate limiter (ray engine)."""
-    seconds: float = 0.0
+    stats: RunStats = field(default_factory=RunStats)
+    """The run's totals, as stored in its ``runs`` row and summed by :meth:`RunStats.add`:
+    ``papers`` of the listed days (a day without its own list shares an earlier one's),
+    ``done`` (cached ones included) and ``failed`` papers, tokens, LLM calls, ``cost`` (USD;
+    ``None`` when a model without a price was called, :func:`paperdigest.core.cost_of`),
+    ``http_requests`` (the driver's and the paced workers'), ``seconds``."""
+
+    @property
+    def summarized(self) -> int:
+        """Papers summarized by this backfill (done and not already stored)."""
+        return self.stats.done - self.cached
 
     @property
     def papers_per_second(self) -> float:
-        return self.papers / self.seconds if self.seconds > 0 else 0.0
+        seconds = self.stats.seconds
+        return self.stats.papers / seconds if seconds > 0 else 0.0
 
 
 def backfill_days(start: date, end: date) -> list[date]:
@@ -321,6 +321,7 @@ def run_backfill(
         require_ray()
         check_address(options)  # a wrong --ray-address fails before any listing
     result = BackfillResult(engine=options.engine, days=len(days))
+    stats = result.stats
     started = time.monotonic()
     sink = _Progress(progress)
     with open_pipeline(settings, options=run_options, progress=sink, now=clock) as pipeline:
@@ -329,10 +330,11 @@ def run_backfill(
                                  summarizer.model)
         pipeline.run_id = run_id
         status = "incomplete"
+        papers = 0
         try:
             listed = _list_days(pipeline, days, result)
-            result.papers = sum(d.count for d in listed)
-            sink.start(result.papers)
+            papers = sum(d.count for d in listed)
+            sink.start(papers)
             if options.engine == "local":
                 _run_local(pipeline, listed, result)
             else:
@@ -347,10 +349,14 @@ def run_backfill(
             status = "interrupted"
             raise
         finally:
-            result.cached, result.done, result.failed = sink.cached, sink.done, sink.failed
-            result.http_requests = pipeline.http.request_count
-            result.seconds = time.monotonic() - started
-            store.finish_run(run_id, _stats(result, summarizer), status)
+            # Tokens, calls and cost were summed by the engine; the rest is the driver's.
+            stats.backend, stats.model = summarizer.name, summarizer.model
+            result.cached = sink.cached
+            stats.papers, stats.done, stats.failed = papers, sink.cached + sink.done, sink.failed
+            stats.http_requests = (pipeline.http.request_count
+                                   + sum(result.paced_requests.values()))
+            stats.seconds = time.monotonic() - started
+            store.finish_run(run_id, stats, status)
     return result
 
 
@@ -376,9 +382,8 @@ def _run_local(pipeline: Pipeline, listed: list[_Listed], result: BackfillResult
     for entry in listed:
         refs = pipeline.store.day_papers(entry.day)
         pipeline.process_all(refs)
-    stats = pipeline.stats
-    result.tokens_in, result.tokens_out = stats.tokens_in, stats.tokens_out
-    result.llm_calls, result.cost = stats.llm_calls, stats.cost
+    # Tokens, calls and cost; the driver sets the paper counts from its progress.
+    result.stats.add(pipeline.stats)
 
 
 def _planned_rows(pipeline: Pipeline, planner: Planner, listed: list[_Listed],
@@ -394,15 +399,3 @@ def _planned_rows(pipeline: Pipeline, planner: Planner, listed: list[_Listed],
                            reason=planned.failure.reason)
             else:
                 sink.event("done", arxiv_id=ref.arxiv_id, cached=True)
-
-
-def _stats(result: BackfillResult, summarizer: Summarizer) -> Any:
-    from ..models import RunStats
-
-    return RunStats(
-        backend=summarizer.name, model=summarizer.model, papers=result.papers,
-        done=result.cached + result.done, failed=result.failed, tokens_in=result.tokens_in,
-        tokens_out=result.tokens_out, cost=result.cost, seconds=result.seconds,
-        llm_calls=result.llm_calls,
-        http_requests=result.http_requests + sum(result.paced_requests.values()),
-    )

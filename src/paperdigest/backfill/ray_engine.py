@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthError, ConfigError
 from ..fetch.ratelimit import RateLimiter
+from ..models import RunStats
 from ..pipeline import FETCH_WORKERS
 from .worker import Row, Worker, WorkerSpec, apply_writes, run_threads
 
@@ -342,7 +343,8 @@ def run_ray(
 
 def _write(ds: Any, store: Store, run_id: int, progress: ProgressSink,
            result: BackfillResult) -> set[str]:
-    """The single writer: results into the store as each batch arrives.
+    """The single writer: results into the store as each batch arrives; each row's tokens,
+    calls and cost are added to ``result.stats`` (called once per chunk, same ``result``).
 
     Returns the arXiv ids that came back.
     """
@@ -352,13 +354,9 @@ def _write(ds: Any, store: Store, run_id: int, progress: ProgressSink,
         for row in batch.to_pylist():
             returned.add(row["arxiv_id"])
             apply_writes(store, json.loads(row["writes"]), run_id)
-            stats = json.loads(row["stats"])
-            result.tokens_in += stats["tokens_in"]
-            result.tokens_out += stats["tokens_out"]
-            result.llm_calls += stats["llm_calls"]
-            # An unpriced model's cost is unknown (None), and so is any sum with it.
-            result.cost = (None if result.cost is None or stats["cost"] is None
-                           else result.cost + stats["cost"])
+            # This row's tokens, calls and cost, added once (RunStats.add: an unknown cost
+            # stays unknown); ``result`` carries the sums across chunks.
+            result.stats.add(RunStats(**json.loads(row["stats"])))
             if row["fatal"]:
                 fatal = fatal or row["fatal"]
             elif row["failure"]:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..dates import parse_day
+from ..models import RunStats
 from .common import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, State, cli, err, now_utc, print_json
 from .progress import make_progress
 
@@ -107,19 +108,24 @@ def backfill(state: State, start: str, end: str, engine: str, ray_address: str |
         progress.close()
     if result.days_listed == 0 and result.days_failed:
         code = EXIT_NOTHING
-    elif result.failed or result.days_failed:
+    elif result.stats.failed or result.days_failed:
         code = EXIT_PARTIAL
     else:
         code = EXIT_OK
     for day, reason in result.days_failed:
         err.print(f"Error: {day}: {reason}", markup=False, highlight=False)
     if as_json:
-        data = asdict(result)
-        data["papers_per_second"] = round(result.papers_per_second, 3)
+        # One flat object: the run's totals (RunStats.COUNTS; ``done`` = summarized now,
+        # ``http_requests`` the driver's and paced workers') beside the range's counts.
+        data = {k: v for k, v in asdict(result).items() if k != "stats"}
+        data.update({name: getattr(result.stats, name) for name in RunStats.COUNTS},
+                    done=result.summarized,
+                    papers_per_second=round(result.papers_per_second, 3))
         print_json({"exit_code": code, **json.loads(json.dumps(data))})
     elif not quiet:
-        err.print(f"{result.days_listed}/{result.days} days listed; {result.papers} papers: "
-                  f"{result.done} summarized, {result.cached} already stored, "
-                  f"{result.failed} failed; {result.llm_calls} LLM calls, "
-                  f"{result.seconds:.1f} s ({result.engine})", markup=False, highlight=False)
+        stats = result.stats
+        err.print(f"{result.days_listed}/{result.days} days listed; {stats.papers} papers: "
+                  f"{result.summarized} summarized, {result.cached} already stored, "
+                  f"{stats.failed} failed; {stats.llm_calls} LLM calls, "
+                  f"{stats.seconds:.1f} s ({result.engine})", markup=False, highlight=False)
     return code
