@@ -6,8 +6,11 @@ not to 127.0.0.1/localhost, so no test can reach the internet by accident.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +45,59 @@ def reference_report() -> Path:
 def corpus_path(*parts: str) -> Path:
     """Path inside the corpus for module-level use; call inside a test (it may skip)."""
     return _need(CORPUS.joinpath(*parts))
+
+
+# ------------------------------------------------ the CLI world (fault, crash, clock tests)
+
+#: Fast settings of the ``world`` fixture: retries cut to one with zero backoff and every
+#: rate limit at 1000/s, so nothing sleeps for real.
+FAST_TOML = (
+    "[limits]\nhf = 1000.0\narxiv = 1000.0\narxiv_api = 1000.0\nllm = 1000.0\n"
+    "[http]\nretries = 1\nbackoff_base = 0\n"
+)
+#: The recorded Daily Papers day the ``world`` fixture's tests run.
+DAY = "2026-01-30"
+
+
+def _raw_day(corpus: Path) -> list[dict[str, Any]]:
+    """The recorded HF list of :data:`DAY` (JSON items)."""
+    data: list[dict[str, Any]] = json.loads(
+        (corpus / "hf_api" / f"daily_papers_{DAY}.json").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+def world(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Working directory with fast settings; the env vars point at fakes the test starts
+    (``serve``, ``llm``); ``report(day)`` reads the Markdown report written there. Modules
+    with a ``world`` of their own override this one."""
+    from paperdigest.llm.client import forget_modes
+    from tests.fakes.llm import FakeLLM
+    from tests.fakes.servers import FakeArxiv, FakeHF
+
+    forget_modes()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "paperdigest.toml").write_text(FAST_TOML)
+
+    class World:
+        dir = tmp_path
+        raw = _raw_day(corpus)
+
+        def serve(self, hf: FakeHF | None = None, arxiv: FakeArxiv | None = None) -> None:
+            if hf is not None:
+                monkeypatch.setenv("PAPERDIGEST_HF_URL", hf.url)
+            if arxiv is not None:
+                monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", arxiv.url)
+                monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", arxiv.api_url)
+
+        def llm(self, llm: FakeLLM) -> None:
+            monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+            monkeypatch.setenv("OPENAI_API_KEY", "sk-test-faults")
+
+        def report(self, day: str = DAY) -> str:
+            return (tmp_path / "paperdigest-out" / f"{day}.md").read_text(encoding="utf-8")
+
+    yield World()
 
 
 @pytest.fixture(autouse=True)

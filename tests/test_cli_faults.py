@@ -4,8 +4,8 @@ Every test drives ``paperdigest.cli.main`` against the loopback fakes (Hugging F
 the LLM) with one fault injected, and checks the exit code (DESIGN §4), a one-line error on
 stderr, and what lands in the report and in the failure ledger (``status --json``).
 
-Speed: retries are cut to one with zero backoff (``[http] retries = 1, backoff_base = 0``)
-and every rate limit is raised to 1000/s, so nothing here sleeps for real; days are small
+Speed: the ``world`` fixture (tests/conftest.py) cuts retries to one with zero backoff
+and raises every rate limit to 1000/s, so nothing here sleeps for real; days are small
 (three papers taken from the recorded 2026-01-30 list) unless the test needs the whole day.
 """
 
@@ -16,7 +16,6 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,11 @@ import pytest
 
 from paperdigest.cli import main
 from paperdigest.llm.client import forget_modes
+from tests.conftest import DAY, FAST_TOML, _raw_day
 from tests.fakes.llm import REFUSAL_TEXT, FakeLLM, LLMFault, arxiv_id_of, mode_of
 from tests.fakes.replay import load_reference_summaries, replay_answer
 from tests.fakes.servers import FakeArxiv, FakeHF, Fault
 
-FAST_TOML = (
-    "[limits]\nhf = 1000.0\narxiv = 1000.0\narxiv_api = 1000.0\nllm = 1000.0\n"
-    "[http]\nretries = 1\nbackoff_base = 0\n"
-)
-DAY = "2026-01-30"
 #: Three papers of the recorded 2026-01-30 list (the top three by upvotes in the file).
 SMALL = 3
 SEP = "=" * 60
@@ -42,12 +37,6 @@ FULL_TEXT_ID = "2601.13621"
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _raw_day(corpus: Path) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(
-        (corpus / "hf_api" / f"daily_papers_{DAY}.json").read_text(encoding="utf-8"))
-    return data
 
 
 def _full_text_item(corpus: Path) -> dict[str, Any]:
@@ -103,34 +92,6 @@ def _status(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
 
 def _db() -> Path:
     return Path(os.environ["PAPERDIGEST_HOME"]) / "paperdigest.sqlite3"
-
-
-@pytest.fixture
-def world(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Working directory with fast settings; the env vars point at fakes the test starts."""
-    forget_modes()
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "paperdigest.toml").write_text(FAST_TOML)
-
-    class World:
-        dir = tmp_path
-        raw = _raw_day(corpus)
-
-        def serve(self, hf: FakeHF | None = None, arxiv: FakeArxiv | None = None) -> None:
-            if hf is not None:
-                monkeypatch.setenv("PAPERDIGEST_HF_URL", hf.url)
-            if arxiv is not None:
-                monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", arxiv.url)
-                monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", arxiv.api_url)
-
-        def llm(self, llm: FakeLLM) -> None:
-            monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
-            monkeypatch.setenv("OPENAI_API_KEY", "sk-test-faults")
-
-        def report(self, day: str = DAY) -> str:
-            return (tmp_path / "paperdigest-out" / f"{day}.md").read_text(encoding="utf-8")
-
-    yield World()
 
 
 def _small_hf(corpus: Path, items: list[dict[str, Any]] | None = None) -> FakeHF:

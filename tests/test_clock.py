@@ -12,8 +12,9 @@ import pytest
 from paperdigest.cli import main
 from paperdigest.clock import as_utc, clock_from_env, iso_utc, utc_now
 from paperdigest.errors import InputError
+from tests.conftest import DAY
 from tests.fakes.servers import FakeArxiv
-from tests.test_cli_faults import DAY, _small_hf, world  # noqa: F401
+from tests.test_cli_faults import _small_hf
 
 
 def test_clock_from_env_pins_and_converts_to_utc() -> None:

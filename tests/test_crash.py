@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 
 from paperdigest.cli import main
+from tests.conftest import DAY, _raw_day
 from tests.fakes.llm import FakeLLM
 from tests.fakes.servers import FakeArxiv
-from tests.test_cli_faults import DAY, SEP, _blocks, _raw_day, _replay, _small_hf, world  # noqa: F401
+from tests.test_cli_faults import SEP, _blocks, _replay, _small_hf
 
 REPO = Path(__file__).resolve().parent.parent
 PAPERS = 6

@@ -34,16 +34,10 @@ import pytest
 from paperdigest.cli import main
 from paperdigest.config import load_settings
 from paperdigest.pipeline import RunOptions, open_pipeline
+from tests.conftest import DAY, _raw_day
 from tests.fakes.llm import FakeLLM
 from tests.fakes.servers import FakeArxiv
-from tests.test_cli_faults import (  # noqa: F401
-    DAY,
-    _blocks,
-    _raw_day,
-    _replay,
-    _small_hf,
-    world,
-)
+from tests.test_cli_faults import _blocks, _replay, _small_hf
 
 REPO = Path(__file__).resolve().parent.parent
 
