@@ -281,6 +281,40 @@ def test_not_found_in_the_archive(store: Store, reply: Any) -> None:
     assert answer.papers  # the evidence that was looked at is still shown
 
 
+def _hardware_answer(request: dict[str, Any]) -> dict[str, Any]:
+    hardware = next(p["cite"] for p in _passages_of(request) if p["cite"].endswith("§4.2"))
+    return {"found": True, "answer": f"WebArbiter was trained on 8 A100 GPUs [{hardware}]."}
+
+
+@pytest.mark.parametrize(("fault", "reply", "found", "failed"), [
+    # Rejected as invalid: no answer at all, or an answer that cites no passage it was shown.
+    ("empty", None, False, 1),
+    ("refusal", None, False, 1),
+    (None, {"found": True, "answer": ""}, False, 1),
+    (None, {"found": True, "answer": "It is unknown."}, False, 1),
+    (None, {"found": True, "answer": "It used 8 GPUs [2601.99999 §9]."}, False, 1),
+    # Valid answers: the model's "not found" verdict, and a cited answer.
+    (None, {"found": False, "answer": ""}, False, 0),
+    (None, "NOT_FOUND", False, 0),
+    (None, _hardware_answer, True, 0),
+])
+def test_an_answer_rejected_as_invalid_is_a_failed_llm_call(
+        store: Store, fault: str | None, reply: Any, found: bool, failed: int) -> None:
+    """Like the summarizer's (issue 13), an ask answer that validation rejects is counted as
+    a failed LLM call in the client's counters; its one call and its tokens are counted once."""
+    responder = reply if callable(reply) else (lambda request: reply)
+    with FakeLLM(responder) as llm:
+        if fault is not None:
+            llm.inject([fault])
+        client = _client(llm)
+        answer = ask(store.conn, "Which GPUs trained WebArbiter?", client=client)
+        counters = client.http.counters()
+        assert llm.calls == 1
+    assert answer.found is found
+    assert (counters["llm_calls"], counters["llm_failed_calls"]) == (1, failed)
+    assert counters["llm_tokens_in"] > 0
+
+
 def test_chinese_question_gets_a_chinese_answer_and_refusal(store: Store) -> None:
     assert question_language("哪篇论文提出了过程奖励模型？") == "zh"
     assert question_language("Which paper uses WebArena?") == "en"

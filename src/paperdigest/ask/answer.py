@@ -366,7 +366,9 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
 
     Returns:
         An :class:`Answer`; ``found`` is False when nothing was retrieved or the model said
-        the passages do not hold the answer.
+        the passages do not hold the answer, or its answer was rejected as invalid (empty,
+        refused, or citing no passage it was shown): that call counts as failed in the
+        client's ``llm_failed_calls`` (:meth:`ChatClient.reject_answer`, as the summarizer).
 
     Raises:
         paperdigest.index.SearchQueryError: the question has no searchable word, or the
@@ -387,10 +389,16 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
         lambda mode: _messages(question, passages, titles, lang, mode),
         _schema([cite_key(p, lang) for p in passages]), "answer")
     text, found = _reply_text(reply.text, reply.mode)
-    if not found or NOT_FOUND_MARK in text:
-        answer = _not_found(question, lang, retrieval)
+    if found is None:
+        answer, valid = _not_found(question, lang, retrieval), False
+    elif not found or NOT_FOUND_MARK in text:
+        answer, valid = _not_found(question, lang, retrieval), True
     else:
         answer = answer_from_text(question, text, retrieval, lang, passages)
+        valid = answer.found  # False: no citation points at a passage the model was shown
+    if not valid:
+        # Rejected as invalid: a failed call in the client's counters, as the summarizer's.
+        client.reject_answer()
     answer.backend, answer.model = backend, client.model
     return answer
 
@@ -419,9 +427,11 @@ def _fit(passages: Sequence[Passage], context_tokens: int) -> list[Passage]:
     return chosen
 
 
-def _reply_text(raw: str, mode: str) -> tuple[str, bool]:
+def _reply_text(raw: str, mode: str) -> tuple[str, bool | None]:
     """(answer text, found) from a reply in any mode; a JSON reply that does not parse is
-    read as text."""
+    read as text. ``found`` is False when the model said the passages hold no answer
+    (``"found": false``), None when the reply holds neither an answer nor that verdict
+    (empty, refused, or ``found`` without an answer: invalid)."""
     text = raw.strip()
     if mode != "text" or text.startswith("{"):
         candidate = re.sub(r"^```(?:json)?\s*|\s*```$", "", text)
@@ -446,5 +456,7 @@ def _reply_text(raw: str, mode: str) -> tuple[str, bool]:
                         parts.append(_with_citations(text, marks))
                 answer = " ".join(parts)
             found = data.get("found")
-            return answer, bool(found) and bool(answer)
-    return text, bool(text)
+            if found is False:
+                return answer, False
+            return answer, True if found and answer else None
+    return text, True if text else None
