@@ -18,6 +18,7 @@ The benchmarks are scripts, not tests; they need ``../shared`` (override with
 from __future__ import annotations
 
 import contextlib
+import copy
 import heapq
 import json
 import math
@@ -104,6 +105,23 @@ def html_round_robin(corpus: Path, ids: list[str]) -> dict[str, Path]:
     return {arxiv_id: pages[i % len(pages)] for i, arxiv_id in enumerate(ids)}
 
 
+def listed_as_page(items: list[dict[str, Any]], html: dict[str, Path]) -> list[dict[str, Any]]:
+    """``items`` with each paper listed under the title of the page it is served (copies).
+
+    SYNTHESIZED: the round-robin page is another paper's, and the fetch chain rejects a page
+    whose title does not match the listed one (``extract.html.check_html``: "wrong document"),
+    so each item's titles are replaced by the page's own title (read by our extractor).
+    """
+    from paperdigest.extract.html import extract_html
+
+    titles = {path: extract_html(path.read_bytes()).title for path in set(html.values())}
+    listed = copy.deepcopy(items)
+    for item in listed:
+        title = titles[html[item["paper"]["id"]]]
+        item["paper"]["title"] = item["title"] = title
+    return listed
+
+
 def replay_responder(reference: Path) -> Any:
     """FakeLLM responder: the reference report's summary for the prompt's ``arXiv:`` id."""
     from tests.fakes.llm import arxiv_id_of, mode_of
@@ -176,6 +194,8 @@ class RunResult:
     hf_requests: int
     arxiv_requests: int
     """Requests to /html, /pdf and /api/query during this run."""
+    html_requests: int = 0
+    """Of those, requests to /html (the politely paced page fetches)."""
     outputs: list[Path] = field(default_factory=list)
 
 
@@ -197,6 +217,7 @@ class OfflineDay:
         self.items = day_items(corpus, papers)
         self.ids = [item["paper"]["id"] for item in self.items]
         self.html = html_round_robin(corpus, self.ids)
+        self.items = listed_as_page(self.items, self.html)
         self.limits = limits
         self.hf = FakeHF(corpus, days={DAY: self.items})
         self.arxiv = FakeArxiv(None, html=self.html)
@@ -252,8 +273,8 @@ class OfflineDay:
         return ["run", "--date", DAY, "--backend", "openai", "--model", "replay",
                 "--concurrency", str(concurrency), "--out", "out", "--quiet"]
 
-    def _counts(self) -> tuple[int, int, int]:
-        return self.llm.calls, self.hf.count(), self.arxiv.count()
+    def _counts(self) -> tuple[int, int, int, int]:
+        return self.llm.calls, self.hf.count(), self.arxiv.count(), self.arxiv.count("/html")
 
     def run_in_process(self, workdir: Path, concurrency: int) -> RunResult:
         """The day's run in this process through the library entry points
@@ -302,12 +323,13 @@ class OfflineDay:
         return self._result(workdir, proc.returncode, seconds, before)
 
     def _result(self, workdir: Path, code: int, seconds: float,
-                before: tuple[int, int, int]) -> RunResult:
+                before: tuple[int, int, int, int]) -> RunResult:
         after = self._counts()
         outputs = sorted((workdir / "out").glob(f"{DAY}.*")) if (workdir / "out").is_dir() else []
         return RunResult(exit_code=code, seconds=seconds, llm_calls=after[0] - before[0],
                          hf_requests=after[1] - before[1],
-                         arxiv_requests=after[2] - before[2], outputs=outputs)
+                         arxiv_requests=after[2] - before[2],
+                         html_requests=after[3] - before[3], outputs=outputs)
 
 
 def source_kinds(result: RunResult) -> dict[str, int]:
