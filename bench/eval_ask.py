@@ -83,6 +83,16 @@ def evaluate(conn: sqlite3.Connection, questions: list[dict[str, Any]], *,
     }
 
 
+def _floors() -> dict[str, tuple[float, float]]:
+    """(recall@5, MRR) floors per ranking, from the package's evaluation baseline."""
+    from importlib import resources
+
+    text = resources.files("paperdigest").joinpath("eval_baseline.json").read_text("utf-8")
+    ask = json.loads(text)["ask"]
+    return {"bm25": (ask["bm25_recall_at_5_floor"], ask["bm25_mrr_floor"]),
+            "fused": (ask["fused"]["recall_at_5_floor"], ask["fused"]["mrr_floor"])}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", type=Path, help="an existing evaluation store")
@@ -131,10 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
+    floors = _floors()
     for name, res in results.items():
         print(f"{name}: recall@5 {res['recall@5']:.3f}  MRR {res['mrr']:.3f}  "
               f"passage hit@5 {res['passage_hit@5']:.3f}  over {res['questions']} questions; "
               f"latency median {res['median_ms']} ms, p95 {res['p95_ms']} ms")
+        if name in floors:
+            recall_floor, mrr_floor = floors[name]
+            verdict = ("above the floors" if res["recall@5"] >= recall_floor
+                       and res["mrr"] >= mrr_floor else "BELOW A FLOOR")
+            print(f"  floors (src/paperdigest/eval_baseline.json): recall@5 >= {recall_floor}, "
+                  f"MRR >= {mrr_floor}: {verdict}")
         if args.verbose:
             for row in res["per_question"]:
                 mark = "ok" if row["recall@5"] == 1 else "--"

@@ -405,6 +405,18 @@ def test_structured_answer_cites_from_the_keys_shown(store: Store) -> None:
     assert [c.anchor for c in answer.citations] == ["§4.2", "Table 2"]
 
 
+def test_embeddings_use_their_own_key_when_set_else_the_llm_key(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An embeddings provider other than the LLM's (e.g. DeepSeek chat, OpenAI embeddings).
+    monkeypatch.setenv("OPENAI_API_KEY", "llm-key")
+    monkeypatch.delenv("PAPERDIGEST_EMBEDDINGS_API_KEY", raising=False)
+    with FakeEmbeddings() as fake:
+        Embedder.from_settings(Settings(), fake.base_url, "fake-embed").embed(["a"])
+        monkeypatch.setenv("PAPERDIGEST_EMBEDDINGS_API_KEY", "embed-key")
+        Embedder.from_settings(Settings(), fake.base_url, "fake-embed").embed(["b"])
+    assert fake.authorizations == ["Bearer llm-key", "Bearer embed-key"]
+
+
 def test_update_vectors_can_leave_kinds_out(store: Store) -> None:
     with FakeEmbeddings() as fake:
         embedder = Embedder.from_settings(Settings(), fake.base_url, "fake-embed")

@@ -42,6 +42,8 @@ class FakeEmbeddings(LoopbackServer):
         self.dim = dim
         self.status = status
         self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str] = []
+        """The ``Authorization`` header of each request, in order."""
 
     @property
     def base_url(self) -> str:
@@ -55,6 +57,7 @@ class FakeEmbeddings(LoopbackServer):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append(body)
+                fake.authorizations.append(self.headers.get("Authorization") or "")
                 if self.path.rstrip("/") != "/v1/embeddings" or fake.status != 200:
                     status = 404 if fake.status == 200 else fake.status
                     self._send(status, {"error": {"message": "synthesized error",

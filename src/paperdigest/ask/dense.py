@@ -18,6 +18,7 @@ the model runs wherever the endpoint is. numpy is the ``dense`` extra
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,20 @@ if TYPE_CHECKING:
 
     from ..config import Settings
 
-__all__ = ["Embedder", "dense_ranking", "update_vectors"]
+__all__ = [
+    "EMBEDDINGS_KEY_ENV",
+    "EMBEDDINGS_MODEL_ENV",
+    "EMBEDDINGS_URL_ENV",
+    "Embedder",
+    "dense_ranking",
+    "update_vectors",
+]
+
+#: Environment variables naming an OpenAI-compatible embeddings endpoint, its model and,
+#: when the endpoint is another provider than the LLM's, its API key (else the LLM's key).
+EMBEDDINGS_URL_ENV = "PAPERDIGEST_EMBEDDINGS_URL"
+EMBEDDINGS_MODEL_ENV = "PAPERDIGEST_EMBEDDINGS_MODEL"
+EMBEDDINGS_KEY_ENV = "PAPERDIGEST_EMBEDDINGS_API_KEY"
 
 #: Passages per embeddings request.
 BATCH = 64
@@ -69,8 +83,10 @@ class Embedder:
 
     @classmethod
     def from_settings(cls, settings: Settings, base_url: str, model: str) -> Embedder:
-        """An embedder for ``POST {base_url}/embeddings`` with ``model``; the API key and
-        HTTP policy are ``settings``' (``llm.api_key_env``, ``http.*``, ``limits.llm``).
+        """An embedder for ``POST {base_url}/embeddings`` with ``model``. The API key is
+        ``$PAPERDIGEST_EMBEDDINGS_API_KEY`` when set (an embeddings provider other than the
+        LLM's), else the LLM's (``llm.api_key``/``llm.api_key_env``); the HTTP policy is
+        ``settings``' (``http.*``, ``limits.llm``).
 
         Raises:
             ConfigError: ``base_url`` or ``model`` is empty.
@@ -80,7 +96,10 @@ class Embedder:
                               "(--embeddings-url and --embeddings-model)")
         from ..llm.client import ChatClient
 
-        llm = settings.llm.model_copy(update={"base_url": base_url.rstrip("/"), "model": model})
+        update: dict[str, Any] = {"base_url": base_url.rstrip("/"), "model": model}
+        if os.environ.get(EMBEDDINGS_KEY_ENV):
+            update.update(api_key=None, api_key_env=EMBEDDINGS_KEY_ENV)
+        llm = settings.llm.model_copy(update=update)
         client = ChatClient(settings.model_copy(update={"llm": llm}))
         return cls(model=model, embed_texts=client.embed)
 

@@ -6,13 +6,10 @@ from typing import Any
 
 import click
 
+from ..ask.dense import EMBEDDINGS_KEY_ENV, EMBEDDINGS_MODEL_ENV, EMBEDDINGS_URL_ENV
 from ..errors import InputError
 from ..runtime import open_store
 from .common import EXIT_OK, State, cli, clock, err, out, print_json
-
-#: Environment variables naming an OpenAI-compatible embeddings endpoint and model.
-EMBEDDINGS_URL_ENV = "PAPERDIGEST_EMBEDDINGS_URL"
-EMBEDDINGS_MODEL_ENV = "PAPERDIGEST_EMBEDDINGS_MODEL"
 
 
 def _day(text: str | None, option: str) -> str | None:
@@ -45,7 +42,8 @@ def _day(text: str | None, option: str) -> str | None:
               help=f"OpenAI-compatible embeddings base URL: fuse dense retrieval with BM25 "
                    f"[env {EMBEDDINGS_URL_ENV}].")
 @click.option("--embeddings-model", envvar=EMBEDDINGS_MODEL_ENV,
-              help=f"Embeddings model [env {EMBEDDINGS_MODEL_ENV}].")
+              help=f"Embeddings model [env {EMBEDDINGS_MODEL_ENV}; its API key: env "
+                   f"{EMBEDDINGS_KEY_ENV}, else the LLM's].")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.pass_obj
 def ask(state: State, question: str, start: str | None, end: str | None, k: int,
