@@ -56,6 +56,7 @@ def embedded_store(tmp_path_factory: pytest.TempPathFactory,
     return store
 
 
+@pytest.mark.timeout(1800)  # embedding the archive: minutes of CPU (the module fixture)
 def test_fused_recall_and_mrr_hold_their_floors(embedded_store: Path,
                                                 embeddings_server: EmbeddingsServer) -> None:
     floors = _floors()
@@ -73,6 +74,7 @@ def test_fused_recall_and_mrr_hold_their_floors(embedded_store: Path,
     assert fused["recall@5"] > bm25["recall@5"]
 
 
+@pytest.mark.timeout(1800)
 def test_ask_cli_with_the_embeddings_endpoint_finds_a_paper_bm25_misses(
         embedded_store: Path, embeddings_server: EmbeddingsServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
