@@ -218,7 +218,7 @@ def test_backfill_skips_what_run_stored(world: World, tmp_path: Path,
 def test_backfill_days() -> None:
     assert backfill_days(date(2026, 1, 30), date(2026, 2, 1)) == [
         date(2026, 1, 30), date(2026, 1, 31), date(2026, 2, 1)]
-    with pytest.raises(InputError, match="before"):
+    with pytest.raises(InputError, match="is after --to"):
         backfill_days(date(2026, 2, 1), date(2026, 1, 1))
 
 
@@ -243,7 +243,7 @@ def test_cli_backfill_json(world: World, tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--from", "2026-01-26", "--to", "2026-01-22"], "before --from"),
+    (["--from", "2026-01-26", "--to", "2026-01-22"], "--from 2026-01-26 is after --to 2026-01-22"),
     (["--from", "2026-13-01", "--to", "2026-01-22"], "invalid date"),
     (["--from", "2026-01-22", "--to", "2026-01-23", "--vllm-model", "m"], "--engine ray"),
 ])

@@ -65,6 +65,10 @@ def parse_week(text: str, today: date | None = None) -> tuple[date, date]:
     if not match:
         raise InputError(f"invalid week {text!r}: use YYYY-Www (e.g. 2026-W05)")
     year, week = int(match.group("year")), int(match.group("week"))
+    weeks = iso_weeks(year) if 1 <= year <= 9999 else 0
+    if weeks and not 1 <= week <= weeks:
+        raise InputError(f"invalid week {text!r}: week {week} does not exist: {year} has "
+                         f"{weeks} ISO weeks (W01 to W{weeks})")
     try:
         monday = date.fromisocalendar(year, week, 1)
     except ValueError as exc:
@@ -72,6 +76,12 @@ def parse_week(text: str, today: date | None = None) -> tuple[date, date]:
     if today is not None and monday > today:
         raise InputError(f"invalid week {text!r}: it starts after today ({today.isoformat()} UTC)")
     return monday, monday + timedelta(days=6)
+
+
+def iso_weeks(year: int) -> int:
+    """How many ISO 8601 weeks ``year`` has: 52 or 53 (53 when 28 December, which always lies
+    in the year's last week, is in week 53; ISO 8601 §3.2.2 / ``date.isocalendar``)."""
+    return date(year, 12, 28).isocalendar()[1]
 
 
 def format_week(monday: date) -> str:
@@ -100,17 +110,28 @@ def parse_month(text: str, today: date | None = None) -> tuple[date, date]:
     return first, next_first - timedelta(days=1)
 
 
+def check_order(start: date | str, end: date | str) -> None:
+    """Refuse a range whose first day (``--from``) is after its last (``--to``): the one
+    wording of that error for ``run``, ``ask`` and ``backfill``.
+
+    Args:
+        start, end: dates, or ISO ``YYYY-MM-DD`` strings (compared as dates).
+
+    Raises:
+        InputError: ``start`` is after ``end``.
+    """
+    first, last = (d.isoformat() if isinstance(d, date) else d for d in (start, end))
+    if first > last:
+        raise InputError(f"invalid range: --from {first} is after --to {last}; swap them")
+
+
 def check_range(start: date, end: date, max_days: int = MAX_RANGE_DAYS) -> None:
     """Validate an inclusive range of days.
 
     Raises:
         InputError: ``start`` is after ``end``, or the range holds more than ``max_days`` days.
     """
-    if start > end:
-        raise InputError(
-            f"invalid range: --from {start.isoformat()} is after --to {end.isoformat()}; "
-            "swap them"
-        )
+    check_order(start, end)
     days = (end - start).days + 1
     if days > max_days:
         raise InputError(

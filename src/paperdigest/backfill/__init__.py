@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..dates import check_order
 from ..errors import ConfigError, InputError, NoPapersError, PaperdigestError, SourceError
 from ..models import RunStats
 from .worker import RecordingStore, Row, apply_writes, plan_row
@@ -122,10 +123,10 @@ def backfill_days(start: date, end: date) -> list[date]:
     """Every day from ``start`` to ``end``, both included.
 
     Raises:
-        InputError: ``end`` before ``start``, or more than :data:`MAX_BACKFILL_DAYS` days.
+        InputError: ``end`` before ``start`` (:func:`~paperdigest.dates.check_order`), or
+            more than :data:`MAX_BACKFILL_DAYS` days.
     """
-    if end < start:
-        raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    check_order(start, end)
     count = (end - start).days + 1
     if count > MAX_BACKFILL_DAYS:
         raise InputError(f"{count} days is more than a backfill takes ({MAX_BACKFILL_DAYS})")

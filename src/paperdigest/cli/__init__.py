@@ -3,9 +3,12 @@
 Exit codes: 0 all papers summarized; 1 usage/config/input/output error, bad API key, store
 locked, read-only or corrupt; 2 some papers failed or were degraded by a server fault (the
 report is still written); 3 nothing could be done (no list within the look-back window, or the
-list source unreachable); 130 interrupted. Click's own usage errors (exit 2 in click) are
-mapped to 1, because our 2 means "some papers failed". Library errors map through one
-function, :func:`paperdigest.errors.exit_code_for` (each error carries its exit code).
+list source unreachable); 130 interrupted; 141 stdout's reader closed the pipe early
+(``… | head -1``: nothing more is printed, as a program ended by SIGPIPE). Click's own usage
+errors (exit 2 in click) are mapped to 1, because our 2 means "some papers failed", and are
+printed as one line (:func:`usage_line`). A bare ``paperdigest`` (or ``paperdigest config``)
+prints its help on stdout and exits 0. Library errors map through one function,
+:func:`paperdigest.errors.exit_code_for` (each error carries its exit code).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from . import send as _send  # noqa: F401
 from . import web as _web  # noqa: F401
 from .common import cli
 
-__all__ = ["cli", "entry", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "cli", "entry", "main", "usage_line"]
 
 _err = Console(stderr=True, soft_wrap=True)
 logger = logging.getLogger("paperdigest")
@@ -45,6 +48,52 @@ def _say(text: str) -> None:
     _err.print(text, markup=False, highlight=False)
 
 
+#: Exit status when stdout's reader closed the pipe early (``… | head -1``): 128 + SIGPIPE,
+#: what a shell reports for a program ended by SIGPIPE (``yes | head -1``), with nothing
+#: printed (the Python docs' "Note on SIGPIPE" recipe, :func:`entry`).
+EXIT_BROKEN_PIPE = 128 + 13
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """One line for a click usage error: ``--k: 0 is not in the range 1<=x<=50
+    (paperdigest ask --help)`` — the option or argument, what is wrong with it, and which
+    help to read. Click's own text spans two or more lines (the ``Try … --help`` line, a
+    missing choice's one line per choice)."""
+    param = exc.param if isinstance(exc, click.BadParameter) else None
+    hint = getattr(exc, "param_hint", None)
+    if hint is None and param is not None:
+        hint = _param_name(param)
+    elif hint is not None and not isinstance(hint, str):
+        hint = " / ".join(hint)
+    if isinstance(exc, click.MissingParameter) and not exc.message:
+        kind = exc.param_type or (param.param_type_name if param is not None else "parameter")
+        text = f"missing {kind} {hint}" if hint else f"missing {kind}"
+        if param is not None and isinstance(param.type, click.Choice):
+            text += f" (one of: {', '.join(str(c) for c in param.type.choices)})"
+    elif isinstance(exc, click.BadParameter) and hint:
+        text = f"{hint}: {exc.message}"
+    else:
+        text = exc.format_message()
+    text = " ".join(text.split()).rstrip(".")
+    if exc.ctx is not None:
+        text += f" ({exc.ctx.command_path} --help)"
+    return text
+
+
+def _stdout_closed() -> bool:
+    """Whether click found stdout's pipe closed (it then wraps ``sys.stdout`` in its
+    ``_PacifyFlushWrapper``, click ≥ 7, ``click.core.BaseCommand.main``)."""
+    return type(sys.stdout).__name__ == "_PacifyFlushWrapper"
+
+
+def _param_name(param: click.Parameter) -> str:
+    """``--k`` for an option (its long name), ``QUESTION`` for an argument."""
+    if isinstance(param, click.Option):
+        longs = [o for o in param.opts if o.startswith("--")]
+        return (longs or param.opts)[0]
+    return param.human_readable_name
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises, never prints a traceback)."""
     try:
@@ -52,11 +101,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                           prog_name="paperdigest", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit:
+        # click ends a command whose output met a closed pipe (EPIPE) with exit 1, after
+        # wrapping stdout so that later flushes stay silent: that is no error of ours.
+        if _stdout_closed():
+            return EXIT_BROKEN_PIPE
+        raise
     except click.UsageError as exc:
-        _say(f"Error: {exc.format_message()}")
-        if exc.ctx is not None:
-            _say(f"Try '{exc.ctx.command_path} --help' for help.")
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            # A bare `paperdigest` (or `paperdigest config`) asks what there is: the help,
+            # on stdout, exit 0 (as click < 8.2 did and `--help` does).
+            click.echo(exc.ctx.get_help())
+            return 0
+        _say(f"Error: {usage_line(exc)}")
         return EXIT_USAGE
+    except BrokenPipeError:
+        # stdout's reader went away (`paperdigest ask … | head -1`): see entry().
+        return EXIT_BROKEN_PIPE
     except click.Abort as exc:
         if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps Ctrl-C / SIGTERM
             _say("Interrupted; completed papers are stored and written, rerun to finish.")
@@ -95,6 +156,16 @@ def entry() -> None:
     """Console-script entry point."""
     logging.captureWarnings(True)
     code = main()
+    try:
+        sys.stdout.flush()  # what is still buffered may meet a closed pipe too
+    except BrokenPipeError:
+        code = EXIT_BROKEN_PIPE
+    if code == EXIT_BROKEN_PIPE:
+        # https://docs.python.org/3/library/signal.html#note-on-sigpipe: point stdout at
+        # devnull so that the interpreter's final flush cannot fail again, and exit quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(code)
     if code == EXIT_INTERRUPTED:
         # Reports and the run record are written; worker threads may still wait on a
         # request: do not let the interpreter join them (Ctrl-C must end within seconds).

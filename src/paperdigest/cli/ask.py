@@ -71,8 +71,10 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
         raise InputError("give a question, e.g. paperdigest ask \"which papers use WebArena?\"")
     filters = Filters(date_from=_day(start, "--from"), date_to=_day(end, "--to"),
                       categories=categories, has_code=has_code, interest=interest)
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise InputError(f"--from {filters.date_from} is after --to {filters.date_to}")
+    if filters.date_from and filters.date_to:
+        from ..dates import check_order
+
+        check_order(filters.date_from, filters.date_to)
     flags: dict[str, Any] = {"backend": backend, "llm.model": model}
     settings = state.settings(flags).settings
     embedder = None

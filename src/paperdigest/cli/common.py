@@ -29,9 +29,20 @@ __all__ = ["EXIT_INTERRUPTED", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_
            "cli", "clock", "err", "now_utc", "out", "print_json", "setup_logging",
            "stop_on_signals"]
 
+
+class _Stdout(Console):
+    """stdout: a reader that closed the pipe (``paperdigest ask … | head -1``) raises
+    ``BrokenPipeError`` to the entry point, which exits quietly with 141
+    (:data:`paperdigest.cli.EXIT_BROKEN_PIPE`); rich's default is ``SystemExit(1)``."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True  # nothing more is written
+        raise BrokenPipeError
+
+
 # Piped or captured output gets wide tables, so that ids, costs and counts are never cut to
 # "…" at rich's default 80 columns (a terminal keeps its own width).
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+out = _Stdout(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -130,7 +141,15 @@ def cli(ctx: click.Context, config_file: Path | None, verbose: int) -> None:
     paperdigest lists the day's papers, reads each one's full text (arXiv HTML, else PDF,
     else the abstract), summarizes it in five parts (extractive by default, or with any
     OpenAI-compatible LLM), checks every number and name against the paper, stores
-    everything in SQLite and writes paperdigest-out/DATE.md and DATE.json.
+    everything in SQLite and writes the report to:
+
+    \b
+      paperdigest-out/DATE.md and paperdigest-out/DATE.json
+
+    Run without a command to see this help (exit 0). Bad input is one "Error:" line and
+    exit 1; `run --help`, `backfill --help` and `send --help` list the other exit codes.
+    When the reader of stdout stops early (`paperdigest ask … | head -1`), paperdigest
+    stops quietly with exit 141, as a program ended by SIGPIPE.
 
     \b
     Examples:

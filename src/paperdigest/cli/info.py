@@ -258,8 +258,9 @@ def status(state: State, as_json: bool) -> None:
     """What is stored: papers, days, summaries, open failures, token and cost totals.
 
     \b
-    Example:
-      paperdigest status --json
+    Examples:
+      paperdigest status
+      paperdigest status --json | jq .totals
     """
     settings = state.settings().settings
     with open_store(settings, reading=True) as store:
@@ -323,6 +324,12 @@ def config() -> None:
 
     Precedence: defaults < user config file ($PAPERDIGEST_HOME/config.toml)
     < ./paperdigest.toml < environment < flags.
+
+    \b
+    Examples:
+      paperdigest config init
+      paperdigest config show
+      paperdigest --config ./team.toml config show --json
     """
 
 
@@ -330,7 +337,14 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def config_show(state: State, as_json: bool) -> None:
-    """Print the effective configuration and where each value came from (secrets masked)."""
+    """Print the effective configuration and where each value came from (secrets masked).
+
+    \b
+    Examples:
+      paperdigest config show
+      paperdigest config show --json | jq '."llm.model".value'
+      PAPERDIGEST_LANG=en paperdigest config show
+    """
     loaded = state.settings()
     if as_json:  # typed values (numbers, booleans, null), a rate also in words (issue 13)
         from ..config import readable_rate
@@ -354,7 +368,13 @@ def config_show(state: State, as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.pass_obj
 def config_init(state: State, force: bool) -> None:
-    """Write a commented config file to $PAPERDIGEST_HOME/config.toml."""
+    """Write a commented config file to $PAPERDIGEST_HOME/config.toml (or to --config FILE).
+
+    \b
+    Examples:
+      paperdigest config init
+      paperdigest --config ./paperdigest.toml config init --force
+    """
     import os
 
     from ..config import default_home

@@ -21,11 +21,13 @@ def send(state: State, day: str, target: str, lang: str | None, as_json: bool) -
     """Send a stored day's report by email (SMTP) or to chat webhooks.
 
     Webhook kinds: generic JSON, slack, feishu (Lark) and dingtalk; a day too big for one
-    message is split. Each recipient's outcome is printed.
+    message is split. A line is printed before each delivery, then each recipient's outcome.
+    The configuration (every webhook's URL, every email address) is checked before anything
+    is sent.
 
     \b
-    Exit codes: 0 delivered to every recipient; 1 usage/config error;
-                2 some recipients failed; 3 every recipient failed.
+    Exit codes: 0 delivered to every recipient; 1 usage/config error
+                (nothing sent); 2 some recipients failed; 3 every recipient failed.
 
     \b
     Examples:
@@ -44,18 +46,23 @@ def send(state: State, day: str, target: str, lang: str | None, as_json: bool) -
         store.close()
     if view is None:
         raise InputError(f"{date} is not in the store; run `paperdigest run --date {date}` first")
+
+    def progress(line: str) -> None:  # before each delivery: a slow server is never silence
+        err.print(line, markup=False, highlight=False)
+
+    shown = None if as_json else progress
     if target == "email":
         from ..delivery.email import send_email
 
         outcomes = send_email(view, settings.delivery, title=settings.site.title, lang=lang,
-                              base_url=settings.site.base_url)
+                              base_url=settings.site.base_url, progress=shown)
     else:
         from ..delivery.webhooks import send_webhooks
         from ..fetch.http import HttpClient
 
         with HttpClient(settings, no_cache=True) as http:
             outcomes = send_webhooks(view, settings.delivery, http=http,
-                                     title=settings.site.title, lang=lang)
+                                     title=settings.site.title, lang=lang, progress=shown)
     failed = [o for o in outcomes if not o.ok]
     code = EXIT_OK if not failed else EXIT_NOTHING if len(failed) == len(outcomes) else EXIT_PARTIAL
     if as_json:

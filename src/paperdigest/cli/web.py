@@ -55,7 +55,8 @@ def site(state: State, out: Path, full: bool, lang: str | None, as_json: bool) -
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind; the default is reachable from this machine only.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port to listen on; 0 picks a free one (the address is printed).")
 @click.pass_obj
 def serve(state: State, host: str, port: int) -> int:
     """Serve the archive from the store, with full-text search (read-only).

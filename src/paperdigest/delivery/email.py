@@ -11,21 +11,28 @@ the first byte; ``none`` is plain SMTP and refuses to send credentials to any ho
 loopback. The password comes from ``password`` or the variable named by ``password_env``
 and is never logged or put in an error message.
 
+Addresses (``sender`` and every ``to``) are checked before anything is sent: each must be an
+addr-spec ``local@domain`` (RFC 5322 §3.4.1), optionally with a display name
+(``Team <team@example.org>``); anything else is a configuration error.
+
 Per-recipient outcome: ``send_message`` reports refused recipients one by one; a connection,
-TLS or authentication failure fails every recipient with the same reason. Temporary failures
-(connection errors, 4xx replies) are retried ``delivery.retries`` times with backoff.
+TLS or authentication failure fails every recipient with the same reason (a connection failure
+names the SMTP host: ``cannot reach SMTP host smtp.example.org:587: name not resolved``).
+Temporary failures (connection errors, 4xx replies) are retried ``delivery.retries`` times
+with backoff.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import socket
 import ssl
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 from ..errors import ConfigError
 from ..web.data import DayView
@@ -33,11 +40,33 @@ from .outcome import Outcome
 from .settings import DeliverySettings, EmailSettings
 from .text import day_title, plain_text
 
-__all__ = ["Outcome", "build_message", "send_email"]
+__all__ = ["Outcome", "build_message", "check_addresses", "send_email"]
 
 logger = logging.getLogger(__name__)
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+#: An addr-spec ``local@domain`` (RFC 5322 §3.4.1), simplified: one ``@``, neither side empty,
+#: no white space and none of the specials that would need quoting.
+_ADDR_SPEC = re.compile(r'[^@\s<>()\[\],;:"]+@[^@\s<>()\[\],;:"]+')
+
+#: Progress callback: one line before each attempt (``sending email to 2 recipients via …``).
+Progress = Callable[[str], None]
+
+
+def check_addresses(email: EmailSettings) -> None:
+    """Refuse a sender or recipient that is not an email address, before anything is sent.
+
+    Raises:
+        ConfigError: an address is not ``local@domain`` (a display name around it is fine).
+    """
+    for key, values in (("sender", [email.sender] if email.sender else []), ("to", email.to)):
+        for value in values:
+            address = parseaddr(value)[1]
+            whole = value.strip() == address or value.strip().endswith(f"<{address}>")
+            if not _ADDR_SPEC.fullmatch(address) or not whole:
+                raise ConfigError(f"[delivery.email] {key}: {value!r} is not an email "
+                                  "address; use name@domain, e.g. me@example.org")
 
 
 def build_message(view: DayView, email: EmailSettings, *, title: str, lang: str = "zh",
@@ -90,6 +119,21 @@ def _temporary(exc: BaseException) -> bool:
                             ConnectionError, socket.timeout, TimeoutError))
 
 
+def _connection_reason(exc: OSError, email: EmailSettings, *, connected: bool) -> str:
+    """A connection failure, about the SMTP host: ``cannot reach SMTP host x:587: name not
+    resolved`` (before the server answered) or ``connection to SMTP host x:587 lost: …``."""
+    where = f"SMTP host {email.host}:{email.effective_port()}"
+    if isinstance(exc, socket.gaierror):
+        why = "name not resolved"
+    elif isinstance(exc, ConnectionRefusedError):
+        why = "connection refused"
+    elif isinstance(exc, (socket.timeout, TimeoutError)):
+        why = f"no answer within {email.timeout:g} s"
+    else:
+        why = " ".join((exc.strerror or str(exc) or type(exc).__name__).split())
+    return f"connection to {where} lost: {why}" if connected else f"cannot reach {where}: {why}"
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(
@@ -102,16 +146,21 @@ def _reason(exc: BaseException) -> str:
 
 def send_email(view: DayView, settings: DeliverySettings, *, title: str, lang: str = "zh",
                base_url: str = "", connect: SMTPFactory | None = None,
-               sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
+               sleep: Callable[[float], None] = time.sleep,
+               progress: Progress | None = None) -> list[Outcome]:
     """Send the day to every configured address; one :class:`Outcome` per address.
 
+    Args:
+        progress: called with one line before each attempt (the CLI prints it).
+
     Raises:
-        ConfigError: no host/sender/recipients, or credentials over plain SMTP to a
-            non-loopback host.
+        ConfigError: no host/sender/recipients, an address that is not ``local@domain``
+            (:func:`check_addresses`), or credentials over plain SMTP to a non-loopback host.
     """
     email = settings.email
     if not email.host:
         raise ConfigError("[delivery.email] host is not set")
+    check_addresses(email)
     password = email.secret_password()
     if email.username and password is None:
         raise ConfigError(f"[delivery.email] username is set but no password: set "
@@ -122,11 +171,19 @@ def send_email(view: DayView, settings: DeliverySettings, *, title: str, lang: s
     message = build_message(view, email, title=title, lang=lang, base_url=base_url)
     connect = connect or _connect
     last: BaseException | None = None
+    reason = ""
+    recipients = f"{len(email.to)} recipient{'' if len(email.to) == 1 else 's'}"
     for attempt in range(settings.retries + 1):
         if attempt:
             sleep(settings.backoff * 2 ** (attempt - 1))
+        if progress is not None:
+            again = f" (attempt {attempt + 1} of {settings.retries + 1})" if attempt else ""
+            progress(f"sending email to {recipients} via {email.host}:"
+                     f"{email.effective_port()}{again}…")
+        connected = False
         try:
             with connect(email) as smtp:
+                connected = True
                 if email.username:
                     smtp.login(email.username, password or "")
                 refused = smtp.send_message(message, from_addr=email.sender,
@@ -137,7 +194,10 @@ def send_email(view: DayView, settings: DeliverySettings, *, title: str, lang: s
             return [Outcome(to, False, f"login refused: {_reason(exc)}") for to in email.to]
         except (smtplib.SMTPException, OSError) as exc:
             last = exc
-            logger.info("email attempt %d failed: %s", attempt + 1, _reason(exc))
+            plain_os = not isinstance(exc, (smtplib.SMTPException, ssl.SSLError))
+            reason = (_connection_reason(exc, email, connected=connected) if plain_os
+                      else _reason(exc))
+            logger.info("email attempt %d failed: %s", attempt + 1, reason)
             if not _temporary(exc):
                 break
             continue
@@ -145,7 +205,6 @@ def send_email(view: DayView, settings: DeliverySettings, *, title: str, lang: s
                         _refused(refused[to]) if to in refused else "sent")
                 for to in email.to]
     assert last is not None
-    reason = _reason(last)
     return [Outcome(to, False, reason) for to in email.to]
 
 

@@ -63,7 +63,7 @@ from .outcome import Outcome
 from .settings import DeliverySettings, WebhookSettings
 from .text import PaperBlock, day_title, one_line, paper_block
 
-__all__ = ["LIMITS", "build_payloads", "send_webhooks"]
+__all__ = ["LIMITS", "build_payloads", "check_urls", "send_webhooks"]
 
 logger = logging.getLogger(__name__)
 
@@ -339,8 +339,36 @@ class _RedactURLs(logging.Filter):
         return True
 
 
+def check_urls(settings: DeliverySettings) -> list[str]:
+    """Every webhook's URL (in ``settings.webhooks`` order), checked before anything is sent.
+
+    Raises:
+        ConfigError: no webhook configured, or one without an http(s) URL (its ``url_env``
+            variable unset or empty, no ``url``, or a URL of another scheme). The message
+            names the webhook and the variable, never the URL (a secret).
+    """
+    if not settings.webhooks:
+        raise ConfigError("no webhook configured: add a [[delivery.webhooks]] section")
+    urls = []
+    for hook in settings.webhooks:
+        url = hook.secret_url()
+        where = f"[[delivery.webhooks]] {hook.name!r}"
+        if not url:
+            if hook.url_env:
+                raise ConfigError(f"{where}: url_env names {hook.url_env}, which is not set; "
+                                  f"set {hook.url_env} to the webhook's URL")
+            raise ConfigError(f"{where} has no URL: set url_env (the name of a variable "
+                              "holding the URL) or url")
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            source = f"the value of {hook.url_env}" if hook.url_env and not hook.url else "url"
+            raise ConfigError(f"{where}: {source} is not an http(s) URL")
+        urls.append(url)
+    return urls
+
+
 def send_webhooks(view: DayView, settings: DeliverySettings, *, http: HttpClient, title: str,
-                  lang: str = "zh", now: Callable[[], float] = time.time) -> list[Outcome]:
+                  lang: str = "zh", now: Callable[[], float] = time.time,
+                  progress: Callable[[str], None] | None = None) -> list[Outcome]:
     """Send the day to every configured webhook; one :class:`Outcome` per webhook.
 
     Every message goes through ``http`` (:class:`~paperdigest.fetch.http.HttpClient`, role
@@ -350,23 +378,19 @@ def send_webhooks(view: DayView, settings: DeliverySettings, *, http: HttpClient
 
     Args:
         now: wall clock in seconds since the epoch, for Feishu/DingTalk signatures.
+        progress: called with one line before each webhook is sent to (the CLI prints it).
 
     Raises:
-        ConfigError: no webhook configured.
+        ConfigError: no webhook configured, or one without an http(s) URL
+            (:func:`check_urls`): nothing is sent then.
     """
-    if not settings.webhooks:
-        raise ConfigError("no webhook configured: add a [[delivery.webhooks]] section")
+    urls = check_urls(settings)
     outcomes = []
     redact = _RedactURLs()
     httpx_logger = logging.getLogger("httpx")
     httpx_logger.addFilter(redact)
     try:
-        for hook in settings.webhooks:
-            url = hook.secret_url()
-            if not url or urlsplit(url).scheme not in ("http", "https"):
-                where = f"set {hook.url_env}" if hook.url_env else "set url or url_env"
-                outcomes.append(Outcome(hook.name, False, f"no http(s) URL: {where}"))
-                continue
+        for hook, url in zip(settings.webhooks, urls, strict=True):
             secret = hook.signing_secret()
             signer = None
             if secret and hook.kind == "feishu":
@@ -379,6 +403,9 @@ def send_webhooks(view: DayView, settings: DeliverySettings, *, http: HttpClient
                 url += f"{sep}timestamp={stamp_ms}&sign={dingtalk_sign(secret, stamp_ms)}"
             bodies = build_payloads(view, hook.kind, title=title, lang=lang, signer=signer)
             host = urlsplit(url).netloc
+            if progress is not None:
+                count = f" ({len(bodies)} messages)" if len(bodies) > 1 else ""
+                progress(f"sending to {hook.name} ({hook.kind} @ {host}){count}…")
             for number, body in enumerate(bodies, 1):
                 try:
                     _post(http, hook, url, body)
