@@ -377,7 +377,8 @@ def test_serve_ask_page(store: Store) -> None:
         assert f"[{AID} §4.2] 4.2 Training hardware" in page.text
         assert re.search(r"data-arxiv-id=\"2601\.90001\"", page.text)
         bad = client.get("/ask", params={"q": "the of which"})
-        assert bad.status_code == 400 and "no word to search for" in bad.text
+        # The page is Chinese (the default lang): so is the error (web.vocab.query_error).
+        assert bad.status_code == 400 and "没有可搜索的词" in bad.text
         hostile = client.get("/ask", params={"q": "<script>alert(1)</script> judge"})
         assert "<script>alert(1)" not in hostile.text
 

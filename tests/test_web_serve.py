@@ -76,7 +76,8 @@ def test_malformed_query_gets_a_friendly_400(client: Any, query: str) -> None:
     response = client.get("/search", params={"q": query})
     assert response.status_code == 400
     error = lxml_html.fromstring(response.text).xpath("//p[@id='search-error']")[0]
-    assert error.text_content().startswith("search syntax:")
+    # The Chinese page says it in Chinese (QA: no English line on a Chinese page).
+    assert error.text_content().startswith("搜索语法")
 
 
 def test_hostile_text_is_escaped_in_pages_and_snippets(client: Any) -> None:

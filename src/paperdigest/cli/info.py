@@ -198,9 +198,10 @@ def show(state: State, paper_id: str, lang: str | None, as_json: bool) -> None:
     if report is None:
         raise InputError(f"{arxiv_id} is not in the store; run `paperdigest run --ids {arxiv_id}`")
     if other is not None:
-        err.print(f"no {lang} summary of {arxiv_id} is stored; showing the {other.key.lang} one "
-                  f"(`paperdigest run --ids {arxiv_id} --lang {lang}` makes one)",
-                  markup=False, highlight=False)
+        from ..contract.vocab import vocabulary
+
+        err.print(vocabulary("en").other_language_note.format(
+            wanted=lang, shown=other.key.lang, arxiv_id=arxiv_id), markup=False, highlight=False)
     shown_lang = other.key.lang if other is not None else lang
     _code_as_in_the_report(report, document, shown_lang)
     if as_json:

@@ -106,6 +106,13 @@ class Vocabulary:
     """After a rerun's LLM call/cost line: that run's calls and cost (``cost_unknown_short``
     when unknown)."""
     cost_unknown_short: str = "unknown"
+    other_language_note: str = (
+        "no {wanted} summary of {arxiv_id} is stored; showing the {shown} one "
+        "(`paperdigest run --ids {arxiv_id} --lang {wanted}` makes one)"
+    )
+    """Said when a paper's summary in the wanted language is not stored and the one stored in
+    another language is shown (``show --lang``, the web archive): ``{wanted}``, ``{shown}``
+    (language codes), ``{arxiv_id}``."""
 
     def part_heading(self, index: int) -> str:
         """``### 1. 应用领域`` … (``index`` 0–4)."""
@@ -157,6 +164,8 @@ ZH = Vocabulary(
     reused_tokens="（复用已存结果；生成它们的运行：输入 {tokens_in} · 输出 {tokens_out}）",
     reused_cost="（生成它们的运行：LLM 调用 {calls} · 费用 {cost}）",
     cost_unknown_short="未知",
+    other_language_note=("注：未存储 {arxiv_id} 的 {wanted} 摘要，下面显示的是 {shown} 摘要"
+                         "（`paperdigest run --ids {arxiv_id} --lang {wanted}` 可生成）。"),
     empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",
     ids_note="注：本报告汇总指定的 {count} 篇论文。",
     extractive_note="注：本报告由抽取式后端生成（无需 API key），内容为论文原文的英文句子。",

@@ -11,6 +11,7 @@ Content-Security-Policy that allows only this origin's own scripts and styles.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sqlite3
 import threading
@@ -18,12 +19,22 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from .. import __version__
+from ..errors import StoreCorruptError
 from ..index import SearchQueryError, search
 from ..store import connect
-from .data import day_overview, day_themes, day_view, days_of_papers, list_days, paper_view
+from .data import (
+    day_overview,
+    day_pages,
+    day_themes,
+    day_view,
+    days_of_papers,
+    list_days,
+    paper_view,
+)
 from .feeds import FeedEntry, build_feeds, feed_paths
 from .render import STATIC, ServerUrls, card, environment, ui
 from .settings import SiteSettings
+from .vocab import not_own_day, query_error
 
 try:
     from starlette.applications import Starlette
@@ -40,6 +51,8 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise InputError("serve needs the [web] extra: pip install 'paperdigest[web]'") from exc
 
 __all__ = ["LOOPBACK_HOSTS", "create_app"]
+
+logger = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -107,9 +120,18 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
     def index(request: Request) -> Response:
         return page("index.html", days=list_days(conns.get()), themes=day_themes(conns.get(), lang))
 
+    def own_day(date: str) -> None:
+        """404 unless ``date`` has a page of its own (:func:`.data.day_pages`, as the site)."""
+        page_of = day_pages(conns.get()).get(date) if _DATE.match(date) else None
+        if page_of is None:
+            raise HTTPException(404, f"no stored day {date}")
+        if page_of != date:
+            raise HTTPException(404, not_own_day(date, page_of, lang))
+
     def day(request: Request) -> Response:
         date = request.path_params["date"]
-        view = day_view(conns.get(), date, lang) if _DATE.match(date) else None
+        own_day(date)
+        view = day_view(conns.get(), date, lang)
         if view is None:
             raise HTTPException(404, f"no stored day {date}")
         listed = days_of_papers(conns.get(), [p.ref.arxiv_id for p in view.papers])
@@ -133,13 +155,13 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
             hits = search(conns.get(), query, limit=50)
         except SearchQueryError as exc:
             return page("search.html", status=400, mode="server", query=query, hits=[],
-                        error=str(exc))
+                        error=query_error(str(exc), lang))
         return page("search.html", mode="server", query=query, hits=hits, error="")
 
     def ask_page(request: Request) -> Response:
         from ..ask.web import ask_context  # issue 17: passages for a question
 
-        status, context = ask_context(conns.get(), request.query_params)
+        status, context = ask_context(conns.get(), request.query_params, lang)
         return page("ask.html", status=status, **context)
 
     def feed(request: Request) -> Response:
@@ -150,6 +172,7 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         date, fmt = match.groups()
         conn = conns.get()
         if date:
+            own_day(date)
             view = day_view(conn, date, lang)
             if view is None:
                 raise HTTPException(404, f"no stored day {date}")
@@ -180,6 +203,14 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         html = env.get_template("error.html").render(**base, status=status, detail=detail)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        # A damaged store (found by whichever query reads the damage): 503 with the CLI's
+        # one line (paperdigest.store.damaged), and one log line, never a traceback.
+        detail = " ".join(str(exc).split())
+        logger.error("%s %s: %s", request.method, request.url.path, detail)
+        html = env.get_template("error.html").render(**base, status=503, detail=detail)
+        return HTMLResponse(html, status_code=503, headers=SECURITY_HEADERS)
+
     get = ["GET", "HEAD"]
     routes = [
         Route("/", index, methods=get),
@@ -201,4 +232,6 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
             conns.close()
 
     return Starlette(routes=routes, middleware=middleware,
-                     exception_handlers={HTTPException: not_found}, lifespan=lifespan)
+                     exception_handlers={HTTPException: not_found,
+                                         StoreCorruptError: unavailable},
+                     lifespan=lifespan)

@@ -35,6 +35,7 @@ __all__ = [
     "DayView",
     "day_fingerprints",
     "day_overview",
+    "day_pages",
     "day_themes",
     "day_view",
     "days_of_papers",
@@ -76,12 +77,27 @@ class DayView:
         return [p for p in self.papers if p.summary is not None and p.failure is None]
 
 
-def list_days(conn: sqlite3.Connection) -> list[DayEntry]:
-    """Every stored day with a list of its own, newest first, with counts.
+def day_pages(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every stored date → the date of the day page that shows its list.
 
-    A day whose list is an earlier day's (a weekend, a holiday: the look-back) is not a day
-    of its own (issue 15, QA finding 3): it is shown only while no day listing the same list
-    comes before it (the first stored day of each list), so no list appears twice."""
+    The one rule for which days have a page (the static site writes exactly these pages;
+    ``serve`` answers exactly these dates; every "listed on" link points at one of them). A
+    day whose list is an earlier day's (a weekend, a holiday: the look-back) is not a day of
+    its own (issue 15, QA finding 3): a list is shown once, on the first stored day that
+    listed it (``days.listed_date``; that is the listed day itself whenever it is stored),
+    and every other stored day holding the same list maps to that page. A day with a page
+    maps to itself: ``{"2026-01-30": "2026-01-30", "2026-01-31": "2026-01-30"}``.
+    """
+    first: dict[str, str] = {}
+    pages: dict[str, str] = {}
+    for date, listed in conn.execute("SELECT date, listed_date FROM days ORDER BY date"):
+        pages[date] = first.setdefault(listed, date)
+    return pages
+
+
+def list_days(conn: sqlite3.Connection) -> list[DayEntry]:
+    """Every stored day that has a page (:func:`day_pages`), newest first, with counts."""
+    shown = set(day_pages(conn).values())
     rows = conn.execute(
         """
         SELECT d.date, d.listed_date, d.count,
@@ -92,12 +108,10 @@ def list_days(conn: sqlite3.Connection) -> list[DayEntry]:
              WHERE dp.date = d.date AND f.resolved = 0
                AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.arxiv_id = dp.arxiv_id))
         FROM days d
-        WHERE d.listed_date = d.date OR NOT EXISTS (
-          SELECT 1 FROM days o WHERE o.listed_date = d.listed_date AND o.date < d.date)
         ORDER BY d.date DESC
         """
     ).fetchall()
-    return [DayEntry(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows]
+    return [DayEntry(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows if r[0] in shown]
 
 
 def _marks(values: Sequence[Any]) -> str:
@@ -144,7 +158,8 @@ def _reports(conn: sqlite3.Connection, refs: list[PaperRef], lang: str) -> list[
         reports.append(PaperReport(
             ref=ref,
             source_kind=row[2],
-            summary=PaperSummary.from_dict(json.loads(row[5])),
+            # The language is the row's (what the summary was made in), not a guess.
+            summary=PaperSummary.from_dict({**json.loads(row[5]), "language": row[1]}),
             verification=Verification.from_dict(json.loads(row[8])) if row[8] else None,
             coverage=row[6],
             context_tokens=row[7],
@@ -221,7 +236,11 @@ def paper_view(conn: sqlite3.Connection, arxiv_id: str, lang: str = "zh") -> Pap
 
 def days_of_papers(conn: sqlite3.Connection, ids: Sequence[str] | None = None
                    ) -> dict[str, list[str]]:
-    """arXiv id → the stored dates whose list holds it, newest first."""
+    """arXiv id → the day pages (:func:`day_pages`) whose list holds it, newest first.
+
+    A paper listed on a day without a page of its own (a weekend's look-back) is listed on
+    the page showing that list, once, so every date returned has a page.
+    """
     sql = "SELECT arxiv_id, date FROM day_papers"
     params: list[str] = []
     if ids is not None:
@@ -229,10 +248,12 @@ def days_of_papers(conn: sqlite3.Connection, ids: Sequence[str] | None = None
             return {}
         sql += f" WHERE arxiv_id IN ({_marks(ids)})"
         params = list(ids)
-    out: dict[str, list[str]] = {}
-    for arxiv_id, date in conn.execute(sql + " ORDER BY date DESC", params):
-        out.setdefault(arxiv_id, []).append(date)
-    return out
+    pages = day_pages(conn)
+    found: dict[str, set[str]] = {}
+    for arxiv_id, date in conn.execute(sql, params):
+        if date in pages:
+            found.setdefault(arxiv_id, set()).add(pages[date])
+    return {arxiv_id: sorted(dates, reverse=True) for arxiv_id, dates in found.items()}
 
 
 def day_fingerprints(conn: sqlite3.Connection) -> dict[str, str]:

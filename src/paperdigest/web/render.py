@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..contract.vocab import NOT_MENTIONED_MARKERS, vocabulary
 from ..models import PaperReport
 from .links import paper_links
 from .vocab import part_names, usage_labels
@@ -61,6 +62,8 @@ UI: dict[str, dict[str, str]] = {
         "upvotes": "点赞", "no_days": "存档为空：先运行 paperdigest run",
         "search_help": "多个词为“且”；可用 \"短语\"、OR、NOT、前缀*",
         "loading": "正在加载索引…",
+        "ask": "提问", "ask_title": "向存档提问", "question": "问题", "date_from": "起始日期",
+        "date_to": "结束日期", "abstract": "原文摘要",
     },
     "en": {
         "archive": "Archive", "search": "Search", "feed": "Feed", "papers": "papers",
@@ -75,6 +78,8 @@ UI: dict[str, dict[str, str]] = {
         "no_days": "The archive is empty: run paperdigest run first",
         "search_help": "Words are ANDed; use \"phrases\", OR, NOT, prefix*",
         "loading": "Loading the index…",
+        "ask": "Ask", "ask_title": "Ask the archive", "question": "question",
+        "date_from": "from", "date_to": "to", "abstract": "Abstract",
     },
 }
 
@@ -195,6 +200,25 @@ def highlight(snippet: str) -> Markup:
     )
 
 
+def field_text(text: str, lang: str) -> str:
+    """A summary field as a page in ``lang`` shows it: either language's "not mentioned in the
+    paper" marker (:data:`~paperdigest.contract.vocab.NOT_MENTIONED_MARKERS`, a field empty on
+    purpose) is written in the page's language; any other text as stored."""
+    return vocabulary(lang).not_mentioned if text.strip() in NOT_MENTIONED_MARKERS else text
+
+
+def other_language_note(report: PaperReport, lang: str) -> str:
+    """The note of a paper whose shown summary is not in the page's ``lang`` (only another
+    language's is stored, :mod:`.data`), in ``lang``: the words ``paperdigest show --lang``
+    prints (:attr:`~paperdigest.contract.vocab.Vocabulary.other_language_note`); ``""``
+    when the summary is in ``lang`` or there is none."""
+    summary = report.summary
+    if summary is None or summary.language == lang:
+        return ""
+    return vocabulary(lang).other_language_note.format(
+        wanted=lang, shown=summary.language, arxiv_id=report.ref.arxiv_id)
+
+
 def _backend_label(report: PaperReport, lang: str) -> str:
     names = _BACKENDS.get(report.backend)
     if names:
@@ -214,6 +238,8 @@ def environment() -> jinja2.Environment:
         auto_reload=False,  # package templates do not change while running
     )
     env.globals["backend_label"] = _backend_label
+    env.globals["other_language_note"] = other_language_note
+    env.filters["field"] = field_text
     env.filters["highlight"] = highlight
     env.filters["one_line"] = lambda text: " ".join(str(text or "").split())
     return env

@@ -63,6 +63,9 @@ class BuildResult:
     out: Path
     written: list[str] = field(default_factory=list)
     """Paths (relative to ``out``, ``/``-separated) whose bytes were written, in order."""
+    removed: list[str] = field(default_factory=list)
+    """Pages of days an earlier build wrote that no longer have a page of their own
+    (:func:`.data.day_pages`: their list is now shown on an earlier stored day), removed."""
     days: int = 0
     """Days in the archive."""
     days_rendered: int = 0
@@ -95,6 +98,13 @@ class _Writer:
             Path(tmp).unlink(missing_ok=True)
             raise
         self.result.written.append(rel)
+
+    def remove(self, rel: str) -> None:
+        try:
+            (self.out / rel).unlink()
+        except FileNotFoundError:
+            return
+        self.result.removed.append(rel)
 
 
 def _salt(settings: SiteSettings, lang: str) -> str:
@@ -130,13 +140,15 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
     manifest_path = out / MANIFEST
     salt = _salt(settings, lang)
     old: dict[str, str] = {}
-    if not full and manifest_path.is_file():
+    built: list[str] = []  # the days whose pages an earlier build wrote
+    if manifest_path.is_file():
         try:
             data = json.loads(manifest_path.read_text(encoding="utf-8"))
-            if data.get("salt") == salt:
+            built = [str(d) for d in data.get("days", {})]
+            if data.get("salt") == salt and not full:
                 old = dict(data.get("days", {}))
-        except (ValueError, OSError):
-            old = {}
+        except (ValueError, OSError, AttributeError):
+            old, built = {}, []
 
     incremental = bool(old)
     env = environment()
@@ -148,6 +160,16 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
 
     days = [d for d in list_days(conn) if _SAFE_NAME.match(d.date)]
     result.days = len(days)
+    # A day built before whose list is now shown on an earlier stored day (its weekend run
+    # came first): its page and feeds go, so the site holds exactly the days of day_pages.
+    shown = {d.date for d in days}
+    for date in built:
+        if date in shown:
+            continue
+        old.pop(date, None)
+        if _SAFE_NAME.match(date):
+            for rel in (f"days/{date}.html", f"feeds/{date}.rss.xml", f"feeds/{date}.atom.xml"):
+                writer.remove(rel)
     fingerprints = day_fingerprints(conn)
     day_tpl = env.get_template("day.html")
     paper_tpl = env.get_template("paper.html")
@@ -187,7 +209,8 @@ def build_site(conn: sqlite3.Connection, out: Path, settings: SiteSettings | Non
 
     # Archive-wide files: the index, the search page and index, the archive feeds. They
     # depend on nothing but the days: without a changed day they are up to date.
-    if not views and all((out / rel).is_file() for rel in _ARCHIVE_FILES):
+    if not views and not result.removed and all(
+            (out / rel).is_file() for rel in _ARCHIVE_FILES):
         result.seconds = time.perf_counter() - started
         return result
     writer.write("index.html", env.get_template("index.html").render(

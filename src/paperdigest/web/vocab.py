@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..contract.vocab import vocabulary
 
-__all__ = ["part_names", "usage_labels"]
+__all__ = ["date_error", "not_own_day", "part_names", "query_error", "range_error", "usage_labels"]
 
 
 def part_names(lang: str) -> tuple[str, ...]:
@@ -19,3 +19,64 @@ def part_names(lang: str) -> tuple[str, ...]:
 def usage_labels(lang: str) -> dict[str, str]:
     """Usage field → label, in report order (``input`` → ``输入`` …)."""
     return {field: label for field, label in vocabulary(lang).usage_labels.items()}
+
+
+# ------------------------------------------------------------------ messages of the pages
+# The served pages' error and status lines in the page's language (QA: a Chinese page must
+# not say "search syntax: …"). English lines are the library's own messages, unchanged (the
+# same words the CLI prints); the Chinese ones say the same thing.
+
+#: Chinese for the query errors of :mod:`paperdigest.index` and :mod:`paperdigest.ask`
+#: (:class:`~paperdigest.index.SearchQueryError`), by the start of the English message;
+#: the first match wins.
+_QUERY_ERRORS_ZH: tuple[tuple[str, str], ...] = (
+    ("type one or more words", "请输入要搜索的词"),
+    ("search syntax: a double quote is not closed",
+     "搜索语法：双引号没有闭合；短语请用一对双引号括起来，例如 \"reward model\""),
+    ("search syntax:", "搜索语法有误：请使用词语、\"带引号的短语\"、OR、NOT、括号和前缀*"),
+    ("the question has no word to search for",
+     "问题中没有可搜索的词（只有停用词或标点）"),
+)
+_QUERY_ERROR_ZH = "无法解析这个查询：多个词为“且”；可用 \"短语\"、OR、NOT、前缀*"
+
+
+def query_error(message: str, lang: str) -> str:
+    """A :class:`~paperdigest.index.SearchQueryError` message for a page in ``lang``.
+
+    ``en``: the message as raised. ``zh``: its Chinese counterpart, or one general Chinese
+    line for a message without one (never the English text on a Chinese page).
+    """
+    if lang == "en":
+        return message
+    for start, text in _QUERY_ERRORS_ZH:
+        if message.startswith(start):
+            return text
+    return _QUERY_ERROR_ZH
+
+
+def date_error(option: str, value: str, error: Exception, lang: str) -> str:
+    """A bad date in query parameter ``option`` (``from``/``to``) for a page in ``lang``.
+
+    ``error`` is what :func:`paperdigest.dates.parse_day` raised (the CLI's parser): the
+    English line is the CLI's (``from: invalid date '2026-13-01': month must be in 1..12;
+    use YYYY-MM-DD``), the Chinese one says the same in Chinese.
+    """
+    if lang == "en":
+        return f"{option}: {error}"
+    return f"{option}：日期 {value!r} 无效，请用不晚于今天的真实日期 YYYY-MM-DD（例如 2026-01-31）"
+
+
+def range_error(start: str, end: str, lang: str) -> str:
+    """``from`` after ``to`` (the CLI's ``--from X is after --to Y``), for a page in ``lang``."""
+    if lang == "en":
+        return f"from {start} is after to {end}"
+    return f"from {start} 晚于 to {end}：起始日期不能晚于结束日期"
+
+
+def not_own_day(date: str, page_of: str, lang: str) -> str:
+    """Why ``date`` has no page: its list is the one shown on ``page_of``
+    (:func:`paperdigest.web.data.day_pages`)."""
+    if lang == "en":
+        return (f"{date} has no list of its own: its papers are the {page_of} list, "
+                f"shown on the {page_of} page")
+    return f"{date} 没有自己的论文列表：它的论文是 {page_of} 的列表，见 {page_of} 的页面"
