@@ -33,7 +33,7 @@ Every error raised by the library derives from :class:`PaperdigestError`, so cal
 ends a command (one mapping: :func:`exit_code_for`). ``user_facing`` says whether the message
 alone tells the user what to fix; the CLI prints other errors with a hint to rerun with ``-v``
 (which logs the traceback). Per-paper failures never end a run; they make it exit
-:data:`EXIT_PARTIAL`.
+:data:`EXIT_PARTIAL`; only :data:`RUN_ENDING` errors (a rejected key, a corrupt store) do.
 
 Errors that carry fields implement ``__reduce__`` so they survive pickling across the
 PDF worker process boundary.
@@ -227,6 +227,11 @@ class ReportFormatError(PaperdigestError, ValueError):
     """A daily report does not have the reference layout (header, separators, blocks)."""
 
     stage = "render"
+
+
+#: Errors that end a whole run instead of failing one paper, because every other paper
+#: would fail the same way: a rejected API key, a damaged store.
+RUN_ENDING: tuple[type[PaperdigestError], ...] = (AuthError, StoreCorruptError)
 
 
 def exit_code_for(exc: BaseException) -> int:

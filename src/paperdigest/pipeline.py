@@ -22,7 +22,8 @@ are rewritten at least every :data:`CHECKPOINT_SECONDS` and on every exit path (
 Ctrl-C), atomically, so a crash or an interrupt loses at most the papers in flight and never
 a good report. A rerun recomputes nothing that is stored. One failure never stops the
 others; it is recorded with its stage and reason. Only a rejected API key
-(:class:`AuthError`) stops the run, because every other paper would fail the same way.
+(:class:`AuthError`) or a corrupt store (``errors.RUN_ENDING``) stops the run, because every
+other paper would fail the same way.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from .errors import (
     EXIT_NOTHING,
     EXIT_OK,
     EXIT_PARTIAL,
-    AuthError,
+    RUN_ENDING,
     LLMUnavailableError,
     NoPapersError,
     OutputError,
@@ -685,7 +686,7 @@ class Pipeline:
             self.progress.event("done", arxiv_id=ref.arxiv_id, cached=result.cached,
                                 tokens=result.tokens_in + result.tokens_out)
             return report
-        except AuthError:
+        except RUN_ENDING:  # a rejected key, a corrupt store
             raise
         except _Stopped:
             report.failure = Failure("run", NOT_FINISHED)
@@ -767,7 +768,7 @@ class Pipeline:
                     raise self._fatal
                 try:
                     report = await run(self.process, ref)
-                except AuthError as exc:
+                except RUN_ENDING as exc:
                     self._fatal = exc
                     raise
                 finally:

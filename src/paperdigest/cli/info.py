@@ -265,6 +265,7 @@ def status(state: State, as_json: bool) -> None:
     """
     settings = state.settings().settings
     with open_store(settings, reading=True) as store:
+        store.check()  # damage anywhere in the file: one "is corrupt" line, exit 1
         close_stale_runs(settings, store)  # a killed run does not stay "running"
         totals = store.totals()
         failures = store.open_failures()
