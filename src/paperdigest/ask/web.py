@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from ..clock import clock_from_env
-from ..dates import parse_day
+from ..dates import check_order, parse_day
 from ..errors import InputError
 from ..index import SearchQueryError
 from ..web.vocab import date_error, query_error, range_error
@@ -59,9 +59,12 @@ def ask_context(conn: sqlite3.Connection, params: Mapping[str, str], lang: str =
         except InputError as exc:
             context["error"] = date_error(option, value, exc, lang)
             return 400, context
-    if days["from"] and days["to"] and days["from"] > days["to"]:
-        context["error"] = range_error(days["from"], days["to"], lang)
-        return 400, context
+    if days["from"] and days["to"]:
+        try:
+            check_order(days["from"], days["to"])
+        except InputError as exc:
+            context["error"] = range_error(days["from"], days["to"], exc, lang)
+            return 400, context
     try:
         k = max(1, min(20, int(params.get("k") or 8)))
     except ValueError:

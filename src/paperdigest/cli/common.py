@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.logging import RichHandler
 
 from .. import __version__
 from ..clock import Now, clock_from_env
@@ -113,10 +112,28 @@ def setup_logging(verbose: int, quiet: bool = False) -> None:
         level = logging.DEBUG
     root = logging.getLogger("paperdigest")
     root.setLevel(level)
-    if not any(isinstance(h, RichHandler) for h in root.handlers):
-        handler = RichHandler(console=err, show_path=False, markup=False, rich_tracebacks=False)
+    if not any(isinstance(h, LineHandler) for h in root.handlers):
+        handler = LineHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         root.addHandler(handler)
+
+
+class LineHandler(logging.Handler):
+    """Log records as plain ``Warning: …`` lines on stderr, like the CLI's own warnings: one
+    line per record however wide the terminal (a RichHandler wraps a long URL over 4 lines of
+    an 80-column pipe), printed above a live progress bar (same console). -vv adds the level
+    and logger name to every line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+            prefix = {logging.WARNING: "Warning: ", logging.ERROR: "Error: ",
+                      logging.CRITICAL: "Error: "}.get(record.levelno, "")
+            if logging.getLogger("paperdigest").getEffectiveLevel() <= logging.DEBUG:
+                prefix = f"{record.levelname} {record.name}: "
+            err.print(prefix + text, markup=False, highlight=False, soft_wrap=True)
+        except Exception:  # pragma: no cover - logging must never raise
+            self.handleError(record)
 
 
 def print_json(data: Any) -> None:

@@ -66,10 +66,11 @@ def date_error(option: str, value: str, error: Exception, lang: str) -> str:
     return f"{option}：日期 {value!r} 无效，请用不晚于今天的真实日期 YYYY-MM-DD（例如 2026-01-31）"
 
 
-def range_error(start: str, end: str, lang: str) -> str:
-    """``from`` after ``to`` (the CLI's ``--from X is after --to Y``), for a page in ``lang``."""
+def range_error(start: str, end: str, error: Exception, lang: str) -> str:
+    """``from`` after ``to`` for a page in ``lang``: ``error`` is what
+    :func:`paperdigest.dates.check_order` raised (the CLI's one wording of it)."""
     if lang == "en":
-        return f"from {start} is after to {end}"
+        return str(error)
     return f"from {start} 晚于 to {end}：起始日期不能晚于结束日期"
 
 
