@@ -298,3 +298,101 @@ def test_the_table_covers_every_fault_for_every_role() -> None:
     assert len(FAULTS) == 13 and len(ROLES) == 5
     for fault, (_, outcomes) in FAULTS.items():
         assert set(outcomes) == set(ROLES), fault
+
+
+# --------------------------------------------------------------------------- unresolvable host
+
+NO_SUCH_HOST = "paperdigest-nxdomain.invalid"
+"""A name under RFC 6761's ``.invalid``; the resolver is replaced, so no DNS query is made."""
+
+_ROLE_SETTING = {"hf": "endpoints.hf_url", "arxiv_html": "endpoints.arxiv_url",
+                 "arxiv_pdf": "endpoints.arxiv_url", "arxiv_api": "endpoints.arxiv_api_url",
+                 "llm": "llm.base_url"}
+
+
+def _unresolvable(monkeypatch: pytest.MonkeyPatch, errno: int, text: str) -> None:
+    """Make :data:`NO_SUCH_HOST` fail name resolution as the C library does (``gaierror``);
+    every other name (the loopback fakes) resolves as usual."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == NO_SUCH_HOST:
+            raise socket.gaierror(errno, text)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def nowhere(world: World) -> Iterator[World]:
+    """The world with every endpoint on a host that does not resolve (same HttpClient)."""
+    base = f"http://{NO_SUCH_HOST}:8080"
+    settings = world.http.settings
+    settings.endpoints.hf_url = base
+    settings.endpoints.arxiv_url = base
+    settings.endpoints.arxiv_api_url = base + "/api/query"
+    settings.llm.base_url = base + "/v1"
+    settings.http.retries = 4  # the default: a DNS failure must not use them
+    chat = ChatClient(settings, http=world.http)
+    hf = type("Nowhere", (), {"url": base})()
+    arxiv = type("Nowhere", (), {"url": base, "api_url": base + "/api/query"})()
+    try:
+        yield World(hf, arxiv, world.llm, world.http, chat, world.cache)  # type: ignore[arg-type]
+    finally:
+        chat.close()
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_unresolvable_host_is_one_line_at_once(nowhere: World, role: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 2026-11-29: with no network, ``papers`` waited ~12 s over 5 attempts, then said
+    "ConnectError: [Errno -2] Name or service not known". A name that does not resolve is not
+    retried: one request, one line naming the host and the setting that holds the URL."""
+    import socket
+
+    _unresolvable(monkeypatch, socket.EAI_NONAME, "Name or service not known")
+    with pytest.raises(PaperdigestError) as info:
+        ROLES[role].call(nowhere)
+    message = str(info.value)
+    assert isinstance(info.value, LLMError if role == "llm" else HTTPError), message
+    assert "\n" not in message
+    assert f"cannot resolve {NO_SUCH_HOST} (no network, or a wrong URL: check " \
+           f"{_ROLE_SETTING[role]})" in message
+    assert nowhere.http.counters()["by_role"][spec_role(role)] == 1
+    assert nowhere.http.clock.sleeps == []  # type: ignore[attr-defined]
+
+
+def test_a_temporary_dns_failure_is_retried_once(nowhere: World,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``EAI_AGAIN`` ("Temporary failure in name resolution") may pass: one retry, then the
+    same one line; never the 4 retries of a server fault."""
+    import socket
+
+    _unresolvable(monkeypatch, socket.EAI_AGAIN, "Temporary failure in name resolution")
+    with pytest.raises(HTTPError, match=f"cannot resolve {NO_SUCH_HOST} .*endpoints.hf_url"):
+        _hf_call(nowhere)
+    assert nowhere.http.counters()["by_role"]["hf"] == 2
+    assert len(nowhere.http.clock.sleeps) == 1  # type: ignore[attr-defined]
+
+
+def test_every_retry_of_a_refused_connection_is_one_warning(
+        nowhere: World, caplog: pytest.LogCaptureFixture) -> None:
+    """A refused connection keeps its retries, but each wait is said (a warning, shown at
+    the default verbosity): one line per retry, naming the URL, the reason and the wait."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api/daily_papers"
+    nowhere.http.settings.http.retries = 3
+    with caplog.at_level("WARNING", logger="paperdigest"), \
+            pytest.raises(HTTPError, match="failed after 4 attempt"):
+        nowhere.http.get(url, role="hf")
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(lines) == 3, lines
+    for n, line in enumerate(lines, start=1):
+        assert "\n" not in line and url in line and "Connection refused" in line
+        assert f"retry {n}/3 in " in line

@@ -132,7 +132,7 @@ class LineHandler(logging.Handler):
             if logging.getLogger("paperdigest").getEffectiveLevel() <= logging.DEBUG:
                 prefix = f"{record.levelname} {record.name}: "
             err.print(prefix + text, markup=False, highlight=False, soft_wrap=True)
-        except Exception:  # pragma: no cover - logging must never raise
+        except Exception:  # noqa: BLE001 - logging must never raise (logging.Handler.emit)
             self.handleError(record)
 
 

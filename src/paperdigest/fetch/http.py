@@ -7,11 +7,15 @@ and applies, per request:
   :class:`~paperdigest.fetch.ratelimit.RateLimiter` each, rates from ``settings.limits``;
 * request counting per role (:meth:`HttpClient.counters`), so the run's statistics have one
   source;
-* one retry policy (tenacity): 429/500/502/503/504, resets and truncated bodies are retried
-  up to ``http.retries`` times, waiting what the server asks (``Retry-After`` /
-  ``RateLimit-Reset`` / ``X-RateLimit-Reset`` / IETF ``RateLimit: …;t=N``), else exponential
-  backoff with equal jitter. A server that asks for more than ``http.max_wait`` seconds gets
-  a :class:`RateLimitedError` at once (the request is given up, the reason recorded);
+* one retry policy (tenacity): 429/500/502/503/504, resets, refused connections and
+  truncated bodies are retried up to ``http.retries`` times, waiting what the server asks
+  (``Retry-After`` / ``RateLimit-Reset`` / ``X-RateLimit-Reset`` / IETF ``RateLimit: …;t=N``),
+  else exponential backoff with equal jitter; each retry logs one warning line (shown at the
+  default verbosity), so a wait is never silent. A server that asks for more than
+  ``http.max_wait`` seconds gets a :class:`RateLimitedError` at once (the request is given
+  up, the reason recorded). A host name that does not resolve (DNS: no network, or a wrong
+  URL) is not retried (a temporary DNS failure, ``EAI_AGAIN``, once): one line
+  ``cannot resolve HOST (no network, or a wrong URL: check SETTING)``;
 * a total deadline per attempt, connect and every read included (``http.deadline``; for the
   ``llm`` role ``llm.timeout``), enforced on the socket: a server that drips one byte every
   few seconds cannot keep a request alive past it;
@@ -42,6 +46,7 @@ import logging
 import math
 import random
 import re
+import socket
 import threading
 import time
 import weakref
@@ -87,6 +92,19 @@ stdlib parser would raise ``RecursionError`` near 1,000 levels)."""
 
 _EPOCH_THRESHOLD = 1_000_000_000
 """A reset value above this is a Unix timestamp (GitHub style), not a delta in seconds."""
+
+ENDPOINT_SETTINGS = {
+    "hf": "endpoints.hf_url",
+    "arxiv": "endpoints.arxiv_url",
+    "arxiv_api": "endpoints.arxiv_api_url",
+    "llm": "llm.base_url",
+    "webhook": "the webhook's url in [delivery]",
+}
+"""The setting that holds each role's URL, named when its host cannot be resolved."""
+
+DNS_RETRIES = 1
+"""Retries of a temporary DNS failure (``EAI_AGAIN``); a name that does not exist
+(``EAI_NONAME``) is not retried: retrying cannot make it resolve."""
 
 _IETF_RESET = re.compile(r"(?:^|[;,\s])(?:t|reset)\s*=\s*(\d+(?:\.\d+)?)")
 _IETF_REMAINING = re.compile(r"(?:^|[;,\s])(?:r|remaining)\s*=\s*(\d+)")
@@ -508,7 +526,7 @@ class HttpClient:
             )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(attempts),
+            stop=tenacity.stop_after_attempt(attempts) | _stop_on_dns,
             retry=tenacity.retry_if_exception_type(_Retry),
             wait=lambda state: self._wait(state, limiter),
             sleep=self.clock.sleep,
@@ -602,7 +620,10 @@ class HttpClient:
         wait = state.upcoming_sleep
         if isinstance(failure, _Retry) and failure.server_wait is not None:
             wait = failure.server_wait
-        logger.info(
+        if isinstance(failure, _Retry) and failure.dns:
+            attempts = min(attempts, DNS_RETRIES + 1)
+        # A warning, so that the default verbosity shows every wait (one line per retry).
+        logger.warning(
             "%s %s: %s; retry %d/%d in %.1f s",
             method, shown, failure, state.attempt_number, attempts - 1, wait,
         )
@@ -723,6 +744,15 @@ class HttpClient:
                     )
                 body = _read_capped(r, cap, shown, ends_at)
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            dns = _dns_failure(exc)
+            if dns is not None:
+                host = httpx.URL(url).host
+                message = (f"{method} {shown}: cannot resolve {host} (no network, or a wrong "
+                           f"URL: check {ENDPOINT_SETTINGS.get(role, 'the endpoint URL')})")
+                if dns.errno == getattr(socket, "EAI_AGAIN", None):
+                    raise _Retry(f"cannot resolve {host} ({dns.strerror})", cause=exc,
+                                 dns=message) from exc
+                raise HTTPError(message, shown) from exc
             timed_out = isinstance(exc, httpx.TimeoutException)
             if time.monotonic() >= ends_at - 0.05 or (timed_out and role == "llm"):
                 raise DeadlineExceededError(
@@ -783,15 +813,20 @@ class _Retry(Exception):
         detail: str = "",
         server_wait: float | None = None,
         cause: BaseException | None = None,
+        dns: str = "",
     ) -> None:
         super().__init__(summary)
         self.status = status
         self.detail = detail
         self.server_wait = server_wait
         self.cause = cause
+        self.dns = dns
+        """For a temporary DNS failure: the final message (retried :data:`DNS_RETRIES`)."""
 
     def final(self, method: str, shown: str, attempts: int) -> HTTPError:
         """The error to raise once the retries are spent."""
+        if self.dns:
+            return HTTPError(self.dns, shown)
         if self.status is None:
             exc = self.cause
             return HTTPError(
@@ -816,6 +851,26 @@ class _Retry(Exception):
         error.detail = self.detail
         error.attempts = attempts
         return error
+
+
+def _stop_on_dns(state: tenacity.RetryCallState) -> bool:
+    """tenacity ``stop``: a temporary DNS failure is retried :data:`DNS_RETRIES` times only."""
+    failure = state.outcome.exception() if state.outcome is not None else None
+    return isinstance(failure, _Retry) and bool(failure.dns) and \
+        state.attempt_number > DNS_RETRIES
+
+
+def _dns_failure(exc: BaseException) -> socket.gaierror | None:
+    """The ``socket.gaierror`` (name resolution failed) behind an httpx connect error, if
+    that is what it is (httpx → httpcore → gaierror, through ``__cause__``/``__context__``)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 # --------------------------------------------------------------------------- deadline transport
