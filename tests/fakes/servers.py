@@ -8,8 +8,9 @@ port. Use them as context managers::
         settings = fake_settings(hf=hf, arxiv=arxiv)
         ...
 
-or through the ``hf_server`` / ``arxiv_server`` fixtures below (import them into a test
-module or conftest to register them).
+or through the ``hf_server`` / ``arxiv_server`` fixtures of :mod:`tests.fakes.fixtures`
+(registered in tests/conftest.py). This module does not import pytest, so that
+``python -m tests.fakes.serve`` runs them outside the test suite.
 
 Conventions for what was never recorded (DESIGN §6), every such body is marked
 ``SYNTHESIZED`` in this file:
@@ -42,14 +43,12 @@ import struct
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 from paperdigest.config import Settings
 from tests.fakes.loopback import LoopbackServer
@@ -824,16 +823,3 @@ def fake_settings(
     data.update(overrides)
     return Settings.model_validate(data)
 
-
-@pytest.fixture
-def hf_server(corpus: Path) -> Iterator[FakeHF]:
-    """A started :class:`FakeHF` over the shared corpus."""
-    with FakeHF(corpus) as server:
-        yield server
-
-
-@pytest.fixture
-def arxiv_server(corpus: Path) -> Iterator[FakeArxiv]:
-    """A started :class:`FakeArxiv` over the shared corpus."""
-    with FakeArxiv(corpus) as server:
-        yield server

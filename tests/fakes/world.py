@@ -10,14 +10,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from paperdigest.llm.client import forget_modes
 from tests.fakes.llm import arxiv_id_of, mode_of
 from tests.fakes.replay import load_reference_summaries, replay_answer
 from tests.fakes.servers import FakeArxiv, FakeHF
+
+if TYPE_CHECKING:  # pytest only for the annotation: the fakes import without it
+    import pytest
 
 FAST_LIMITS = "[limits]\nhf = 1000.0\narxiv = 1000.0\narxiv_api = 1000.0\nllm = 1000.0\n"
 
