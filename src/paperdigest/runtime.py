@@ -7,13 +7,15 @@ gets the same cache location, limits and lock.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import filelock
 
 from .clock import Now, utc_now
-from .errors import StoreLockedError, StoreReadOnlyError
+from .errors import ConfigError, StoreLockedError, StoreReadOnlyError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -66,7 +68,43 @@ def open_store(settings: Settings, *, now: Now = utc_now, reading: bool = False)
     return Store(settings.db_path, clock=now)
 
 
+def check_home(home: str, env: Mapping[str, str] | None = None) -> None:
+    """Refuse a data directory under ``~`` when ``HOME`` is set but empty: Python would read
+    ``~/.paperdigest`` as ``/.paperdigest`` (``os.path.expanduser`` joins the empty value).
+    An unset ``HOME`` is fine (the password database gives the home directory).
+
+    Args:
+        home: the ``home`` setting as written (``~/.paperdigest`` by default).
+        env: the environment (default ``os.environ``).
+
+    Raises:
+        ConfigError: ``home`` starts with ``~`` and ``HOME`` is empty.
+    """
+    env = os.environ if env is None else env
+    if (home == "~" or home.startswith("~/")) and "HOME" in env and not env["HOME"].strip():
+        raise ConfigError(f"HOME is empty, so the data directory {home} has no place; set "
+                          "PAPERDIGEST_HOME to the data directory (or set HOME)")
+
+
+def _not_a_directory(path: Path) -> bool:
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:  # cannot even look: mkdir below says why
+        return False
+
+
 def _make_home(home: Path) -> None:
+    if _not_a_directory(home):
+        raise StoreReadOnlyError(
+            f"the data directory {home} is a file, not a directory; set PAPERDIGEST_HOME to a "
+            "directory"
+        )
+    file_above = next((p for p in home.parents if _not_a_directory(p)), None)
+    if file_above is not None:
+        raise StoreReadOnlyError(
+            f"cannot create the data directory {home}: {file_above} is a file, not a "
+            "directory; set PAPERDIGEST_HOME to a directory"
+        )
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -10,7 +10,17 @@ import click
 
 from ..dates import parse_day
 from ..models import RunStats
-from .common import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, State, cli, err, now_utc, print_json
+from .common import (
+    EXIT_NOTHING,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    State,
+    cli,
+    count,
+    err,
+    now_utc,
+    print_json,
+)
 from .progress import make_progress
 
 
@@ -124,7 +134,8 @@ def backfill(state: State, start: str, end: str, engine: str, ray_address: str |
         print_json({"exit_code": code, **json.loads(json.dumps(data))})
     elif not quiet:
         stats = result.stats
-        err.print(f"{result.days_listed}/{result.days} days listed; {stats.papers} papers: "
+        err.print(f"{result.days_listed}/{count(result.days, 'day')} listed; "
+                  f"{count(stats.papers, 'paper')}: "
                   f"{result.summarized} summarized, {result.cached} already stored, "
                   f"{stats.failed} failed; {stats.llm_calls} LLM calls, "
                   f"{stats.seconds:.1f} s ({result.engine})", markup=False, highlight=False)

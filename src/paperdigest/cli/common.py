@@ -20,12 +20,13 @@ from .. import __version__
 from ..clock import Now, clock_from_env
 from ..config import LoadedSettings, load_settings
 from ..errors import EXIT_INTERRUPTED, EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, InputError
+from ..runtime import check_home
 
 if TYPE_CHECKING:
     from ..pipeline import Pipeline
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "State",
-           "cli", "clock", "err", "now_utc", "out", "print_json", "setup_logging",
+           "cli", "clock", "count", "err", "now_utc", "out", "print_json", "setup_logging",
            "stop_on_signals"]
 
 
@@ -64,7 +65,9 @@ class State:
                 f"config file {self.config_file} does not exist; create it with "
                 f"`paperdigest --config {self.config_file} config init`"
             )
-        return load_settings(flags=flags, config_file=self.config_file)
+        loaded = load_settings(flags=flags, config_file=self.config_file)
+        check_home(loaded.settings.home)  # HOME='' would make ~/.paperdigest /.paperdigest
+        return loaded
 
 
 def now_utc() -> datetime:
@@ -134,6 +137,11 @@ class LineHandler(logging.Handler):
             err.print(prefix + text, markup=False, highlight=False, soft_wrap=True)
         except Exception:  # noqa: BLE001 - logging must never raise (logging.Handler.emit)
             self.handleError(record)
+
+
+def count(n: int, noun: str) -> str:
+    """``1 day``, ``2 days``, ``0 files``: a number and its noun in English (plural ``-s``)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def print_json(data: Any) -> None:

@@ -82,6 +82,8 @@ def extract_cmd(state: State, target: str, as_json: bool, as_markdown: bool,
     from ..context import pack
     from ..extract import extract
 
+    if not target.strip():  # Path("") is ".", the current directory
+        raise InputError("give an arXiv id (e.g. 2601.13621) or an HTML or PDF file to extract")
     settings = state.settings().settings
     path = Path(target)
     if path.exists():
@@ -380,7 +382,10 @@ def config_init(state: State, force: bool) -> None:
     import os
 
     from ..config import default_home
+    from ..runtime import check_home
 
+    if state.config_file is None:
+        check_home(os.environ.get("PAPERDIGEST_HOME") or "~/.paperdigest")
     path = state.config_file or default_home(os.environ) / "config.toml"
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists; pass --force to overwrite it")

@@ -10,7 +10,7 @@ import click
 
 from ..errors import InputError
 from ..runtime import open_store
-from .common import EXIT_OK, State, cli, err, print_json
+from .common import EXIT_OK, State, cli, count, err, print_json
 
 
 @cli.command()
@@ -46,8 +46,8 @@ def site(state: State, out: Path, full: bool, lang: str | None, as_json: bool) -
                     "pages_rendered": result.pages_rendered, "written": result.written,
                     "seconds": round(result.seconds, 3)})
     else:
-        err.print(f"{result.days} days, {result.days_rendered} rendered, "
-                  f"{len(result.written)} files written in {result.seconds:.2f} s → "
+        err.print(f"{count(result.days, 'day')}, {result.days_rendered} rendered, "
+                  f"{count(len(result.written), 'file')} written in {result.seconds:.2f} s → "
                   f"{out / 'index.html'}", markup=False, highlight=False)
     return EXIT_OK
 
