@@ -320,7 +320,7 @@ def test_chinese_question_gets_a_chinese_answer_and_refusal(store: Store) -> Non
     assert question_language("Which paper uses WebArena?") == "en"
     with FakeLLM(lambda request: {"found": False, "answer": ""}) as llm:
         answer = ask(store.conn, "哪篇论文提出了过程奖励模型？", client=_client(llm))
-        system = llm.requests[0]["messages"][0]["content"]
+        system = llm.requests[-1]["messages"][0]["content"]  # [0]: the query expansion
     assert "Chinese" in system
     assert answer.text.startswith("在存档中未找到答案")
 

@@ -31,7 +31,7 @@ from ..context import estimate_tokens
 from ..contract.vocab import vocabulary
 from ..models import Claim
 from ..verify import claims_in_text, index_source, is_traced
-from .retrieve import Filters, PaperHits, Passage, Retrieval, retrieve
+from .retrieve import Filters, PaperHits, Passage, Retrieval, query_terms, retrieve
 
 if TYPE_CHECKING:
     from ..llm.client import ChatClient
@@ -351,7 +351,8 @@ def _not_found(question: str, lang: str, retrieval: Retrieval | None) -> Answer:
 
 def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = None,
         k: int = 8, per_paper: int = 3, filters: Filters | None = None,
-        embedder: Embedder | None = None, backend: str = "openai") -> Answer:
+        embedder: Embedder | None = None, backend: str = "openai",
+        expand: bool | None = None) -> Answer:
     """Answer ``question`` from the archive in ``conn``.
 
     Args:
@@ -363,6 +364,10 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
         filters: which papers may answer (dates, category, code, interest).
         embedder: fuse dense retrieval with BM25.
         backend: the name recorded in :attr:`Answer.backend` when ``client`` is given.
+        expand: with ``client``, first ask the model for the English terms of the answer
+            and search by them too (:mod:`paperdigest.ask.expand`; one more LLM call).
+            ``None`` (default): only for a question that is not in English, whose own words
+            cannot match English papers.
 
     Returns:
         An :class:`Answer`; ``found`` is False when nothing was retrieved or the model said
@@ -376,8 +381,16 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
         paperdigest.errors.LLMError / AuthError / LLMUnavailableError: the model failed.
     """
     lang = question_language(question)
+    if expand is None:
+        expand = lang != "en"
+    expansion: list[str] = []
+    if client is not None and expand:
+        from .expand import expansion_terms
+
+        if query_terms(question):  # else retrieve() says why, before any LLM call
+            expansion = expansion_terms(client, question)
     retrieval = retrieve(conn, question, k=k, per_paper=per_paper, filters=filters,
-                         embedder=embedder)
+                         embedder=embedder, expansion=expansion)
     if not retrieval.papers:
         return _not_found(question, lang, retrieval)
     if client is None:
