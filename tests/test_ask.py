@@ -271,12 +271,14 @@ def test_citation_of_a_passage_not_retrieved_and_a_sentence_without_citation(
     assert any("2601.99999 §9" in p for p in answer.problems)
 
 
+# The model's verdict. An uncited answer ("It is unknown.") is invalid, not this verdict
+# (tests/test_ask_messages.py).
 @pytest.mark.parametrize("reply", [{"found": False, "answer": ""}, "NOT_FOUND",
-                                   {"found": True, "answer": "It is unknown."}])
+                                   {"sentences": [], "found": False}])
 def test_not_found_in_the_archive(store: Store, reply: Any) -> None:
     with FakeLLM(lambda request: reply) as llm:
         answer = ask(store.conn, "Which GPU trained the web judge?", client=_client(llm))
-    assert not answer.found
+    assert not answer.found and answer.reason == "not_in_passages"
     assert "not found in the archive" in answer.text.lower()
     assert answer.papers  # the evidence that was looked at is still shown
 

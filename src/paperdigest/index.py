@@ -29,9 +29,10 @@ functions fails with "no such function: paperdigest_segment"; open one with
 
 Queries. :func:`search` takes what a person types: words (AND), ``"quoted phrases"``,
 ``OR``/``NOT``/``AND``, parentheses and ``prefix*``. Barewords holding punctuation
-(``GPT-4o``, ``2601.21872``) are quoted automatically; what still does not parse (an
-unclosed quote or parenthesis, a dangling operator) raises :class:`SearchQueryError` with a
-one-line explanation.
+(``GPT-4o``, ``2601.21872``) are quoted automatically and words of punctuation only are
+left out; what still does not parse (an unclosed quote or parenthesis, a dangling operator)
+raises :class:`SearchQueryError` from :func:`to_fts_query` with a one-line explanation in
+plain words: FTS5's own messages never reach a person.
 """
 
 from __future__ import annotations
@@ -41,9 +42,8 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
-from .contract.vocab import NOT_MENTIONED_EN
+from .contract.vocab import is_not_mentioned
 from .errors import InputError
-from .models import NOT_MENTIONED
 
 __all__ = [
     "CANDIDATES",
@@ -63,7 +63,8 @@ __all__ = [
 ]
 
 #: Bump when the tables, triggers or segmentation change: the next open rebuilds the index.
-INDEX_VERSION = 2
+#: 3: a summary field that only says "not mentioned" (``实验：论文未提及``) is no passage.
+INDEX_VERSION = 3
 
 #: Zero-width space put between adjacent CJK characters (a separator for ``unicode61``).
 ZWSP = "\u200b"
@@ -105,9 +106,6 @@ def unsegment(text: str) -> str:
 
 # ------------------------------------------------------------------------------- schema
 
-_NOT_MENTIONED_SQL = f"('{NOT_MENTIONED}', '{NOT_MENTIONED_EN}')"
-
-
 def _paper_rows(row: str, source: str = "", where: str = "") -> str:
     """``INSERT`` of a paper's title/abstract/keywords rows.
 
@@ -131,7 +129,12 @@ def _paper_rows(row: str, source: str = "", where: str = "") -> str:
 
 
 def _summary_rows(row: str, source: str = "", where: str = "") -> str:
-    """``INSERT`` of one summary's field rows (arguments as for :func:`_paper_rows`)."""
+    """``INSERT`` of one summary's field rows (arguments as for :func:`_paper_rows`).
+
+    A field that only says the paper does not cover it — the marker alone, or a result's
+    setting or an innovation's title joined to it (``实验：论文未提及``) — is no passage
+    (:func:`paperdigest.contract.vocab.is_not_mentioned`, the SQL function
+    ``paperdigest_mentioned``)."""
     cond = f" AND ({where})" if where else ""
     plain = f" FROM {source}" if source else ""
 
@@ -152,7 +155,7 @@ def _summary_rows(row: str, source: str = "", where: str = "") -> str:
         "INSERT INTO search_rows (arxiv_id, kind, label, lang, summary_id, text) "
         "SELECT a, 'summary', l, g, i, paperdigest_segment(t) FROM ("
         + " UNION ALL ".join(f"{sel} WHERE 1{cond}" for sel in selects)
-        + f") WHERE t IS NOT NULL AND t != '' AND t NOT IN {_NOT_MENTIONED_SQL}"
+        + ") WHERE t IS NOT NULL AND t != '' AND paperdigest_mentioned(t)"
     )
 
 
@@ -264,17 +267,24 @@ _OBJECTS = [
 def register_functions(conn: sqlite3.Connection) -> None:
     """Register the SQL functions the index's triggers call on ``conn`` (idempotent).
 
-    ``paperdigest_segment``, ``paperdigest_passages`` and ``paperdigest_document_rank``: a
-    connection without them fails with "no such function" on any write to ``papers``,
-    ``summaries`` or ``documents``. :func:`paperdigest.store.connect` calls this on every
-    connection the library opens to a store.
+    ``paperdigest_segment``, ``paperdigest_mentioned``, ``paperdigest_passages`` and
+    ``paperdigest_document_rank``: a connection without them fails with "no such function"
+    on any write to ``papers``, ``summaries`` or ``documents``.
+    :func:`paperdigest.store.connect` calls this on every connection the library opens to a
+    store.
     """
     conn.create_function("paperdigest_segment", 1, segment, deterministic=True)
+    conn.create_function("paperdigest_mentioned", 1, _mentioned, deterministic=True)
     from .ask.passages import passages_json
     from .models import document_rank
 
     conn.create_function("paperdigest_passages", 1, passages_json, deterministic=True)
     conn.create_function("paperdigest_document_rank", 2, document_rank, deterministic=True)
+
+
+def _mentioned(text: object) -> int:
+    """SQL function ``paperdigest_mentioned``: 0 for a field that only says "not mentioned"."""
+    return 0 if text is None or is_not_mentioned(str(text)) else 1
 
 
 def _current_version(conn: sqlite3.Connection) -> int:
@@ -351,15 +361,33 @@ _BAREWORD = re.compile(r"^[\w\u0080-\U0010ffff]+\*?$")
 _OPERATORS = {"AND", "OR", "NOT"}
 
 
+_EXAMPLE = "e.g. (agents OR robotics) NOT survey"
+
+
+def _has_token(text: str) -> bool:
+    """Whether FTS5's ``unicode61`` finds a token in ``text`` (a letter or a digit): a word of
+    punctuation only is an empty phrase, which makes an AND match nothing."""
+    return any(ch.isalnum() for ch in text)
+
+
 def to_fts_query(text: str) -> str:
     """The FTS5 MATCH expression for what a person typed (see the module docstring).
 
+    The expression is checked here (operators between words, parentheses paired and not
+    empty), so FTS5 never sees one it cannot parse and its own messages never reach a person.
+    Words of punctuation only (``<``, ``=``) are left out; a group next to a word is joined
+    with an explicit ``AND`` (FTS5 does not accept ``word (group)``).
+
     Raises:
-        SearchQueryError: an empty query or an unclosed double quote.
+        SearchQueryError: the query is empty, a double quote or a parenthesis is not closed,
+            a parenthesis has no opening one or nothing inside, ``AND``/``OR``/``NOT`` lacks a
+            word on either side, or the query holds no word at all; the message is one line
+            saying what to write instead.
     """
     if not text or not text.strip():
         raise SearchQueryError("type one or more words to search for")
-    parts: list[str] = []
+    items: list[tuple[str, str]] = []  # (term | op | open | close, FTS5 text)
+    skipped = ""
     pos = 0
     text = _CONTROL.sub(" ", text).strip()
     while pos < len(text):
@@ -373,21 +401,73 @@ def to_fts_query(text: str) -> str:
                 'put phrases in pairs of quotes, e.g. "reward model"'
             )
         if match.group("string") is not None:
-            parts.append(segment(match.group("string")))
+            phrase = match.group("string")
+            if _has_token(phrase):
+                items.append(("term", segment(phrase)))
+            else:
+                skipped = skipped or phrase
         elif match.group("open") is not None:
-            parts.append("(")
+            items.append(("open", "("))
         elif match.group("close") is not None:
-            parts.append(")")
+            items.append(("close", ")"))
         else:
             word = match.group("word")
-            if word in _OPERATORS or _BAREWORD.match(word):
-                parts.append(segment(word))
+            if word in _OPERATORS:
+                items.append(("op", word))
+            elif not _has_token(word):
+                skipped = skipped or word
+            elif _BAREWORD.match(word) and word.rstrip("*") not in _OPERATORS:
+                items.append(("term", segment(word)))
             else:
-                # GPT-4o, 2601.21872, C++: a phrase of the word's tokens.
+                # GPT-4o, 2601.21872, C++ (and AND*): a phrase of the word's tokens.
                 stripped = word.rstrip("*")
-                star = "*" if stripped != word and stripped else ""
-                parts.append('"' + segment(stripped).replace('"', '""') + '"' + star)
+                star = "*" if stripped != word else ""
+                items.append(("term", '"' + segment(stripped).replace('"', '""') + '"' + star))
+    if not items:
+        raise SearchQueryError(
+            f"search syntax: unexpected character {skipped[:1]!r}; type words, e.g. reward model")
+    _check_syntax(items)
+    parts: list[str] = []
+    previous = ""
+    for kind, value in items:
+        if (previous in ("term", "close") and kind == "open"
+                or previous == "close" and kind == "term"):
+            parts.append("AND")
+        parts.append(value)
+        previous = kind
     return " ".join(parts)
+
+
+def _check_syntax(items: list[tuple[str, str]]) -> None:
+    """Raise :class:`SearchQueryError` unless ``items`` is ``operand ([op] operand)*`` with
+    ``operand = term | ( … )`` (FTS5's grammar, https://www.sqlite.org/fts5.html §3)."""
+
+    def dangling(op: str) -> SearchQueryError:
+        return SearchQueryError(
+            f"search syntax: {op} needs a word before and after it, e.g. agents {op} robotics")
+
+    depth = 0
+    previous, previous_value = "", ""
+    for kind, value in items:
+        if kind == "op" and previous in ("", "op", "open"):
+            raise dangling(value)
+        if kind == "close":
+            if previous == "op":
+                raise dangling(previous_value)
+            if previous == "open":
+                raise SearchQueryError(
+                    "search syntax: empty parentheses; put words inside, e.g. (agents OR robotics)")
+            if depth == 0:
+                raise SearchQueryError(
+                    f"search syntax: a closing parenthesis has no opening one, {_EXAMPLE}")
+            depth -= 1
+        elif kind == "open":
+            depth += 1
+        previous, previous_value = kind, value
+    if previous == "op":
+        raise dangling(previous_value)
+    if depth:
+        raise SearchQueryError(f"search syntax: a parenthesis is not closed, {_EXAMPLE}")
 
 
 @dataclass
@@ -517,9 +597,11 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, lang: str |
     except sqlite3.OperationalError as exc:
         message = str(exc)
         if "fts5" in message or "syntax" in message or "no such column" in message:
+            # to_fts_query checks the syntax; should FTS5 still refuse, its text (which
+            # quotes the query back) is not shown.
             raise SearchQueryError(
-                f"search syntax: {message.removeprefix('fts5: ')}; use words, "
-                '"quoted phrases", OR, NOT, parentheses and prefix*'
+                'search syntax: the query could not be read; use words, "quoted phrases", '
+                "OR, NOT, parentheses and prefix*"
             ) from None
         raise
     if not rowids:

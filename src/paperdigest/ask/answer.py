@@ -11,8 +11,13 @@ The answer is then checked like a summary (:mod:`paperdigest.verify`): every num
 name of a sentence must be found in the passages *that sentence cites* (not anywhere in the
 archive). A sentence without a citation, a citation of a passage that was not retrieved, and
 a claim not found in the cited passages are listed in :attr:`Answer.problems` and marked on
-the sentence. When the model declines, or no sentence cites a retrieved passage, the answer
-is "not found in the archive".
+the sentence.
+
+An answer that is not found says why (:attr:`Answer.reason`, :data:`REASONS`): the store holds
+no papers, no stored paper passes the filters, no passage matches the question, the model
+said the passages do not hold the answer — or the model's answer was invalid (empty, refused,
+missing the required fields, or citing no passage it was shown), which is no verdict about
+the archive and counts as a failed LLM call.
 
 Passage text from papers and model output are data: both are quoted into the prompt as
 JSON strings, never as instructions, and every renderer escapes them.
@@ -39,19 +44,58 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NOT_FOUND",
+    "REASONS",
     "Answer",
     "AnswerSentence",
     "Citation",
     "answer_from_text",
     "ask",
     "cite_key",
+    "not_found_text",
+    "passage_heading",
     "question_language",
 ]
 
-#: What an answer says when the archive does not hold the answer, per language.
+#: What an answer says when the model found that the passages do not hold the answer.
 NOT_FOUND = {
     "en": "Not found in the archive: the retrieved passages do not answer this question.",
-    "zh": "在存档中未找到答案（not found in the archive）：检索到的段落不包含这个问题的答案。",
+    "zh": "在存档中未找到答案：检索到的段落不包含这个问题的答案。",
+}
+#: Why an answer was not found (:attr:`Answer.reason`) → what it says, per language;
+#: ``{detail}`` is :attr:`Answer.reason_detail` (the filters as ``ask`` options, or the
+#: problem of an invalid answer, :data:`INVALID`).
+REASONS: dict[str, dict[str, str]] = {
+    "empty_store": {
+        "en": "Not found in the archive: the store holds no papers yet; "
+              "run `paperdigest run` first.",
+        "zh": "在存档中未找到答案：存储中还没有论文，请先运行 `paperdigest run`。",
+    },
+    "filtered_out": {
+        "en": "Not found in the archive: no stored paper matches the filters ({detail}).",
+        "zh": "在存档中未找到答案：没有存储的论文符合筛选条件（{detail}）。",
+    },
+    "no_match": {
+        "en": "Not found in the archive: no stored passage matches the question's words.",
+        "zh": "在存档中未找到答案：没有存储的段落与问题中的词语匹配。",
+    },
+    "not_in_passages": NOT_FOUND,
+    "invalid_answer": {
+        "en": "No answer: the model's answer was invalid: {detail}.",
+        "zh": "没有答案：模型的回答无效：{detail}。",
+    },
+}
+#: Problems of an invalid model answer (:attr:`Answer.reason_detail`) → text per language.
+INVALID: dict[str, dict[str, str]] = {
+    "empty": {"en": "the reply is empty", "zh": "回复为空"},
+    "refused": {"en": "the model refused", "zh": "模型拒绝回答"},
+    "missing_sentences_found": {"en": 'the reply lacks the required "sentences" and "found"',
+                                "zh": "回复缺少必需的 sentences 和 found 字段"},
+    "missing_found": {"en": 'the reply lacks the required "found"',
+                      "zh": "回复缺少必需的 found 字段"},
+    "found_without_sentences": {"en": "the reply says found but holds no sentence",
+                                "zh": "回复称找到了答案，却没有任何句子"},
+    "no_citation": {"en": "no sentence cites a passage it was shown",
+                    "zh": "没有一句引用了提供给模型的段落"},
 }
 #: Reply the model gives instead of an answer when the passages do not contain one.
 NOT_FOUND_MARK = "NOT_FOUND"
@@ -71,6 +115,24 @@ def question_language(question: str) -> str:
     cjk = len(_CJK.findall(question))
     latin = len(re.findall(r"[A-Za-z]", question))
     return "zh" if cjk and cjk * 4 >= latin else "en"
+
+
+def not_found_text(reason: str, lang: str, detail: str = "") -> str:
+    """What a not-found answer says in ``lang`` (``en``; anything else is Chinese) for
+    ``reason`` (a key of :data:`REASONS`) and its ``detail``."""
+    lang = "en" if lang == "en" else "zh"
+    if reason == "invalid_answer":
+        detail = INVALID.get(detail, {}).get(lang, detail)
+    return REASONS.get(reason, NOT_FOUND)[lang].format(detail=detail)
+
+
+def passage_heading(passage: Passage) -> str:
+    """What to print after a passage's citation key: a section's number and heading
+    (``4.2 Training hardware``) when the heading adds to the key (``§4.2``); empty for the
+    other kinds, whose key already names them (``abstract``, ``Table 2``, ``实验效果``)."""
+    if passage.kind == "section" and passage.heading and passage.heading != passage.label:
+        return passage.heading
+    return ""
 
 
 def cite_key(passage: Passage, lang: str) -> str:
@@ -121,7 +183,7 @@ class Answer:
     question: str
     lang: str
     found: bool
-    """False: "not found in the archive" (nothing retrieved, or the model declined)."""
+    """False: no answer; :attr:`reason` says why."""
     text: str
     """The answer as shown: sentences with their citations, or the not-found message, or
     (without an LLM) empty — the passages are the answer."""
@@ -135,6 +197,18 @@ class Answer:
     model: str = ""
     retrieval: str = "bm25"
     """``bm25`` or ``bm25+dense``."""
+    reason: str = ""
+    """Why ``found`` is False (empty when found), a key of :data:`REASONS`: ``empty_store``
+    (no paper stored), ``filtered_out`` (no stored paper passes the filters), ``no_match`` (no
+    passage matches the question), ``not_in_passages`` (the model's verdict) or
+    ``invalid_answer`` (the model's answer was rejected: a failed LLM call)."""
+    reason_detail: str = ""
+    """``filtered_out``: the filters as ``ask`` options (``--category cs.CL``);
+    ``invalid_answer``: the problem, a key of :data:`INVALID`."""
+
+    def not_found_text(self, lang: str | None = None) -> str:
+        """What this answer says when not found, in ``lang`` (default: the question's)."""
+        return not_found_text(self.reason, lang or self.lang, self.reason_detail)
 
     @property
     def untraced(self) -> list[Claim]:
@@ -150,6 +224,8 @@ class Answer:
             "question": self.question,
             "lang": self.lang,
             "found": self.found,
+            "reason": self.reason,
+            "reason_detail": self.reason_detail,
             "answer": self.text,
             "backend": self.backend,
             "model": self.model,
@@ -333,17 +409,51 @@ def answer_from_text(question: str, reply: str, retrieval: Retrieval, lang: str,
                 f"{claim.kind} {claim.text!r} not found in the cited passages: {short}")
     if not any(c.passage_ids for s in answer.sentences for c in s.citations):
         answer.found = False
-        answer.text = NOT_FOUND[lang]
+        answer.reason, answer.reason_detail = "invalid_answer", "no_citation"
+        answer.text = answer.not_found_text()
         return answer
     answer.text = " ".join(
         s.text + "".join(" " + c.text for c in s.citations) for s in answer.sentences)
     return answer
 
 
-def _not_found(question: str, lang: str, retrieval: Retrieval | None) -> Answer:
-    return Answer(question=question, lang=lang, found=False, text=NOT_FOUND[lang],
+def _not_found(question: str, lang: str, retrieval: Retrieval | None, reason: str,
+               detail: str = "") -> Answer:
+    return Answer(question=question, lang=lang, found=False,
+                  text=not_found_text(reason, lang, detail),
                   papers=retrieval.papers if retrieval else [],
-                  retrieval=retrieval.method if retrieval else "bm25")
+                  retrieval=retrieval.method if retrieval else "bm25",
+                  reason=reason, reason_detail=detail)
+
+
+def filter_options(filters: Filters) -> str:
+    """``filters`` as the ``paperdigest ask`` options that set them:
+    ``--from 2026-01-01 --category cs.CL --has-code``."""
+    parts = []
+    if filters.date_from:
+        parts.append(f"--from {filters.date_from}")
+    if filters.date_to:
+        parts.append(f"--to {filters.date_to}")
+    parts += [f"--category {c}" for c in filters.categories]
+    if filters.has_code is not None:
+        # False is the library's alone (the CLI has no option for it).
+        parts.append("--has-code" if filters.has_code else "has_code=False")
+    if filters.interest:
+        parts.append(f"--interest {json.dumps(filters.interest, ensure_ascii=False)}")
+    return " ".join(parts)
+
+
+def _nothing_retrieved(conn: sqlite3.Connection, filters: Filters | None) -> tuple[str, str]:
+    """(reason, detail) when retrieval found no passage: an empty store, filters no stored
+    paper passes, or a question none of whose words is in a stored passage."""
+    if conn.execute("SELECT 1 FROM papers LIMIT 1").fetchone() is None:
+        return "empty_store", ""
+    if filters is not None and filters.active():
+        from .retrieve import allowed_papers
+
+        if not allowed_papers(conn, filters):
+            return "filtered_out", filter_options(filters)
+    return "no_match", ""
 
 
 # --------------------------------------------------------------------------------- ask
@@ -392,7 +502,7 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
     retrieval = retrieve(conn, question, k=k, per_paper=per_paper, filters=filters,
                          embedder=embedder, expansion=expansion)
     if not retrieval.papers:
-        return _not_found(question, lang, retrieval)
+        return _not_found(question, lang, retrieval, *_nothing_retrieved(conn, filters))
     if client is None:
         return Answer(question=question, lang=lang, found=True, text="",
                       papers=retrieval.papers, retrieval=retrieval.method)
@@ -401,15 +511,16 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
     reply = client.complete_structured(
         lambda mode: _messages(question, passages, titles, lang, mode),
         _schema([cite_key(p, lang) for p in passages]), "answer")
-    text, found = _reply_text(reply.text, reply.mode)
+    text, found, problem = _reply_text(reply.text, reply.mode)
     if found is None:
-        answer, valid = _not_found(question, lang, retrieval), False
+        answer = _not_found(question, lang, retrieval, "invalid_answer",
+                            "refused" if reply.refusal and problem == "empty" else problem)
     elif not found or NOT_FOUND_MARK in text:
-        answer, valid = _not_found(question, lang, retrieval), True
+        answer = _not_found(question, lang, retrieval, "not_in_passages")
     else:
+        # Not found here: no citation points at a passage the model was shown (invalid).
         answer = answer_from_text(question, text, retrieval, lang, passages)
-        valid = answer.found  # False: no citation points at a passage the model was shown
-    if not valid:
+    if answer.reason == "invalid_answer":
         # Rejected as invalid: a failed call in the client's counters, as the summarizer's.
         client.reject_answer()
     answer.backend, answer.model = backend, client.model
@@ -440,12 +551,14 @@ def _fit(passages: Sequence[Passage], context_tokens: int) -> list[Passage]:
     return chosen
 
 
-def _reply_text(raw: str, mode: str) -> tuple[str, bool | None]:
-    """(answer text, found) from a reply in any mode; a JSON reply that does not parse is
-    read as text. ``found`` is False when the model said the passages hold no answer
+def _reply_text(raw: str, mode: str) -> tuple[str, bool | None, str]:
+    """(answer text, found, problem) from a reply in any mode; a JSON reply that does not
+    parse is read as text. ``found`` is False when the model said the passages hold no answer
     (``"found": false``), None when the reply holds neither an answer nor that verdict
-    (empty, refused, or ``found`` without an answer: invalid)."""
+    (invalid); ``problem`` then says why, a key of :data:`INVALID` (empty when valid)."""
     text = raw.strip()
+    if not text:
+        return "", None, "empty"
     if mode != "text" or text.startswith("{"):
         candidate = re.sub(r"^```(?:json)?\s*|\s*```$", "", text)
         try:
@@ -470,6 +583,11 @@ def _reply_text(raw: str, mode: str) -> tuple[str, bool | None]:
                 answer = " ".join(parts)
             found = data.get("found")
             if found is False:
-                return answer, False
-            return answer, True if found and answer else None
-    return text, True if text else None
+                return answer, False, ""
+            if found and answer:
+                return answer, True, ""
+            if found:
+                return answer, None, "found_without_sentences"
+            has_body = "sentences" in data or "answer" in data
+            return answer, None, "missing_found" if has_body else "missing_sentences_found"
+    return text, True, ""

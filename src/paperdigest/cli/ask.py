@@ -9,7 +9,7 @@ import click
 from ..ask.dense import EMBEDDINGS_KEY_ENV, EMBEDDINGS_MODEL_ENV, EMBEDDINGS_URL_ENV
 from ..errors import InputError
 from ..runtime import open_store
-from .common import EXIT_OK, State, cli, clock, err, out, print_json
+from .common import EXIT_OK, EXIT_PARTIAL, State, cli, clock, err, out, print_json
 
 
 def _day(text: str | None, option: str) -> str | None:
@@ -56,7 +56,10 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
     with its title, arXiv id, section and link. With --backend openai the LLM answers in the
     question's language from those passages only, every sentence citing [arXiv-id section];
     numbers and names are checked against the cited passages and untraced ones are flagged.
-    When the passages do not hold the answer it says "not found in the archive".
+    When nothing is found it says why: the store is empty, no paper matches the filters, no
+    passage matches the question, or the passages do not hold the answer. An invalid answer
+    from the model (empty, refused, malformed, citing nothing shown) is reported as such and
+    exits 2.
 
     \b
     Examples:
@@ -97,11 +100,13 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
                           markup=False, highlight=False)
         answer = ask_archive(store.conn, question, client=client, k=k, filters=filters,
                              embedder=embedder, backend=settings.backend)
+    # The model's answer was rejected as invalid: the passages are shown, the answer failed.
+    code = EXIT_PARTIAL if answer.reason == "invalid_answer" else EXIT_OK
     if as_json:
         print_json(answer.to_dict())
-        return EXIT_OK
+        return code
     _print(answer)
-    return EXIT_OK
+    return code
 
 
 def _say(text: str = "", style: str | None = None) -> None:
@@ -110,6 +115,7 @@ def _say(text: str = "", style: str | None = None) -> None:
 
 def _print(answer: Any) -> None:
     from ..ask import cite_key
+    from ..ask.answer import passage_heading
 
     if answer.text:
         _say(answer.text, style=None if answer.found else "bold")
@@ -124,11 +130,13 @@ def _print(answer: Any) -> None:
         _say(f"{n}. {' '.join(paper.title.split())} — arXiv {paper.arxiv_id} "
              f"https://arxiv.org/abs/{paper.arxiv_id}", style="bold")
         for passage in paper.passages:
-            where = passage.heading or passage.anchor
+            # The citation key names the passage; a section's heading adds to it.
+            heading = passage_heading(passage)
             text = " ".join(passage.text.split())
             if len(text) > 400:
                 text = text[:399] + "…"
-            _say(f"   [{cite_key(passage, answer.lang)}] {where}: {text}")
+            where = f" {heading}:" if heading else ""
+            _say(f"   [{cite_key(passage, answer.lang)}]{where} {text}")
             if passage.url and passage.kind in ("section", "table", "figure"):
                 _say(f"      {passage.url}")
     if not answer.found and not answer.papers:

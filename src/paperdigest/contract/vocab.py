@@ -295,3 +295,14 @@ def not_mentioned(lang: str | None) -> str:
 
 #: Both markers: a field holding one of them is empty on purpose.
 NOT_MENTIONED_MARKERS: frozenset[str] = frozenset({NOT_MENTIONED, NOT_MENTIONED_EN})
+
+_MARKER_KEYS = frozenset(m.casefold() for m in NOT_MENTIONED_MARKERS)
+
+
+def is_not_mentioned(text: str) -> bool:
+    """True when ``text`` says only that the paper does not cover it: one of
+    :data:`NOT_MENTIONED_MARKERS` alone or after a label and a colon (``实验：论文未提及``,
+    ``**Ablations**: Not mentioned in the paper.``, the way a result's setting and finding
+    are joined). Case, spaces, bold marks and a final period are ignored."""
+    tail = text.replace("：", ":").rpartition(":")[2]
+    return tail.strip(" \t\n*").rstrip("。.").strip(" *").casefold() in _MARKER_KEYS
