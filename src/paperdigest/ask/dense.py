@@ -137,11 +137,13 @@ def _hash(text: str) -> str:
 
 
 def update_vectors(conn: sqlite3.Connection, embedder: Embedder,
-                   kinds: Sequence[str] | None = None) -> int:
+                   kinds: Sequence[str] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> int:
     """Embed every index passage that has no current vector for ``embedder.model``; drop
     vectors of passages gone from the index. ``conn`` must be writable (autocommit).
     ``kinds`` limits which passages are embedded (e.g. leave out ``summary`` fields, which
     repeat the abstract's sentences); passages without a vector take part in BM25 only.
+    ``progress(done, total)`` is called after each stored batch (passages, not requests).
 
     Returns:
         The number of passages embedded.
@@ -175,6 +177,8 @@ def update_vectors(conn: sqlite3.Connection, embedder: Embedder,
             [(row_id, embedder.model, digest, vectors[i].astype(np.float32).tobytes())
              for i, (row_id, digest, _) in enumerate(chunk)],
         )
+        if progress is not None:
+            progress(start + len(chunk), len(todo))
     return len(todo)
 
 
