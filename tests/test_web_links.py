@@ -22,7 +22,7 @@ lxml_html = pytest.importorskip("lxml.html")
 
 from starlette.testclient import TestClient
 
-from paperdigest.ask.answer import NOT_FOUND
+from paperdigest.ask.answer import REASONS
 from paperdigest.ask.web import ask_context
 from paperdigest.contract.vocab import NOT_MENTIONED, NOT_MENTIONED_EN
 from paperdigest.store import Store
@@ -216,10 +216,10 @@ def test_ask_dates_use_the_pinned_clock(tmp_path: Path) -> None:
 def test_not_found_and_query_errors_speak_the_page_language(clients: dict[str, Any]) -> None:
     question = {"q": "zzyzx quantum basketweaving"}
     zh = clients["zh"].get("/ask", params=question)
-    assert _error(zh.text, "ask-status") == NOT_FOUND["zh"]
+    assert _error(zh.text, "ask-status") == REASONS["no_match"]["zh"]
     assert "Not found in the archive:" not in zh.text
     en = clients["en"].get("/ask", params=question)
-    assert _error(en.text, "ask-status") == NOT_FOUND["en"]
+    assert _error(en.text, "ask-status") == REASONS["no_match"]["en"]
 
     zh = clients["zh"].get("/search", params={"q": '"unclosed'})
     assert zh.status_code == 400

@@ -20,7 +20,7 @@ from ..dates import check_order, parse_day
 from ..errors import InputError
 from ..index import SearchQueryError
 from ..web.vocab import date_error, query_error, range_error
-from .answer import NOT_FOUND, ask, cite_key
+from .answer import ask, cite_key, passage_heading
 from .retrieve import Filters
 
 __all__ = ["ask_context"]
@@ -77,10 +77,10 @@ def ask_context(conn: sqlite3.Connection, params: Mapping[str, str], lang: str =
         return 400, context
     context["answer"] = answer
     if not answer.found:
-        context["not_found"] = NOT_FOUND["en" if lang == "en" else "zh"]
+        context["not_found"] = answer.not_found_text(lang)  # why, in the page's language
     context["cards"] = [
         {"arxiv_id": p.arxiv_id, "title": " ".join(p.title.split()),
-         "passages": [{"cite": cite_key(x, answer.lang), "where": x.heading or x.anchor,
+         "passages": [{"cite": cite_key(x, answer.lang), "where": passage_heading(x),
                        "text": x.text, "url": x.url} for x in p.passages]}
         for p in answer.papers
     ]
