@@ -2,11 +2,13 @@
 
 The archive is the 6 corpus HTML pages under a synthetic HF day, run through the pipeline
 (extractive summaries; tests/fakes/ask_archive.py). Two questions of tests/fixtures/ask_eval.json:
-``u06`` (crop yields from satellite imagery: nothing in the archive) must end in "not found in
-the archive"; ``h04`` (the edge server's virtual machine type, section V-A of 2508.08468) must
-come back either as an answer whose every citation names a passage the model was shown and
-whose untraced numbers and names are listed as problems, or as "not found" — a 1.5B model on
-a CPU often answers without the required citations, which the verifier must then refuse.
+``u06`` (crop yields from satellite imagery: nothing in the archive) must end without an
+answer: the model's "not found in the archive" verdict, or an answer the verifier refuses as
+invalid (``Answer.reason`` says which); ``h04`` (the edge server's virtual machine type,
+section V-A of 2508.08468) must come back either as an answer whose every citation names a
+passage the model was shown and whose untraced numbers and names are listed as problems, or
+without an answer — a 1.5B model on a CPU often answers without the required citations,
+which the verifier must then refuse.
 """
 
 from __future__ import annotations
@@ -62,7 +64,10 @@ def test_real_model_refuses_a_question_the_archive_cannot_answer(
     answer = ask(conn, _question("u06"), client=_client(local_llm), k=2, per_paper=2)
     print(answer.to_dict()["answer"], answer.problems)
     assert not answer.found
-    assert "not found in the archive" in answer.text.lower()
+    # The model's verdict, or an answer the verifier refused (no citation of a passage shown):
+    # either way no claim about the archive is shown, and the text says which.
+    assert answer.reason in ("not_in_passages", "invalid_answer")
+    assert answer.text == answer.not_found_text()
 
 
 @pytest.mark.timeout(1800)
@@ -77,7 +82,8 @@ def test_real_model_answer_cites_only_passages_it_was_shown(
     assert answer.papers[0].arxiv_id == "2508.08468"
     shown = {p.id for paper in answer.papers for p in paper.passages}
     if not answer.found:
-        assert "not found in the archive" in answer.text.lower()
+        assert answer.reason in ("not_in_passages", "invalid_answer")
+        assert answer.text == answer.not_found_text()
         return
     assert any(c.passage_ids for c in answer.citations)
     for citation in answer.citations:
