@@ -94,7 +94,12 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
         if embedder is not None:
             from ..ask.dense import update_vectors
 
-            embedded = update_vectors(store.conn, embedder)
+            def shown(done: int, total: int) -> None:
+                if not as_json and total > done:  # the last batch: the summary line below
+                    err.print(f"embedding passages with {embedder.model}: {done}/{total}",
+                              markup=False, highlight=False)
+
+            embedded = update_vectors(store.conn, embedder, progress=shown)
             if embedded and not as_json:
                 err.print(f"embedded {embedded} new passages with {embedder.model}",
                           markup=False, highlight=False)
