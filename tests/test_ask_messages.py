@@ -238,7 +238,7 @@ def test_cli_interest_syntax_error_is_plain(
     _cli_home(store, monkeypatch)
     assert main(["ask", "web", "--interest", "NOT"]) == 1
     err = capsys.readouterr().err
-    assert "NOT needs a word before and after it" in err
+    assert "Error: --interest: search syntax: NOT needs a word before and after it" in err
     assert "fts5" not in err and "syntax error near" not in err
 
 

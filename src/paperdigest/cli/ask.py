@@ -78,6 +78,13 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
         from ..dates import check_order
 
         check_order(filters.date_from, filters.date_to)
+    if interest:  # checked before the store is opened; named by its option
+        from ..index import SearchQueryError, to_fts_query
+
+        try:
+            to_fts_query(interest)
+        except SearchQueryError as exc:
+            raise InputError(f"--interest: {exc}") from None
     flags: dict[str, Any] = {"backend": backend, "llm.model": model}
     settings = state.settings(flags).settings
     embedder = None
