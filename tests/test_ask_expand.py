@@ -144,3 +144,24 @@ def test_model_terms_are_phrases_never_query_syntax(store: Store) -> None:
     hostile = ['reward" OR "', "NOT web", "NEAR(agents", "*", "model)"]
     found = retrieve(store.conn, "process reward model", expansion=hostile)
     assert found.papers[0].arxiv_id == REWARD.arxiv_id
+
+
+def test_cli_expand_flag(store: Store, monkeypatch: pytest.MonkeyPatch,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    from paperdigest.cli import main
+
+    home = Path(store.path).parent
+    store.close()
+    Path(store.path).rename(home / "paperdigest.sqlite3")
+    monkeypatch.setenv("PAPERDIGEST_HOME", str(home))
+    seen: list[str] = []
+    with FakeLLM(_responder({"terms": TERMS}, seen)) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "k")
+        base = ["ask", "--backend", "openai", "--model", "fake", "--json"]
+        assert main([*base, QUESTION]) == 0
+        assert json.loads(capsys.readouterr().out)["papers"][0]["arxiv_id"] == REWARD.arxiv_id
+        assert main([*base, "--no-expand", QUESTION]) == 0
+        assert json.loads(capsys.readouterr().out)["papers"] == []
+        assert main([*base, "--expand", "reward model for web agents"]) == 0
+    assert seen == ["expand", "answer", "expand", "answer"]

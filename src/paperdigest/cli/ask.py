@@ -44,12 +44,15 @@ def _day(text: str | None, option: str) -> str | None:
 @click.option("--embeddings-model", envvar=EMBEDDINGS_MODEL_ENV,
               help=f"Embeddings model [env {EMBEDDINGS_MODEL_ENV}; its API key: env "
                    f"{EMBEDDINGS_KEY_ENV}, else the LLM's].")
+@click.option("--expand/--no-expand", default=None,
+              help="With an LLM: first ask it for the English terms of the answer and search "
+                   "by them too [default: only for a question not in English].")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.pass_obj
 def ask(state: State, question: str, start: str | None, end: str | None, k: int,
         categories: tuple[str, ...], has_code: bool | None, interest: str | None,
         backend: str | None, model: str | None, embeddings_url: str | None,
-        embeddings_model: str | None, as_json: bool) -> int:
+        embeddings_model: str | None, expand: bool | None, as_json: bool) -> int:
     """Ask a question across every stored paper.
 
     Without an LLM (the extractive backend) prints the best passages grouped by paper, each
@@ -111,7 +114,7 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
                 err.print(f"embedded {embedded} new passages with {embedder.model}",
                           markup=False, highlight=False)
         answer = ask_archive(store.conn, question, client=client, k=k, filters=filters,
-                             embedder=embedder, backend=settings.backend)
+                             embedder=embedder, backend=settings.backend, expand=expand)
     # The model's answer was rejected as invalid: the passages are shown, the answer failed.
     code = EXIT_PARTIAL if answer.reason == "invalid_answer" else EXIT_OK
     if as_json:
