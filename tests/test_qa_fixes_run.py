@@ -4,7 +4,6 @@ wording for "no LLM calls" in the report footer, ``status`` and its runs table."
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -44,3 +43,72 @@ def test_cli_retry_warnings_are_one_line_each(world: Any, monkeypatch: pytest.Mo
     for n, line in enumerate(retries, start=1):
         assert f"GET {url}/api/daily_papers" in line and "Connection refused" in line
         assert line.endswith(f"retry {n}/2 in 0.0 s"), line
+
+
+# ------------------------------------------------------------------ 2. no API key, said first
+
+
+@pytest.mark.parametrize(("url", "local"), [
+    ("https://api.openai.com/v1", False),
+    ("https://api.deepseek.com/v1", False),
+    ("http://8.8.8.8:8000/v1", False),
+    ("http://localhost:11434/v1", True),
+    ("http://127.0.0.1:8000/v1", True),
+    ("http://[::1]:8080/v1", True),
+    ("http://192.168.1.20:8000/v1", True),
+    ("http://10.0.0.5/v1", True),
+    ("http://172.16.3.4/v1", True),
+    ("http://ollama:11434/v1", True),  # a compose service name
+    ("http://gpu-box.lan:8000/v1", True),
+    ("http://host.docker.internal:1234/v1", True),
+])
+def test_local_servers_are_told_from_public_ones_by_name(url: str, local: bool) -> None:
+    from paperdigest.config import is_local_url
+
+    assert is_local_url(url) is local
+
+
+@pytest.mark.parametrize("argv", [
+    ["ask", "web agents", "--backend", "openai"],
+    ["run", "--date", DAY, "--backend", "openai"],
+])
+def test_openai_backend_without_a_key_is_one_config_line_before_any_request(
+        argv: list[str], corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """QA: ``ask … --backend openai`` with no key waited 13 s, then said "cannot connect",
+    never that OPENAI_API_KEY was unset. Now: one line naming the variable, exit 1, and no
+    request to any server."""
+    monkeypatch.chdir(tmp_path)
+    with FakeHF(corpus) as hf, FakeArxiv(corpus) as arxiv:
+        monkeypatch.setenv("PAPERDIGEST_HF_URL", hf.url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_URL", arxiv.url)
+        monkeypatch.setenv("PAPERDIGEST_ARXIV_API_URL", arxiv.api_url)
+        assert main(argv) == 1
+        requests = hf.count("/") + arxiv.count("/")
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err, err
+    assert err.startswith("Error: no API key for the LLM server https://api.openai.com/v1: "
+                          "OPENAI_API_KEY is not set (llm.api_key_env)"), err
+    assert "--backend extractive" in err and "local server" in err
+    assert requests == 0
+
+
+def test_the_key_check_names_the_configured_variable_and_spares_local_servers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from paperdigest.config import Settings
+    from paperdigest.errors import ConfigError
+    from paperdigest.llm.client import ChatClient
+
+    settings = Settings.model_validate({"llm": {"base_url": "https://api.deepseek.com/v1",
+                                                "api_key_env": "DEEPSEEK_API_KEY"}})
+    with pytest.raises(ConfigError, match="DEEPSEEK_API_KEY is not set") as info:
+        ChatClient(settings)
+    assert "\n" not in str(info.value)
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "")  # empty is unset
+    with pytest.raises(ConfigError):
+        ChatClient(settings)
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test")
+    ChatClient(settings).close()
+    # vLLM / Ollama / llama.cpp on this machine take no key.
+    local = Settings.model_validate({"llm": {"base_url": "http://localhost:11434/v1"}})
+    ChatClient(local).close()

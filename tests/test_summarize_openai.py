@@ -329,6 +329,9 @@ def test_prompt_files_have_versions_and_sections() -> None:
 def test_make_summarizer_backends() -> None:
     settings = Settings()
     assert isinstance(make_summarizer(settings), ExtractiveSummarizer)
+    with pytest.raises(ConfigError, match="no API key"):  # api.openai.com, no key (QA 11-29)
+        make_summarizer(settings, "openai")
+    settings.llm.api_key = "sk-test"
     assert isinstance(make_summarizer(settings, "openai"), OpenAISummarizer)
     with pytest.raises(ConfigError, match="unknown summarizer backend 'nope'"):
         make_summarizer(settings, "nope")

@@ -11,6 +11,7 @@ raises :class:`ConfigError` naming the file, the line and the key.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -197,6 +198,48 @@ class Settings(_Strict):
     def api_key(self) -> str | None:
         """The LLM key: explicit setting, else the variable named by ``llm.api_key_env``."""
         return self.llm.api_key or os.environ.get(self.llm.api_key_env) or None
+
+    def check_llm_key(self) -> None:
+        """Refuse, before any request, an LLM server that surely needs a key we do not have.
+
+        The one check for every command that builds a
+        :class:`~paperdigest.llm.client.ChatClient` (``run``/``backfill`` with ``--backend
+        openai``, ``ask --backend openai``, embeddings): without it a missing key showed only
+        after the retries, as "cannot connect" or a 401 (QA 2026-11-29). A server on a local
+        host (:func:`is_local_url`: loopback, a private address, ``localhost``, a one-label or
+        ``.local``/``.lan``/``.internal`` name) may need no key — vLLM, Ollama, llama.cpp
+        and LM Studio take any — so it is never refused; a keyless server on a public host
+        takes any value in the variable (``OPENAI_API_KEY=EMPTY``).
+
+        Raises:
+            ConfigError: no ``llm.api_key`` and the variable ``llm.api_key_env`` is unset or
+                empty while ``llm.base_url`` is not local (one line, the key never shown).
+        """
+        if self.api_key() is not None or is_local_url(self.llm.base_url):
+            return
+        env = self.llm.api_key_env
+        raise ConfigError(
+            f"no API key for the LLM server {redact_url(self.llm.base_url)}: {env} is not set "
+            f"(llm.api_key_env); export {env}=YOUR_KEY, or use --backend extractive (no key), "
+            "or a local server (llm.base_url on localhost or a private address needs no key)"
+        )
+
+
+def is_local_url(url: str) -> bool:
+    """Whether ``url``'s host is this machine or the local network, decided from the name
+    alone (no DNS lookup): a loopback, private (RFC 1918, RFC 4193) or link-local address,
+    ``localhost`` or ``*.localhost``, a one-label name (a Docker/compose service, a LAN host:
+    ``http://ollama:11434``), or a name under ``.local``, ``.lan``, ``.internal`` or
+    ``.home.arpa``. Everything else is a public host."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ("." not in host or host == "localhost"
+                or host.endswith((".localhost", ".local", ".lan", ".internal", ".home.arpa")))
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 # Environment variables → dotted setting names (DESIGN §4). Earlier names lose to later ones

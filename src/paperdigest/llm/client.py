@@ -289,6 +289,10 @@ class ChatClient:
         http_client: same as ``http`` (the name the summarizer factory uses).
         sleep: only without ``http``: where retry waits go (tests record them).
         clock: only without ``http``: the policy's clock.
+
+    Raises:
+        ConfigError: no API key for a server that is not local
+            (:meth:`~paperdigest.config.Settings.check_llm_key`).
     """
 
     def __init__(
@@ -304,6 +308,8 @@ class ChatClient:
 
         from ..fetch.http import HttpClient, PolicyTransport
 
+        # A public server and no key: say so now, not as "cannot connect" after the retries.
+        settings.check_llm_key()
         self.settings = settings
         self.base_url = settings.llm.base_url.rstrip("/")
         self.shown_url = redact_url(self.base_url)
