@@ -4,6 +4,7 @@ wording for "no LLM calls" in the report footer, ``status`` and its runs table."
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,54 @@ def test_the_key_check_names_the_configured_variable_and_spares_local_servers(
     # vLLM / Ollama / llama.cpp on this machine take no key.
     local = Settings.model_validate({"llm": {"base_url": "http://localhost:11434/v1"}})
     ChatClient(local).close()
+
+
+# ------------------------------------------------------------------ 3. run --ids, run --json
+
+
+def test_ids_run_says_what_it_is_and_its_json_lists_the_failures(
+        world: Any, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """QA: ``run --ids 2601.99999,…`` printed "processing 0 papers of ids-2026-11-29" and
+    its JSON said ``"listed_date": "<today>"``; ``run --json`` gave counts only. The unknown
+    id is fixed by the fake arXiv API (it knows no 2601.99999)."""
+    with FakeHF(corpus) as hf, FakeArxiv(corpus) as arxiv:
+        world.serve(hf, arxiv)
+        code = main(["run", "--ids", "2601.99999,2601.12538", "--json"])
+        first = capsys.readouterr()
+        assert main(["run", "--ids", "2601.99999,2601.12538"]) == code == 2
+        second = capsys.readouterr()
+    summary = json.loads(first.out)
+    [day] = summary["days"]
+    assert day["listed_date"] is None and day["source"] == "ids"
+    assert (day["papers"], day["failed"]) == (2, 1)
+    assert day["failures"] == [{"arxiv_id": "2601.99999", "stage": "list",
+                                "reason": "unknown arXiv id (the arXiv API does not know it)"}]
+    report = json.loads((world.dir / day["outputs"][1]).read_text(encoding="utf-8"))
+    assert report["listed_date"] is None and report["source"] == "ids"
+    assert report["ids"] == ["2601.99999", "2601.12538"]
+    lines = second.err.splitlines()
+    assert "processing 2 papers (--ids)" in lines, second.err
+    assert any(line.startswith("[1/2] 2601.99999 FAILED at list: unknown arXiv id")
+               for line in lines), second.err
+    assert any(line.startswith("--ids: 1/2 papers summarized, 1 failed") for line in lines)
+    assert not any("ids-" in line and "processing" in line for line in lines)
+
+
+def test_a_days_run_json_names_its_source_and_its_failures(
+        world: Any, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A day's entry keeps its listed date, says ``daily_papers``, and its ``failures`` are
+    the report's failed blocks one for one (here: a malformed list item, a failed block of
+    its own)."""
+    raw = [dict(item) for item in world.raw]
+    raw[0]["paper"] = {"id": "not an id"}  # one malformed item: a failed block
+    with FakeHF(corpus, days={DAY: raw}) as hf, FakeArxiv(corpus) as arxiv:
+        world.serve(hf, arxiv)
+        assert main(["run", "--date", DAY, "--json"]) == 2
+        summary = json.loads(capsys.readouterr().out)
+    [day] = summary["days"]
+    assert day["listed_date"] == DAY and day["source"] == "daily_papers"
+    report = json.loads((world.dir / day["outputs"][1]).read_text(encoding="utf-8"))
+    failed = [{"arxiv_id": p["paper"]["arxiv_id"], "stage": p["failure"]["stage"],
+               "reason": p["failure"]["reason"]} for p in report["papers"] if p.get("failure")]
+    assert day["failures"] == failed and len(failed) == day["failed"] == 1
+    assert failed[0]["stage"] == "list"

@@ -566,7 +566,9 @@ class DayReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date,
-            "listed_date": self.listed_date,
+            # A run --ids report was listed on no Daily Papers date (QA 2026-11-29).
+            "listed_date": None if self.ids else self.listed_date,
+            "source": "ids" if self.ids else "daily_papers",
             "source_url": None if self.ids else f"https://huggingface.co/papers/date/{self.date}",
             **({"ids": list(self.ids)} if self.ids else {}),
             "notes": list(self.notes),

@@ -101,7 +101,9 @@ NOT_FINISHED = "not finished: the run was interrupted; rerun to finish"
 class ProgressSink(Protocol):
     """Receives pipeline events; the CLI turns them into a progress bar or log lines.
 
-    Events: ``start(total, day)`` (``day``: the report's date, ``ids-DATE`` or ""),
+    Events: ``start(total, day, source)`` (``day``: the report's date, or "" for a
+    ``run --ids`` report, whose ``source`` is ``"ids"``; ``total`` counts papers that failed
+    before processing, e.g. unknown ids, each then sent as ``failed``),
     ``stage(arxiv_id, stage)`` (``fetch`` | ``summarize``), ``done(arxiv_id, cached, tokens)``,
     ``failed(arxiv_id, stage, reason)``, ``degraded(arxiv_id, reason)``.
     """
@@ -186,14 +188,28 @@ class DayOutcome:
     error: PaperdigestError | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``days[]`` entry of ``run --json``."""
+        """The ``days[]`` entry of ``run --json``: date, ``listed_date`` (``None`` for a
+        ``run --ids`` report), ``source`` (``daily_papers`` | ``ids``), counts, outputs and
+        ``failures`` (``arxiv_id``, ``stage``, ``reason`` of each failed paper, as in the
+        report and the failure ledger; not for a period digest, whose papers are the days')."""
         if self.report is None:
             return {"date": self.date, "error": str(self.error)}
         # A period digest has no stats of its own (its papers are the days'): count them.
         stats = self.report.stats or RunStats.of(self.report.papers)
-        return {"date": self.report.date, "listed_date": self.report.listed_date,
-                "papers": stats.papers, "done": stats.done, "failed": stats.failed,
-                "degraded": stats.degraded, "outputs": [str(p) for p in self.outputs]}
+        ids = bool(self.report.ids)
+        data: dict[str, Any] = {
+            "date": self.report.date,
+            # An id list was listed on no Daily Papers date (QA 2026-11-29).
+            "listed_date": None if ids else self.report.listed_date,
+            "source": "ids" if ids else "daily_papers",
+            "papers": stats.papers, "done": stats.done, "failed": stats.failed,
+            "degraded": stats.degraded, "outputs": [str(p) for p in self.outputs]}
+        if self.report.stats is not None:  # a digest's failures are its days'
+            data["failures"] = [
+                {"arxiv_id": p.ref.arxiv_id, "stage": p.failure.stage,
+                 "reason": p.failure.reason}
+                for p in self.report.papers if p.failure is not None]
+        return data
 
 
 @dataclass
@@ -483,8 +499,9 @@ class Pipeline:
         try:
             if hook is not None:
                 refs = hook.listed(refs)
-            self._progress_day = name or report.date  # the progress says which report
-            self.process_all(refs, on_done=on_done)
+            # The progress says which report: its date, or that it is an id list.
+            self._progress_day = "" if report.ids else report.date
+            self.process_all(refs, on_done=on_done, failed=extra)
             complete = True
         finally:
             try:
@@ -727,21 +744,25 @@ class Pipeline:
     # ------------------------------------------------------------- concurrency
 
     def process_all(self, refs: list[PaperRef],
-                    on_done: Callable[[PaperReport], None] | None = None) -> list[PaperReport]:
+                    on_done: Callable[[PaperReport], None] | None = None,
+                    failed: Sequence[PaperReport] = ()) -> list[PaperReport]:
         """Process papers concurrently; returns reports in input order.
 
         ``on_done`` is called with each paper's report as it completes (in the calling
-        thread's event loop, one at a time).
+        thread's event loop, one at a time). ``failed``: papers of the same report that
+        failed before (unknown ids, malformed list items): counted in the progress's total
+        and reported to it as failed, not processed.
 
         Raises:
             AuthError: the LLM rejected the key; papers finished so far are stored.
             KeyboardInterrupt: interrupted; papers finished so far are stored and passed to
                 ``on_done``, those in flight end after their current request.
         """
-        return asyncio.run(self._process_all(refs, on_done))
+        return asyncio.run(self._process_all(refs, on_done, failed))
 
     async def _process_all(self, refs: list[PaperRef],
-                           on_done: Callable[[PaperReport], None] | None) -> list[PaperReport]:
+                           on_done: Callable[[PaperReport], None] | None,
+                           failed: Sequence[PaperReport] = ()) -> list[PaperReport]:
         concurrency = self.settings.concurrency
         executor = ThreadPoolExecutor(
             max_workers=concurrency + FETCH_WORKERS, thread_name_prefix="paperdigest"
@@ -749,7 +770,12 @@ class Pipeline:
         fetch_sem = asyncio.Semaphore(FETCH_WORKERS)
         llm_sem = asyncio.Semaphore(concurrency)
         loop = asyncio.get_running_loop()
-        self.progress.event("start", total=len(refs), day=self._progress_day)
+        self.progress.event("start", total=len(refs) + len(failed), day=self._progress_day,
+                            source="daily_papers" if self._progress_day else "ids")
+        for paper in failed:
+            if paper.failure is not None:
+                self.progress.event("failed", arxiv_id=paper.ref.arxiv_id,
+                                    stage=paper.failure.stage, reason=paper.failure.reason)
 
         async def run(fn: Callable[..., T], *args: Any) -> T:
             return await loop.run_in_executor(executor, fn, *args)

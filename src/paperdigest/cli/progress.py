@@ -84,7 +84,8 @@ class LogProgress:
                 self.finished = 0
                 self.day = data.get("day") or ""
                 self.counts.reset()
-                of = f" of {self.day}" if self.day else ""
+                of = f" of {self.day}" if self.day else (
+                    " (--ids)" if data.get("source") == "ids" else "")
                 err.print(f"processing {self.total} papers{of}", markup=False, highlight=False)
             elif name in ("done", "failed"):
                 self.finished += 1
@@ -129,8 +130,8 @@ class RichProgress:
             self.counts.event(name, data)
             if name == "start":
                 self.counts.reset()
-                day = data.get("day") or ""
-                # Rich markup off for the label: a day or "ids-DATE" only, but keep it inert.
+                day = data.get("day") or ("--ids" if data.get("source") == "ids" else "")
+                # Rich markup off for the label: a day or "--ids" only, but keep it inert.
                 self.progress.reset(self.task, total=data["total"], detail="",
                                     description=f"papers {day}".strip().replace("[", "\\["))
             elif name in ("done", "failed"):

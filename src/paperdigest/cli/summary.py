@@ -46,7 +46,8 @@ def print_run(result: RunResult, *, quiet: bool, as_json: bool) -> None:
     for outcome in result.days:
         if outcome.report is not None and outcome.report.stats is not None:
             stats = outcome.report.stats
-            err.print(f"{outcome.report.date}: {stats.done}/{stats.papers} papers summarized"
+            label = "--ids" if outcome.report.ids else outcome.report.date
+            err.print(f"{label}: {stats.done}/{stats.papers} papers summarized"
                       + (f", {stats.failed} failed" if stats.failed else "")
                       + f" → {', '.join(str(p) for p in outcome.outputs)}",
                       markup=False, highlight=False)
