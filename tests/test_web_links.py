@@ -28,6 +28,7 @@ from paperdigest.contract.vocab import NOT_MENTIONED, NOT_MENTIONED_EN
 from paperdigest.store import Store
 from paperdigest.web.app import LOOPBACK_HOSTS, create_app
 from paperdigest.web.site import build_site
+from paperdigest.web.vocab import query_error
 from tests.fakes.archive import DAYS, EARLY_REF, HOSTILE_REF, WEBARBITER, fill_archive
 
 #: Two look-back days holding the 2026-01-31 list (as a Sunday and Monday holiday would).
@@ -227,10 +228,15 @@ def test_not_found_and_query_errors_speak_the_page_language(clients: dict[str, A
     assert "search syntax" not in zh.text
     en = clients["en"].get("/search", params={"q": '"unclosed'})
     assert _error(en.text, "search-error").startswith("search syntax: a double quote")
-    # An FTS5 error has no Chinese counterpart of its own: one general Chinese line.
-    zh = clients["zh"].get("/search", params={"q": "(reward OR"})
-    assert zh.status_code == 400 and "搜索语法有误" in _error(zh.text, "search-error")
-    assert "fts5" not in zh.text
+    for query in ("(reward OR", "reward AND", "()", "reward)"):
+        zh = clients["zh"].get("/search", params={"q": query})
+        error = _error(zh.text, "search-error")
+        assert zh.status_code == 400 and error.startswith("搜索语法"), (query, error)
+        assert "search syntax" not in zh.text and "needs a word" not in error
+    # A message without a Chinese line of its own gets the general Chinese line.
+    assert query_error("search syntax: something new", "zh").startswith("搜索语法有误")
+    assert query_error("interest: oops", "zh").startswith("无法解析这个查询")
+    assert query_error("interest: oops", "en") == "interest: oops"
     # The ask form's words are the page's.
     form = lxml_html.fromstring(clients["zh"].get("/ask").text)
     assert form.xpath("//h1")[0].text_content() == "向存档提问"

@@ -1,10 +1,14 @@
-"""Part names and usage labels of the five-part summary, per report language.
+"""Part names and usage labels of the five-part summary, per report language, and the
+served pages' error and status lines in the page's language.
 
 The words are the report's (:mod:`paperdigest.contract.vocab`, one table per language);
-these two functions give them the shapes the web pages and plain-text delivery use.
+:func:`part_names` and :func:`usage_labels` give them the shapes the web pages and
+plain-text delivery use.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..contract.vocab import vocabulary
 
@@ -27,15 +31,28 @@ def usage_labels(lang: str) -> dict[str, str]:
 # same words the CLI prints); the Chinese ones say the same thing.
 
 #: Chinese for the query errors of :mod:`paperdigest.index` and :mod:`paperdigest.ask`
-#: (:class:`~paperdigest.index.SearchQueryError`), by the start of the English message;
-#: the first match wins.
-_QUERY_ERRORS_ZH: tuple[tuple[str, str], ...] = (
-    ("type one or more words", "请输入要搜索的词"),
-    ("search syntax: a double quote is not closed",
-     "搜索语法：双引号没有闭合；短语请用一对双引号括起来，例如 \"reward model\""),
-    ("search syntax:", "搜索语法有误：请使用词语、\"带引号的短语\"、OR、NOT、括号和前缀*"),
-    ("the question has no word to search for",
-     "问题中没有可搜索的词（只有停用词或标点）"),
+#: (:class:`~paperdigest.index.SearchQueryError`): a pattern matched at the start of the
+#: English message, and the Chinese line (``{0}`` … are the pattern's groups); the first
+#: match wins.
+_QUERY_ERRORS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text) for pattern, text in (
+        (r"type one or more words", "请输入要搜索的词"),
+        (r"search syntax: a double quote is not closed",
+         "搜索语法：双引号没有闭合；短语请用一对双引号括起来，例如 \"reward model\""),
+        (r"search syntax: (AND|OR|NOT) needs a word before and after it",
+         "搜索语法：{0} 前后都需要词，例如 agents {0} robotics"),
+        (r"search syntax: unexpected character ('.{1,8}?');",
+         "搜索语法：无法识别的字符 {0}；请输入词语，例如 reward model"),
+        (r"search syntax: empty parentheses",
+         "搜索语法：括号里是空的；请在括号内写词，例如 (agents OR robotics)"),
+        (r"search syntax: a closing parenthesis has no opening one",
+         "搜索语法：右括号没有对应的左括号，例如 (agents OR robotics)"),
+        (r"search syntax: a parenthesis is not closed",
+         "搜索语法：括号没有闭合，例如 (agents OR robotics)"),
+        (r"search syntax:", "搜索语法有误：请使用词语、\"带引号的短语\"、OR、NOT、括号和前缀*"),
+        (r"the question has no word to search for",
+         "问题中没有可搜索的词（只有停用词或标点）"),
+    )
 )
 _QUERY_ERROR_ZH = "无法解析这个查询：多个词为“且”；可用 \"短语\"、OR、NOT、前缀*"
 
@@ -48,9 +65,10 @@ def query_error(message: str, lang: str) -> str:
     """
     if lang == "en":
         return message
-    for start, text in _QUERY_ERRORS_ZH:
-        if message.startswith(start):
-            return text
+    for pattern, text in _QUERY_ERRORS_ZH:
+        match = pattern.match(message)
+        if match:
+            return text.format(*match.groups())
     return _QUERY_ERROR_ZH
 
 
