@@ -227,7 +227,8 @@ def test_status_cost_of_an_extractive_store_is_dollars(env: dict[str, Any],
     assert main(["status"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines()
             if line.startswith("│ cost ")]
-    assert len(rows) == 1 and rows[0].split("│")[2].strip() == "$0.0000"
+    # and never "$0.0000": no LLM call, so "$0 (no LLM calls)" (README "Cost", QA 11-29)
+    assert len(rows) == 1 and rows[0].split("│")[2].strip() == "$0 (no LLM calls)"
 
 
 # ------------------------------------------------------------- 4. failed block's source

@@ -164,3 +164,44 @@ def test_a_days_run_json_names_its_source_and_its_failures(
                "reason": p["failure"]["reason"]} for p in report["papers"] if p.get("failure")]
     assert day["failures"] == failed and len(failed) == day["failed"] == 1
     assert failed[0]["stage"] == "list"
+
+
+# ------------------------------------------------------------------ 4. one cost wording
+
+
+@pytest.mark.parametrize(("cost", "calls", "lang", "short", "expected"), [
+    (0.0, 0, "en", False, "$0 (no LLM calls)"),
+    (0.0, 0, "zh", False, "$0（未调用 LLM）"),
+    (0.0, 3, "en", False, "$0"),  # a model priced at 0
+    (0.00001, 3, "en", False, "<$0.0001"),
+    (0.25, 6, "zh", False, "$0.2500"),
+    (1234.5, 9, "en", False, "$1234.5000"),
+    (None, 5, "en", False, "unknown (no price for m: set [prices])"),
+    (None, 5, "zh", True, "未知"),
+])
+def test_cost_is_written_one_way(cost: float | None, calls: int, lang: str, short: bool,
+                                 expected: str) -> None:
+    from paperdigest.render.markdown import cost_text
+
+    assert cost_text(cost, llm_calls=calls, model="m", lang=lang, short=short) == expected
+
+
+def test_extractive_cost_is_never_dollar_zero_point_zero(
+        world: Any, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """QA: the extractive report footer said ``费用：$0.0000``, as did ``status`` and its runs
+    table, while README promises cost is never shown as ``$0.0000``."""
+    with FakeHF(corpus) as hf, FakeArxiv(corpus) as arxiv:
+        world.serve(hf, arxiv)
+        assert main(["run", "--ids", "2601.12538", "--quiet"]) == 0
+        assert main(["run", "--ids", "2601.12538", "--quiet", "--lang", "en",
+                     "--out", "en"]) == 0
+    capsys.readouterr()
+    [zh] = (world.dir / "paperdigest-out").glob("ids-*.md")
+    [en] = (world.dir / "en").glob("ids-*.md")
+    assert "> LLM 调用：0 · 费用：$0（未调用 LLM）" in zh.read_text(encoding="utf-8")
+    assert "> LLM calls: 0 · cost: $0 (no LLM calls)" in en.read_text(encoding="utf-8")
+    assert main(["status"]) == 0
+    text = capsys.readouterr().out
+    assert "0.0000" not in text
+    rows = [line for line in text.splitlines() if "extractive" in line]
+    assert len(rows) == 2 and all("$0 (no LLM calls)" in row for row in rows), text

@@ -280,6 +280,8 @@ def status(state: State, as_json: bool) -> None:
                     "failures": [_plain(f) for f in failures],
                     "runs": [_plain(r) for r in runs]})
         return
+    from ..render.markdown import cost_text
+
     out.print(f"database: {settings.db_path}", markup=False, highlight=False)
     table = Table(title="stored")
     table.add_column("item")
@@ -288,7 +290,8 @@ def status(state: State, as_json: bool) -> None:
         if key == "cost" and value is None:
             table.add_row(key, Text(_cost_unknown(unpriced)))  # "[prices]" is not markup
             continue
-        table.add_row(str(key), f"${value:,.4f}" if key == "cost" else str(value))
+        table.add_row(str(key), cost_text(value, llm_calls=totals.get("llm_calls", 0), lang="en")
+                      if key == "cost" else str(value))
     out.print(table)
     if runs:
         table = Table(title="recent runs")
@@ -318,8 +321,11 @@ def _cost_unknown(models: list[str]) -> str:
 
 
 def _cost_text(run: Any) -> str:
-    """A stored run's cost as stored: ``unknown`` (NULL: no price when it ran) or ``$x``."""
-    return "unknown" if run.cost is None else f"${run.cost:.4f}"
+    """A stored run's cost as stored: ``unknown`` (NULL: no price when it ran) or as
+    :func:`~paperdigest.render.markdown.cost_text` writes it."""
+    from ..render.markdown import cost_text
+
+    return cost_text(run.cost, llm_calls=run.llm_calls, lang="en", short=True)
 
 
 @cli.group()

@@ -106,6 +106,9 @@ class Vocabulary:
     """After a rerun's LLM call/cost line: that run's calls and cost (``cost_unknown_short``
     when unknown)."""
     cost_unknown_short: str = "unknown"
+    cost_none: str = "$0 (no LLM calls)"
+    """The cost of a span that made no LLM call (the extractive backend, a rerun): never
+    ``$0.0000`` (README "Cost"; ``render.markdown.cost_text``)."""
     other_language_note: str = (
         "no {wanted} summary of {arxiv_id} is stored; showing the {shown} one "
         "(`paperdigest run --ids {arxiv_id} --lang {wanted}` makes one)"
@@ -164,6 +167,7 @@ ZH = Vocabulary(
     reused_tokens="（复用已存结果；生成它们的运行：输入 {tokens_in} · 输出 {tokens_out}）",
     reused_cost="（生成它们的运行：LLM 调用 {calls} · 费用 {cost}）",
     cost_unknown_short="未知",
+    cost_none="$0（未调用 LLM）",
     other_language_note=("注：未存储 {arxiv_id} 的 {wanted} 摘要，下面显示的是 {shown} 摘要"
                          "（`paperdigest run --ids {arxiv_id} --lang {wanted}` 可生成）。"),
     empty_day_note="注：{date} 没有论文列表，本报告使用 {listed} 的 {count} 篇论文。",

@@ -155,10 +155,7 @@ def render_footer(stats: RunStats, lang: str | None = None, *, reused: bool = Fa
     """
     vocab = vocabulary(lang)
     model = vocab.footer_model.format(model=stats.model) if stats.model else ""
-    cost: float | None = stats.cost
-    shown = (
-        vocab.cost_unknown.format(model=stats.model or "?") if cost is None else f"${cost:.4f}"
-    )
+    shown = cost_text(stats.cost, llm_calls=stats.llm_calls, model=stats.model, lang=lang)
     values = {
         "backend": stats.backend or "?",
         "model": model,
@@ -184,8 +181,30 @@ def render_footer(stats: RunStats, lang: str | None = None, *, reused: bool = Fa
                                                tokens_out=f"{original.get('tokens_out', 0):,}")
         lines[3] += vocab.reused_cost.format(
             calls=original.get("llm_calls", 0),
-            cost=vocab.cost_unknown_short if made_cost is None else f"${made_cost:.4f}")
+            cost=cost_text(made_cost, llm_calls=original.get("llm_calls", 0), lang=lang,
+                           short=True))
     return [f"> {_one_line(line)}" for line in lines]
+
+
+def cost_text(cost: float | None, *, llm_calls: int, model: str | None = None,
+              lang: str | None = None, short: bool = False) -> str:
+    """The one way a cost (USD) is written, in the report footer, ``status`` and its runs
+    table (README "Cost": never ``$0.0000``).
+
+    ``None`` (an LLM model without a price) → "unknown (no price for MODEL: set [prices])"
+    (``short``: "unknown"); 0 with no LLM call (the extractive backend, a rerun) →
+    "$0 (no LLM calls)" / "$0（未调用 LLM）"; 0 with calls (a model priced at 0) → "$0";
+    under a hundredth of a cent → "<$0.0001"; else ``$x.xxxx``.
+    """
+    vocab = vocabulary(lang)
+    if cost is None:
+        return vocab.cost_unknown_short if short else \
+            vocab.cost_unknown.format(model=model or "?")
+    if cost == 0:
+        return "$0" if llm_calls else vocab.cost_none
+    if cost < 0.0001:
+        return "<$0.0001"
+    return f"${cost:.4f}"
 
 
 def day_language(day: DayReport) -> str:
