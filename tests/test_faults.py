@@ -334,6 +334,7 @@ def nowhere(world: World) -> Iterator[World]:
     settings.endpoints.arxiv_url = base
     settings.endpoints.arxiv_api_url = base + "/api/query"
     settings.llm.base_url = base + "/v1"
+    settings.llm.api_key = "sk-test"  # not a local host: a key is required (check_llm_key)
     settings.http.retries = 4  # the default: a DNS failure must not use them
     chat = ChatClient(settings, http=world.http)
     hf = type("Nowhere", (), {"url": base})()
