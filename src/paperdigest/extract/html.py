@@ -56,6 +56,8 @@ __all__ = ["DEFAULT_MAX_BYTES", "check_html", "extract_html", "title_matches", "
 DEFAULT_MAX_BYTES = 30_000_000
 
 _TITLE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+#: Children of a block container that are blocks themselves (SVG-drawn algorithms included).
+_CONTAINER_BLOCKS = S.BLOCK_TAGS | {"svg"}
 _XP_ROWS = etree.XPath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
 _XP_HEAD_ROWS = etree.XPath("./thead/tr")
 _XP_FALLBACKS = [etree.XPath(x) for x in S.XPATH_DOCUMENT_FALLBACKS]
@@ -437,24 +439,29 @@ class _Walker:
     # ---- blocks -------------------------------------------------------------------------
     def blocks(self, container: etree._Element, out: list[str]) -> None:
         """Append the paragraphs of a block container to ``out``; route floats and sections."""
+        self._mixed(container, out, _CONTAINER_BLOCKS)
+
+    def _mixed(self, parent: etree._Element, out: list[str], block_tags: frozenset[str],
+               skip_class: str = "") -> None:
+        """The one walk over mixed content: ``parent``'s inline runs become paragraphs of
+        ``out``, its children in ``block_tags`` go to :meth:`block`, children whose class
+        holds ``skip_class`` are left out (their tail text is kept)."""
         buf: list[str] = []
         errors_before = self.errors
-        if container.text and container.text.strip():
-            buf.append(container.text)
-        for child in container:
+        if parent.text and parent.text.strip():
+            buf.append(parent.text)
+        for child in parent:
             tag = child.tag
-            if not isinstance(tag, str):
-                if child.tail and child.tail.strip():
-                    buf.append(child.tail)
-                continue
-            if tag in S.BLOCK_TAGS or tag == "section" or tag == "svg":
-                if buf:
-                    self._flush(buf, out, errors_before)
-                    buf = []
-                self.block(child, tag, out)
-                errors_before = self.errors
-            else:
-                self._inline_child(child, tag, buf)
+            if isinstance(tag, str) and not (
+                    skip_class and skip_class in (child.get("class") or "")):
+                if tag in block_tags:
+                    if buf:
+                        self._flush(buf, out, errors_before)
+                        buf = []
+                    self.block(child, tag, out)
+                    errors_before = self.errors
+                else:
+                    self._inline_child(child, tag, buf)
             if child.tail and child.tail.strip():
                 buf.append(child.tail)
         if buf:
@@ -598,27 +605,7 @@ class _Walker:
 
     def _without_tag(self, li: etree._Element, inner: list[str]) -> None:
         """Blocks of a list item, skipping its ``ltx_tag_item`` bullet/number."""
-        buf: list[str] = []
-        if li.text and li.text.strip():
-            buf.append(li.text)
-        errors_before = self.errors
-        for child in li:
-            tag = child.tag
-            if isinstance(tag, str):
-                if S.ITEM_TAG in (child.get("class") or ""):
-                    pass
-                elif tag in S.BLOCK_TAGS:
-                    if buf:
-                        self._flush(buf, inner, errors_before)
-                        buf = []
-                    self.block(child, tag, inner)
-                    errors_before = self.errors
-                else:
-                    self._inline_child(child, tag, buf)
-            if child.tail and child.tail.strip():
-                buf.append(child.tail)
-        if buf:
-            self._flush(buf, inner, errors_before)
+        self._mixed(li, inner, S.BLOCK_TAGS, skip_class=S.ITEM_TAG)
 
     # ---- sections -----------------------------------------------------------------------
     def section(self, el: etree._Element, cls: str) -> None:
