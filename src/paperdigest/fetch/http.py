@@ -526,7 +526,7 @@ class HttpClient:
             )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(attempts) | _stop_on_dns,
+            stop=tenacity.stop_any(tenacity.stop_after_attempt(attempts), _stop_on_dns),
             retry=tenacity.retry_if_exception_type(_Retry),
             wait=lambda state: self._wait(state, limiter),
             sleep=self.clock.sleep,
