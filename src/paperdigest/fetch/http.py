@@ -526,7 +526,7 @@ class HttpClient:
             )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_any(tenacity.stop_after_attempt(attempts), _stop_on_dns),
+            stop=tenacity.stop_after_attempt(attempts) | _StopOnDns(),
             retry=tenacity.retry_if_exception_type(_Retry),
             wait=lambda state: self._wait(state, limiter),
             sleep=self.clock.sleep,
@@ -853,11 +853,14 @@ class _Retry(Exception):
         return error
 
 
-def _stop_on_dns(state: tenacity.RetryCallState) -> bool:
+class _StopOnDns(tenacity.stop.stop_base):
     """tenacity ``stop``: a temporary DNS failure is retried :data:`DNS_RETRIES` times only."""
-    failure = state.outcome.exception() if state.outcome is not None else None
-    return isinstance(failure, _Retry) and bool(failure.dns) and \
-        state.attempt_number > DNS_RETRIES
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        failure = outcome.exception() if outcome is not None else None
+        return isinstance(failure, _Retry) and bool(failure.dns) and \
+            retry_state.attempt_number > DNS_RETRIES
 
 
 def _dns_failure(exc: BaseException) -> socket.gaierror | None:
