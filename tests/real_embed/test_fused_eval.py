@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from paperdigest.ask.dense import Embedder, update_vectors
 from paperdigest.cli import main
@@ -77,23 +76,20 @@ def test_fused_recall_and_mrr_hold_their_floors(embedded_store: Path,
 @pytest.mark.timeout(1800)
 def test_ask_cli_with_the_embeddings_endpoint_finds_a_paper_bm25_misses(
         embedded_store: Path, embeddings_server: EmbeddingsServer,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """m02 asks for models of "the language spoken in Thailand": every answering abstract says
     "Thai" (a rare word, so the question may not use it). The three answering papers are the
     annotator's; BM25 alone ranks none of them in its first five."""
     question = next(q for q in eval_questions() if q["id"] == "m02")
     wanted = {p["arxiv_id"] for p in question["papers"]}
     monkeypatch.setenv("PAPERDIGEST_HOME", str(embedded_store.parent))
-    runner = CliRunner()
-    plain = runner.invoke(main, ["ask", question["question"], "--k", "5", "--json"])
-    assert plain.exit_code == 0, plain.output
-    fused = runner.invoke(main, ["ask", question["question"], "--k", "5", "--json",
-                                 "--embeddings-url", embeddings_server.base_url,
-                                 "--embeddings-model", embeddings_server.model])
-    assert fused.exit_code == 0, fused.output
-    plain_ids = {p["arxiv_id"] for p in json.loads(plain.output)["papers"]}
-    fused_data = json.loads(fused.output)
-    fused_ids = {p["arxiv_id"] for p in fused_data["papers"]}
+    assert main(["ask", question["question"], "--k", "5", "--json"]) == 0
+    plain_ids = {p["arxiv_id"] for p in json.loads(capsys.readouterr().out)["papers"]}
+    assert main(["ask", question["question"], "--k", "5", "--json",
+                 "--embeddings-url", embeddings_server.base_url,
+                 "--embeddings-model", embeddings_server.model]) == 0
+    fused = json.loads(capsys.readouterr().out)
+    fused_ids = {p["arxiv_id"] for p in fused["papers"]}
     assert not plain_ids & wanted
     assert fused_ids & wanted
-    assert fused_data["retrieval"] == "bm25+dense"
+    assert fused["retrieval"] == "bm25+dense"
