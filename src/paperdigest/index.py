@@ -42,6 +42,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
+from .contract.markup import strip_control
 from .contract.vocab import is_not_mentioned
 from .errors import InputError
 
@@ -96,7 +97,8 @@ def segment(text: str | None) -> str:
     """
     if not text:
         return ""
-    return _BETWEEN_CJK.sub(ZWSP, _CONTROL.sub("", text))
+    # A whole terminal escape sequence goes, so no fragment such as "[31m" is indexed as a word.
+    return _BETWEEN_CJK.sub(ZWSP, _CONTROL.sub("", strip_control(text)))
 
 
 def unsegment(text: str) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..context import estimate_tokens
+from ..contract.markup import strip_control
 from ..contract.vocab import vocabulary
 from ..models import Claim
 from ..verify import claims_in_text, index_source, is_traced
@@ -555,8 +556,10 @@ def _reply_text(raw: str, mode: str) -> tuple[str, bool | None, str]:
     """(answer text, found, problem) from a reply in any mode; a JSON reply that does not
     parse is read as text. ``found`` is False when the model said the passages hold no answer
     (``"found": false``), None when the reply holds neither an answer nor that verdict
-    (invalid); ``problem`` then says why, a key of :data:`INVALID` (empty when valid)."""
-    text = raw.strip()
+    (invalid); ``problem`` then says why, a key of :data:`INVALID` (empty when valid). The
+    model's text is data: escape sequences and control characters are removed
+    (:func:`~paperdigest.contract.markup.strip_control`), also those a JSON string escapes."""
+    text = strip_control(raw).strip()
     if not text:
         return "", None, "empty"
     if mode != "text" or text.startswith("{"):
@@ -566,17 +569,17 @@ def _reply_text(raw: str, mode: str) -> tuple[str, bool | None, str]:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            answer = str(data.get("answer") or "").strip()
+            answer = strip_control(str(data.get("answer") or "")).strip()
             sentences = data.get("sentences")
             if isinstance(sentences, list):
                 parts = []
                 for item in sentences:
                     if not isinstance(item, dict):
                         continue
-                    text = str(item.get("text") or "").strip()
+                    text = strip_control(str(item.get("text") or "")).strip()
                     raw_cites = item.get("cite")
                     cites = raw_cites if isinstance(raw_cites, list) else []
-                    marks = "".join(f" [{str(c).strip().strip('[]')}]" for c in cites)
+                    marks = "".join(f" [{strip_control(str(c)).strip().strip('[]')}]" for c in cites)
                     # The text may carry its own inline citations: keep both.
                     if text:
                         parts.append(_with_citations(text, marks))

@@ -131,6 +131,7 @@ def _say(text: str = "", style: str | None = None) -> None:
 def _print(answer: Any) -> None:
     from ..ask import cite_key
     from ..ask.answer import passage_heading
+    from ..contract.markup import strip_control
 
     if answer.text:
         _say(answer.text, style=None if answer.found else "bold")
@@ -142,12 +143,13 @@ def _print(answer: Any) -> None:
     elif not answer.papers:
         _say(answer.text)
     for n, paper in enumerate(answer.papers, start=1):
-        _say(f"{n}. {' '.join(paper.title.split())} — arXiv {paper.arxiv_id} "
+        # Paper text is stored as written; control characters never reach the terminal.
+        _say(f"{n}. {' '.join(strip_control(paper.title).split())} — arXiv {paper.arxiv_id} "
              f"https://arxiv.org/abs/{paper.arxiv_id}", style="bold")
         for passage in paper.passages:
             # The citation key names the passage; a section's heading adds to it.
-            heading = passage_heading(passage)
-            text = " ".join(passage.text.split())
+            heading = strip_control(passage_heading(passage))
+            text = " ".join(strip_control(passage.text).split())
             if len(text) > 400:
                 text = text[:399] + "…"
             where = f" {heading}:" if heading else ""

@@ -5,7 +5,8 @@
 - :mod:`.labels` — the usage label synonym table;
 - :mod:`.markdown` — the Markdown codec (:func:`render_summary` / :func:`parse_summary_markdown`);
 - :mod:`.validate` — the one validator (:func:`summary_problems`, :func:`normalize_summary`);
-- :mod:`.markup` — :func:`neutralize_markup` (raw HTML, unsafe links made inert).
+- :mod:`.markup` — :func:`neutralize_markup` (raw HTML, unsafe links made inert) and
+  :func:`strip_control` (terminal escape sequences and control characters removed).
 
 ``summarize/`` and ``llm/`` import this package; ``render/`` builds whole reports on it. It
 imports nothing but :mod:`paperdigest.models` and :mod:`paperdigest.errors`.
@@ -21,7 +22,7 @@ from .markdown import (
     render_summary,
     summary_language,
 )
-from .markup import neutralize_markup
+from .markup import neutralize_markup, strip_control
 from .validate import (
     MAX_LABEL_CHARS,
     MAX_TEXT_CHARS,
@@ -65,6 +66,7 @@ __all__ = [
     "not_mentioned",
     "parse_summary_markdown",
     "render_summary",
+    "strip_control",
     "strip_echoed_label",
     "summary_language",
     "summary_problems",

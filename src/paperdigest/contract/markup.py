@@ -38,6 +38,32 @@ _ESCAPED = re.compile("|".join(re.escape(e) for e in _ESCAPES))
 _INVISIBLE = re.compile(r"[\x00-\x20\u200b-\u200f\u2028\u2029\ufeff]")
 
 
+# ECMA-48 escape sequences: CSI (ESC [ or U+009B, parameters, intermediates, final byte), OSC/DCS/
+# SOS/PM/APC strings up to BEL or ST, and two-character escapes (ESC + one character).
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+# Unicode category Cc (C0, DEL, C1) except newline and tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def strip_control(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (Unicode category
+    ``Cc``) other than ``\\n`` and ``\\t``; ``\\r\\n`` and a lone ``\\r`` become ``\\n``.
+
+    ``"a\\x1b[2J\\x1b[31mRED"`` → ``"aRED"`` (a whole ECMA-48 sequence goes, so no fragment such
+    as ``[31m`` is left to read as text). For text from models and papers before it reaches a
+    terminal or a verifier: unlike :func:`neutralize_markup` it is a cleaning, not an escape,
+    and it is not undone.
+    """
+    if not _CONTROL.search(text):
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
 def _unsafe_url(dest: str) -> bool:
     # '&amp;' first: the text's own references were escaped before the links are looked at.
     url = _INVISIBLE.sub("", html.unescape(dest.replace("&amp;", "&"))).lstrip("<").lower()

