@@ -78,3 +78,20 @@ def test_ask_answer_and_passages_reach_the_terminal_without_control_characters(
     assert _controls(out) == []
     assert "2J" not in out and "31mRED" not in out and "[31m" not in out
     assert "We train WebArbiter on 8 NVIDIA A100-80GB GPUs" in out
+
+
+def test_overview_themes_from_domains_with_markdown_are_one_theme() -> None:
+    """QA2: "自然语言处理（4）、**自然语言处理（3）" from the LLM's 应用领域. Counts by hand:
+    four plain domains and three with the model's bold markers, all 自然语言处理."""
+    from paperdigest.insights.overview import compute_overview
+    from paperdigest.models import PaperRef, PaperReport, PaperSummary
+
+    def paper(n: int, domain: str) -> PaperReport:
+        ref = PaperRef(f"2601.0000{n}", f"Paper {n}")
+        return PaperReport(ref=ref, summary=PaperSummary(domain=domain, contribution="x"))
+
+    papers = [paper(n, "自然语言处理，检索增强生成") for n in range(1, 5)]
+    papers += [paper(n, "**自然语言处理 / 信息检索**：面向长文档") for n in range(5, 8)]
+    themes = [(t["theme"], t["count"]) for t in compute_overview(papers, "zh")["themes"]]
+    assert themes == [("自然语言处理", 7), ("信息检索", 3)]
+    assert not any("*" in theme for theme, _ in themes)

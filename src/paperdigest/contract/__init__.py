@@ -29,6 +29,7 @@ from .validate import (
     echo_problem,
     is_valid_summary,
     normalize_summary,
+    plain_label,
     strip_echoed_label,
     summary_problems,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "normalize_summary",
     "not_mentioned",
     "parse_summary_markdown",
+    "plain_label",
     "render_summary",
     "strip_control",
     "strip_echoed_label",

@@ -304,6 +304,13 @@ def _clean_label(value: str, not_mentioned: str, path: str = "") -> str:
     return _cap(text, MAX_LABEL_CHARS) or not_mentioned
 
 
+def plain_label(value: str) -> str:
+    """``value`` as a one-line label, cleaned as :func:`normalize_summary` cleans innovation
+    titles: spaces collapsed, ``**`` removed, a leading/trailing ``*`` and a trailing colon
+    trimmed (``"**自然语言处理"`` → ``"自然语言处理"``); ``""`` when nothing is left."""
+    return _clean_label(value, "")
+
+
 def normalize_summary(summary: PaperSummary) -> PaperSummary:
     """Fix what is only form, so that more model answers pass :func:`is_valid_summary`.
 

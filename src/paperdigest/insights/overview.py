@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from ..contract.markup import neutralize_markup
+from ..contract.validate import plain_label
 from ..contract.vocab import NOT_MENTIONED_MARKERS
 from ..models import DayReport, PaperReport
 
@@ -52,11 +53,13 @@ def overview_words(lang: str) -> dict[str, str]:
 
 
 def _domain_themes(report: PaperReport) -> list[str]:
-    """The 应用领域 lead phrase's parts (``强化学习 / 自然语言处理`` → two themes)."""
+    """The 应用领域 lead phrase's parts (``强化学习 / 自然语言处理`` → two themes), each without
+    the model's Markdown emphasis (``**自然语言处理 / 信息检索**`` → the same two themes as
+    without it; :func:`~paperdigest.contract.validate.plain_label`)."""
     if report.summary is None:
         return []
     lead = re.split(r"[，,；;。（(：:]", report.summary.domain.strip(), maxsplit=1)[0]
-    parts = [p.strip() for p in re.split(r"\s*[/、]\s*", lead)]
+    parts = [plain_label(p) for p in re.split(r"\s*[/、]\s*", lead)]
     return [p for p in parts if 2 <= len(p) <= 24 and p not in NOT_MENTIONED_MARKERS]
 
 
