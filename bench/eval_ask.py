@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import statistics
 import sys
@@ -37,9 +36,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench._common import CORPUS
 from paperdigest.ask.retrieve import retrieve
 
-CORPUS = Path(os.environ.get("PAPERDIGEST_CORPUS", REPO.parent / "shared" / "corpus"))
 DEPTH = 20
 
 
@@ -96,6 +95,8 @@ def _floors() -> dict[str, tuple[float, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", type=Path, help="an existing evaluation store")
+    parser.add_argument("--corpus", type=Path, default=CORPUS,
+                        help=f"the shared corpus (default: $PAPERDIGEST_CORPUS, else {CORPUS})")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="per-question ranks")
     parser.add_argument("--feedback", action="store_true",
@@ -111,11 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = args.store
         if store is None:
-            if not CORPUS.is_dir():
-                print(f"eval_ask: {CORPUS} not found (set PAPERDIGEST_CORPUS)", file=sys.stderr)
+            if not args.corpus.is_dir():
+                print(f"eval_ask: {args.corpus} not found (pass --corpus DIR or set "
+                      "PAPERDIGEST_CORPUS)", file=sys.stderr)
                 return 1
             started = time.perf_counter()
-            store = build_ask_archive(CORPUS, Path(tmp) / "home")
+            store = build_ask_archive(args.corpus, Path(tmp) / "home")
             print(f"archive built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
         results = {"bm25": evaluate(conn, questions)}

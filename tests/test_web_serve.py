@@ -130,9 +130,18 @@ def _fake_server_run(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return seen
 
 
+def _empty_store() -> None:
+    """An empty store in this test's home: serve on no store says so and serves nothing."""
+    from paperdigest.config import load_settings
+    from paperdigest.runtime import open_store
+
+    open_store(load_settings().settings).close()
+
+
 def test_serve_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     from paperdigest.cli import main
 
+    _empty_store()
     seen = _fake_server_run(monkeypatch)
     assert main(["serve", "--port", "0"]) == 0
     assert seen["host"] == "127.0.0.1" and seen["bound"][0][0] == "127.0.0.1"
@@ -146,6 +155,8 @@ def test_serve_on_a_busy_port_or_bad_host_is_one_error_line(
     import socket
 
     from paperdigest.cli import main
+
+    _empty_store()
 
     def one_error_line(argv: list[str], *words: str) -> None:
         capsys.readouterr()

@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -69,6 +69,26 @@ def _error_text(err: Mapping[str, Any]) -> str:
     return str(err["msg"]).removeprefix("Value error, ")
 
 
+DAY_SECONDS = 86_400.0
+"""The longest duration any setting may hold: a timeout, deadline or wait of more than a day
+is a typo (``1e308`` overflowed the clocks: QA 2026-11-29, second pass)."""
+
+Seconds = Annotated[float, Field(gt=0, le=DAY_SECONDS)]
+"""A timeout or deadline: seconds, more than 0, at most one day."""
+Wait = Annotated[float, Field(ge=0, le=DAY_SECONDS)]
+"""A wait between attempts: seconds, 0 to one day."""
+Rate = Annotated[float, Field(ge=0.0001, le=10_000)]
+"""Requests per second: 0.0001 (one every 2.8 hours) to 10,000."""
+Retries = Annotated[int, Field(ge=0, le=20)]
+"""Attempts after the first."""
+Megabytes = Annotated[float, Field(gt=0, le=4096)]
+"""A size in MB (10^6 bytes), at most 4 GB."""
+Tokens = Annotated[int, Field(le=10_000_000)]
+"""A token count; the lower bound is the setting's own."""
+UsdPerMillionTokens = Annotated[float, Field(ge=0, le=100_000)]
+"""A ``[prices]`` entry's input or output price."""
+
+
 class _Strict(BaseModel):
     # Floats must be finite everywhere: `timeout = inf` or nan would disable a deadline.
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
@@ -81,9 +101,9 @@ class LLMSettings(_Strict):
     """The key itself; prefer ``api_key_env`` so keys stay out of files."""
     api_key_env: str = "OPENAI_API_KEY"
     """Name of the environment variable that holds the key (a variable name, never a key)."""
-    context_tokens: int = Field(default=16000, ge=500)
-    max_output_tokens: int = Field(default=4096, ge=64)
-    timeout: float = Field(default=120.0, gt=0)
+    context_tokens: Tokens = Field(default=16000, ge=500)
+    max_output_tokens: Tokens = Field(default=4096, ge=64)
+    timeout: Seconds = 120.0
     """Total seconds one LLM request may take, connect to last byte (per attempt). A 1.5B
     model on a laptop CPU needs 600 or more at the default context budget."""
     temperature: float = Field(default=0.2, ge=0, le=2)
@@ -117,14 +137,14 @@ class LLMSettings(_Strict):
 class LimitSettings(_Strict):
     """Requests per second per endpoint role (DESIGN §5)."""
 
-    hf: float = Field(default=1.5, gt=0)
+    hf: Rate = 1.5
     """Anonymous HF clients get ~500 calls / 5 min (1.67/s); stay under it."""
-    arxiv: float = Field(default=1.0, gt=0)
+    arxiv: Rate = 1.0
     """arxiv.org HTML/PDF pages: 1 request/s."""
-    arxiv_api: float = Field(default=1 / 3, gt=0)
+    arxiv_api: Rate = 1 / 3
     """export.arxiv.org API terms: at most one request every 3 seconds."""
-    llm: float = Field(default=50.0, gt=0)
-    webhook: float = Field(default=1.0, gt=0)
+    llm: Rate = 50.0
+    webhook: Rate = 1.0
     """Chat webhooks (``paperdigest send --to webhook``), one pace for all of them: Slack's
     incoming webhooks allow about 1 message per second per channel ("Rate limits", Slack API
     docs); Feishu/Lark custom bots 5/s and 100/min, DingTalk robots 20/min. A throttled
@@ -145,17 +165,17 @@ class EndpointSettings(_Strict):
 class HTTPSettings(_Strict):
     """The one HTTP policy (:mod:`paperdigest.fetch.http`); times in seconds."""
 
-    timeout: float = Field(default=30.0, gt=0)
+    timeout: Seconds = 30.0
     """Longest silence while connecting or between two reads."""
-    deadline: float = Field(default=120.0, gt=0)
+    deadline: Seconds = 120.0
     """Total time one attempt may take, connect and all reads (LLM calls: ``llm.timeout``)."""
-    retries: int = Field(default=4, ge=0, le=20)
-    backoff_base: float = Field(default=1.0, ge=0)
-    backoff_max: float = Field(default=60.0, ge=0)
-    max_wait: float = Field(default=60.0, ge=0)
+    retries: Retries = 4
+    backoff_base: Wait = 1.0
+    backoff_max: Wait = 60.0
+    max_wait: Wait = 60.0
     """Longest single wait between attempts; a server asking for more (``Retry-After``)
     makes the request give up at once, with that reason recorded."""
-    max_body_mb: float = Field(default=30.0, gt=0)
+    max_body_mb: Megabytes = 30.0
     """Largest body accepted from any server, LLM included, counted after decompression."""
     cache: bool = True
 
@@ -167,12 +187,13 @@ class Settings(_Strict):
     out: str = "paperdigest-out"
     home: str = "~/.paperdigest"
     lookback_days: int = Field(default=7, ge=0, le=31)
-    pdf_timeout: float = Field(default=60.0, gt=0)
+    pdf_timeout: Seconds = 60.0
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
     limits: LimitSettings = Field(default_factory=lambda: LimitSettings())
     endpoints: EndpointSettings = Field(default_factory=lambda: EndpointSettings())
     http: HTTPSettings = Field(default_factory=lambda: HTTPSettings())
-    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    prices: dict[str, tuple[UsdPerMillionTokens, UsdPerMillionTokens]] = Field(
+        default_factory=dict)
     """USD per million tokens (input, output) per model name."""
     site: SiteSettings = Field(default_factory=lambda: SiteSettings())
     """``[site]``: the web archive and feeds (paperdigest.web.settings)."""
@@ -363,12 +384,27 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
             base[key] = value
 
 
-def _line_of_key(text: str, key: str) -> int | None:
-    leaf = key.split(".")[-1]
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith((f"{leaf} ", f"{leaf}=")):
-            return number
+def _line_of_key(text: str, loc: tuple[int | str, ...]) -> int | None:
+    """The line of the key a pydantic error's ``loc`` names, or ``None``.
+
+    The key is the last name in ``loc`` (a list index such as ``prices.gpt-4o.0`` points at
+    ``gpt-4o``), bare or quoted (``"gpt-4o" = [...]``); the first match after its table's
+    header (``[prices]``) wins, else the first match anywhere.
+    """
+    names = [str(part) for part in loc if isinstance(part, str)]
+    if not names:
+        return None
+    leaf = names[-1]
+    starts = tuple(f"{quoted}{sep}" for quoted in (leaf, f'"{leaf}"', f"'{leaf}'")
+                   for sep in (" ", "="))
+    lines = text.splitlines()
+    header = re.compile(r"^\[\s*" + re.escape(".".join(names[:-1])) + r"\s*\]")
+    first = next((n for n, line in enumerate(lines) if header.match(line.strip())), 0) \
+        if len(names) > 1 else 0
+    for offset in (first, 0):
+        for number, line in enumerate(lines[offset:], offset + 1):
+            if line.strip().startswith(starts):
+                return number
     return None
 
 
@@ -398,7 +434,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        line = _line_of_key(text, key)
+        line = _line_of_key(text, tuple(err["loc"]))
         where = f"{path}:{line}" if line else str(path)
         if err["type"] == "extra_forbidden":
             raise ConfigError(f"{where}: unknown key '{key}'") from None

@@ -25,6 +25,7 @@ Every error raised by the library derives from :class:`PaperdigestError`, so cal
     ├── StoreError             the SQLite store failed                                     store      1
     │   ├── StoreLockedError   another run holds the data dir        (user-facing)
     │   ├── StoreReadOnlyError the data dir or store is not writable  (user-facing)
+    │   ├── NoStoreError       a read command found no store yet      (user-facing)      0
     │   └── StoreCorruptError  not a paperdigest database / corrupt   (user-facing)
     └── ReportFormatError      a daily report lacks the reference layout                   render     1
 
@@ -215,6 +216,14 @@ class StoreReadOnlyError(StoreError):
     permissions); the data in it is intact."""
 
     user_facing = True
+
+
+class NoStoreError(StoreError):
+    """A command that only reads found no store yet (nothing is created); not a failure:
+    the CLI prints the message as is and exits 0."""
+
+    user_facing = True
+    exit_code = EXIT_OK
 
 
 class StoreCorruptError(StoreError):

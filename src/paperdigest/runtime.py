@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import filelock
 
 from .clock import Now, utc_now
-from .errors import ConfigError, StoreLockedError, StoreReadOnlyError
+from .errors import ConfigError, NoStoreError, StoreLockedError, StoreReadOnlyError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -45,9 +45,11 @@ def open_store(settings: Settings, *, now: Now = utc_now, reading: bool = False)
 
     ``reading`` is for commands that only read (status, show, ask, site, serve, send): a
     store that cannot be written (a read-only mount, another user's files) is then opened
-    read-only (``Store(read_only=True)``) instead of refused.
+    read-only (``Store(read_only=True)``) instead of refused, and a missing store is not
+    created: :class:`NoStoreError` (exit 0) says to run ``paperdigest run`` first.
 
     Raises:
+        NoStoreError: with ``reading``, there is no store file yet (nothing is created).
         StoreCorruptError: the file is not a paperdigest database.
         StoreReadOnlyError: the data directory or the store cannot be written (with
             ``reading``: nor read, or it needs an upgrade, which needs writing).
@@ -56,6 +58,8 @@ def open_store(settings: Settings, *, now: Now = utc_now, reading: bool = False)
     """
     from .store import Store
 
+    if reading and not settings.db_path.exists():
+        raise NoStoreError(f"no store yet at {settings.db_path}: run `paperdigest run` first")
     if reading and settings.db_path.is_file():
         try:
             return Store(settings.db_path, clock=now)

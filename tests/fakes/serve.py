@@ -12,6 +12,8 @@ repository root) starts on 127.0.0.1, each on a free port:
 * with ``--llm``, a FakeLLM (OpenAI-compatible) that replays the reference report's 45
   summaries (``reference/daily_report_2026-01-31.md``, the papers of the recorded day
   2026-01-30). A paper without a recorded summary gets a refusal, so it fails visibly.
+  ``paperdigest ask --backend openai`` gets a DEMO answer (:func:`demo_ask_answer`: the
+  first retrieved passage's first sentence, cited), not a model's.
 
 It prints the ``export`` lines that point paperdigest at them (the variable names of
 ``paperdigest.config.ENV_VARS``) and the dates to try, every other line a ``#`` comment so
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -35,13 +38,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from bench._common import CORPUS as DEFAULT_CORPUS  # $PAPERDIGEST_CORPUS, else ../shared/corpus
 from tests.fakes.ask_archive import EXTRA_DAYS, HTML_DAY, html_day_items
 from tests.fakes.llm import FakeLLM, arxiv_id_of, mode_of
 from tests.fakes.replay import load_reference_summaries, replay_answer
 from tests.fakes.servers import FakeArxiv, FakeHF
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 #: The reference report replayed by ``--llm``, relative to the corpus's parent.
 REFERENCE_REPORT = Path("reference") / "daily_report_2026-01-31.md"
 #: The recorded day whose 45 papers the reference report summarizes.
@@ -52,12 +54,57 @@ FAKE_API_KEY = "sk-fake-replay"
 FAST_LIMITS_TOML = "[limits]\nhf = 1000.0\narxiv = 1000.0\narxiv_api = 1000.0\nllm = 1000.0\n"
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9-]*[A-Za-z0-9]")
+
+
+def _messages_text(request: dict[str, Any], role: str) -> str:
+    return "\n".join(str(m.get("content") or "") for m in request.get("messages", [])
+                     if m.get("role") == role)
+
+
+def demo_ask_answer(request: dict[str, Any]) -> str | dict[str, Any] | None:
+    """The replay server's DEMO answer to ``paperdigest ask`` prompts, else ``None``.
+
+    SYNTHESIZED, not a model: for an answer prompt (``Passages (JSON):`` in the user
+    message) the first passage's first sentence citing that passage, in the shape ask asks
+    for (``{"sentences": [...], "found": true}``, or the sentence and ``[cite]`` in text
+    mode); for the query-expansion prompt (``search terms`` in the system message) the
+    question's capitalised words as ``{"terms": [...]}``.
+    """
+    user = _messages_text(request, "user")
+    json_mode = mode_of(request) != "text"
+    if "Passages (JSON):" in user:
+        block = user.split("Passages (JSON):\n", 1)[1].split("\n\nQuestion (JSON", 1)[0]
+        passages = json.loads(block)
+        if not passages:
+            return {"sentences": [], "found": False} if json_mode else "NOT_FOUND"
+        first = passages[0]
+        sentence = _SENTENCE_END.split(" ".join(str(first["text"]).split()), maxsplit=1)[0]
+        if json_mode:
+            return {"sentences": [{"text": sentence, "cite": [first["cite"]]}], "found": True}
+        return f"{sentence} [{first['cite']}]"
+    if "search terms" in _messages_text(request, "system"):
+        question = user.split("Question (JSON):", 1)[-1].strip()
+        try:
+            question = str(json.loads(question))
+        except ValueError:
+            pass
+        terms = list(dict.fromkeys(_CAPITALISED.findall(question)))
+        return {"terms": terms} if json_mode else "\n".join(terms)
+    return None
+
+
 def replay_responder(reference: Path) -> Any:
     """A FakeLLM responder answering each paper with its reference summary (JSON or the
-    block's Markdown, as the request asks); a refusal for a paper the reference lacks."""
+    block's Markdown, as the request asks); a refusal for a paper the reference lacks.
+    ``paperdigest ask`` prompts get :func:`demo_ask_answer`."""
     entries = load_reference_summaries(reference)
 
     def respond(request: dict[str, Any]) -> str | dict[str, Any]:
+        demo = demo_ask_answer(request)
+        if demo is not None:
+            return demo
         try:
             entry = entries.get(arxiv_id_of(request))
         except (ValueError, LookupError):
@@ -79,7 +126,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Serve the recorded corpus on loopback fakes of Hugging Face and arXiv "
                     "(and with --llm an OpenAI-compatible replay server) until Ctrl-C.")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
-                        help=f"the shared corpus directory (default: {DEFAULT_CORPUS})")
+                        help="the shared corpus directory (default: $PAPERDIGEST_CORPUS, else "
+                             f"{DEFAULT_CORPUS})")
     parser.add_argument("--llm", action="store_true",
                         help="also serve the 45 reference summaries as an OpenAI-compatible LLM")
     parser.add_argument("--port-file", type=Path, default=None,

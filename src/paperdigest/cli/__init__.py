@@ -23,6 +23,7 @@ from rich.console import Console
 
 from ..errors import (
     EXIT_INTERRUPTED,
+    EXIT_OK,
     EXIT_USAGE,
     PaperdigestError,
     describe_os_error,
@@ -130,13 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PaperdigestError as exc:
         # One mapping, driven by the error: its message, its exit code; an error whose
         # message is not meant for users alone gets a pointer to the details.
+        # One line (README), the -vv pointer included; an error that ends a command with
+        # exit 0 (NoStoreError: nothing to read yet) is a plain line, no "Error:".
         message = " ".join(str(exc).split()) or type(exc).__name__
-        _say(f"Error: {message}")
+        code = exit_code_for(exc)
         if not exc.user_facing:
             logger.debug("details", exc_info=exc)
             if logger.getEffectiveLevel() > logging.DEBUG:
-                _say("(rerun with -vv for details)")
-        return exit_code_for(exc)
+                message += "; rerun with -vv for details"
+        _say(message if code == EXIT_OK else f"Error: {message}")
+        return code
     except KeyboardInterrupt:
         _say("Interrupted; completed papers are stored and written, rerun to finish.")
         return EXIT_INTERRUPTED
