@@ -95,3 +95,43 @@ def test_overview_themes_from_domains_with_markdown_are_one_theme() -> None:
     themes = [(t["theme"], t["count"]) for t in compute_overview(papers, "zh")["themes"]]
     assert themes == [("自然语言处理", 7), ("信息检索", 3)]
     assert not any("*" in theme for theme, _ in themes)
+
+
+def test_english_page_of_a_chinese_summary_translates_the_fixed_labels(tmp_path: Path) -> None:
+    """QA2: ``<strong>论文未提及</strong>: Not mentioned in the paper`` and
+    ``<strong>实验</strong>: Not mentioned in the paper`` on English pages. The summary is the
+    one the extractive summarizer writes for a paper without innovations/results (labels from
+    contract.vocab), plus one real result whose label stays as stored."""
+    pytest.importorskip("jinja2", reason="the [web] extra is not installed")
+    lxml_html = pytest.importorskip("lxml.html")
+    from datetime import UTC, datetime
+
+    from paperdigest.contract.vocab import EN, NOT_MENTIONED, ZH
+    from paperdigest.models import Innovation, PaperRef, PaperSummary, Result, Usage
+    from paperdigest.store import SummaryKey
+    from paperdigest.web.site import build_site
+
+    ref = PaperRef(arxiv_id="2601.90077", title="A paper without results", abstract="x.")
+    summary = PaperSummary(
+        domain="机器人", contribution="一个模型。",
+        usage=Usage(*(["多视角图像"] + [NOT_MENTIONED] * 4)),
+        innovations=[Innovation(NOT_MENTIONED, NOT_MENTIONED)],
+        results=[Result("实验", NOT_MENTIONED), Result("结果", "成功率 60.5%")],
+        language="zh")
+    with Store(tmp_path / "pd.sqlite3") as st:
+        st.save_day("2026-01-29", "2026-01-29", [ref], datetime(2026, 2, 1, tzinfo=UTC), True)
+        st.save_summary(SummaryKey(ref.arxiv_id, "1", "HTML", "0123456789abcdef", "p1",
+                                   "extractive", "extractive", "zh"), summary)
+        build_site(st.conn, tmp_path / "en", lang="en")
+        build_site(st.conn, tmp_path / "zh", lang="zh")
+
+    def labels(lang: str, part: int) -> list[tuple[str, str]]:
+        page = lxml_html.fromstring((tmp_path / lang / "papers" / f"{ref.arxiv_id}.html")
+                                    .read_text(encoding="utf-8"))
+        return [(li.xpath("strong")[0].text_content(), li.xpath("span")[0].text_content())
+                for li in page.xpath(f"//section[contains(@class, 'part-{part}')]//li")]
+
+    assert labels("en", 4) == [(EN.not_mentioned, EN.not_mentioned)]
+    assert labels("en", 5) == [("Experiments", EN.not_mentioned), ("结果", "成功率 60.5%")]
+    assert labels("zh", 4) == [(ZH.not_mentioned, ZH.not_mentioned)]
+    assert labels("zh", 5) == [("实验", NOT_MENTIONED), ("结果", "成功率 60.5%")]

@@ -56,6 +56,9 @@ class Vocabulary:
     not_mentioned: str
     default_result_setting: str
     """Setting given to a parsed result item that has none."""
+    no_result_setting: str
+    """Setting of the one result of a summary whose paper reports none (the finding is
+    :attr:`not_mentioned`)."""
     link_label: str
     source_label: str
     no_source: str
@@ -139,6 +142,7 @@ ZH = Vocabulary(
     colon="：",
     not_mentioned=NOT_MENTIONED,
     default_result_setting="结果",
+    no_result_setting="实验",
     link_label="链接",
     source_label="阅读来源",
     no_source="无",
@@ -216,6 +220,7 @@ EN = Vocabulary(
     colon=": ",
     not_mentioned=NOT_MENTIONED_EN,
     default_result_setting="Result",
+    no_result_setting="Experiments",
     link_label="Link",
     source_label="Source",
     no_source="none",

@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING
 
 from ..contract.markdown import part_heading
 from ..contract.validate import normalize_summary
-from ..contract.vocab import not_mentioned
+from ..contract.vocab import not_mentioned, vocabulary
 from ..models import Innovation, PaperSummary, Result, Usage
 from .base import SummaryResult
 
@@ -752,7 +752,7 @@ def summarize_document(ref: PaperRef, doc: Document, lang: str = "zh") -> PaperS
     if not innovations:
         innovations = [Innovation(missing, missing)]
     if not results:
-        results = [Result("实验" if lang == "zh" else "Experiments", missing)]
+        results = [Result(vocabulary(lang).no_result_setting, missing)]
     for number, innovation in enumerate(innovations, start=1):
         innovation.title = _not_a_heading(innovation.title, number)
     # The summary contract's form rules (raw HTML such as "<EOS>" made inert, length caps):

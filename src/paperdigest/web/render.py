@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..contract.vocab import NOT_MENTIONED_MARKERS, vocabulary
+from ..contract.vocab import NOT_MENTIONED_MARKERS, VOCABULARIES, vocabulary
 from ..models import PaperReport
 from .links import paper_links
 from .vocab import part_names, usage_labels
@@ -207,6 +207,22 @@ def field_text(text: str, lang: str) -> str:
     return vocabulary(lang).not_mentioned if text.strip() in NOT_MENTIONED_MARKERS else text
 
 
+def label_text(label: str, value: str, lang: str) -> str:
+    """An innovation title / result setting as a page in ``lang`` shows it: when its value is
+    a "not mentioned" marker, a label from the summarizers' fixed vocabulary (the marker
+    itself, :attr:`~paperdigest.contract.vocab.Vocabulary.no_result_setting` ``实验`` /
+    ``Experiments``, :attr:`~paperdigest.contract.vocab.Vocabulary.default_result_setting`)
+    is written in ``lang`` too; any other label as stored."""
+    if value.strip() not in NOT_MENTIONED_MARKERS:
+        return label
+    page = vocabulary(lang)
+    for vocab in VOCABULARIES.values():
+        for name in ("not_mentioned", "no_result_setting", "default_result_setting"):
+            if label.strip() == getattr(vocab, name):
+                return str(getattr(page, name))
+    return label
+
+
 def other_language_note(report: PaperReport, lang: str) -> str:
     """The note of a paper whose shown summary is not in the page's ``lang`` (only another
     language's is stored, :mod:`.data`), in ``lang``: the words ``paperdigest show --lang``
@@ -240,6 +256,7 @@ def environment() -> jinja2.Environment:
     env.globals["backend_label"] = _backend_label
     env.globals["other_language_note"] = other_language_note
     env.filters["field"] = field_text
+    env.filters["label"] = label_text
     env.filters["highlight"] = highlight
     env.filters["one_line"] = lambda text: " ".join(str(text or "").split())
     return env
