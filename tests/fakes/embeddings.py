@@ -3,10 +3,14 @@
 The vectors are SYNTHESIZED, deterministic and tiny: each lower-cased word is mapped through
 ``concepts`` (word → concept name; words not in it stand for themselves), crudely stemmed
 (a trailing ``s``), and hashed into one of ``dim`` buckets; a text's vector is the bucket
-counts. Two texts that use different words for the same concepts therefore embed alike — the
+counts (bucket 0 alone for a text without such a word). Two texts that use different words for the same concepts therefore embed alike — the
 behaviour that dense retrieval adds to BM25, with no model. The answer follows OpenAI's
 documented shape: ``{"object": "list", "data": [{"object": "embedding", "index": i,
 "embedding": [...]}], "model": ..., "usage": {"prompt_tokens": n, "total_tokens": n}}``.
+
+``replies`` scripts bad answers: each request to ``/v1/embeddings`` takes the next item, a
+function of the request's texts returning the JSON payload to send (or ``bytes``, sent as
+they are); when the list is empty the answers are good again.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,6 +33,8 @@ def fake_vector(text: str, concepts: Mapping[str, str], dim: int) -> list[float]
         concept = concepts.get(word, word)
         bucket = int(hashlib.sha1(concept.encode()).hexdigest(), 16) % dim
         vector[bucket] += 1.0
+    if not any(vector):  # no word (e.g. Chinese text): one fixed bucket, as a model never
+        vector[0] = 1.0  # answers an all-zero vector (rejected as malformed)
     return vector
 
 
@@ -36,8 +42,10 @@ class FakeEmbeddings(LoopbackServer):
     """``with FakeEmbeddings({"tongue": "language"}) as emb: emb.base_url …``"""
 
     def __init__(self, concepts: Mapping[str, str] | None = None, dim: int = 512,
-                 status: int = 200) -> None:
+                 status: int = 200,
+                 replies: list[Callable[[list[str]], Any]] | None = None) -> None:
         self._init_loopback()
+        self.replies = list(replies or [])
         self.concepts = dict(concepts or {})
         self.dim = dim
         self.status = status
@@ -66,6 +74,13 @@ class FakeEmbeddings(LoopbackServer):
                 texts = body.get("input") or []
                 if isinstance(texts, str):
                     texts = [texts]
+                if fake.replies:
+                    scripted = fake.replies.pop(0)(list(texts))
+                    if isinstance(scripted, bytes):
+                        self._send_raw(200, scripted)
+                    else:
+                        self._send(200, scripted)
+                    return
                 data = [{"object": "embedding", "index": i,
                          "embedding": fake_vector(t, fake.concepts, fake.dim)}
                         for i, t in enumerate(texts)]
@@ -74,7 +89,9 @@ class FakeEmbeddings(LoopbackServer):
                                  "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
-                raw = json.dumps(payload).encode()
+                self._send_raw(status, json.dumps(payload).encode())
+
+            def _send_raw(self, status: int, raw: bytes) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))

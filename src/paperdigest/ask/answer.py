@@ -206,6 +206,9 @@ class Answer:
     reason_detail: str = ""
     """``filtered_out``: the filters as ``ask`` options (``--category cs.CL``);
     ``invalid_answer``: the problem, a key of :data:`INVALID`."""
+    expansion: list[str] = field(default_factory=list)
+    """The English terms query expansion added to the search (:mod:`paperdigest.ask.expand`);
+    empty when it did not run or added none."""
 
     def not_found_text(self, lang: str | None = None) -> str:
         """What this answer says when not found, in ``lang`` (default: the question's)."""
@@ -231,6 +234,7 @@ class Answer:
             "backend": self.backend,
             "model": self.model,
             "retrieval": self.retrieval,
+            "expansion": list(self.expansion),
             "sentences": [
                 {"text": s.text,
                  "citations": [{"arxiv_id": c.arxiv_id, "anchor": c.anchor,
@@ -503,7 +507,9 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
     retrieval = retrieve(conn, question, k=k, per_paper=per_paper, filters=filters,
                          embedder=embedder, expansion=expansion)
     if not retrieval.papers:
-        return _not_found(question, lang, retrieval, *_nothing_retrieved(conn, filters))
+        answer = _not_found(question, lang, retrieval, *_nothing_retrieved(conn, filters))
+        answer.expansion = expansion
+        return answer
     if client is None:
         return Answer(question=question, lang=lang, found=True, text="",
                       papers=retrieval.papers, retrieval=retrieval.method)
@@ -525,6 +531,7 @@ def ask(conn: sqlite3.Connection, question: str, *, client: ChatClient | None = 
         # Rejected as invalid: a failed call in the client's counters, as the summarizer's.
         client.reject_answer()
     answer.backend, answer.model = backend, client.model
+    answer.expansion = expansion
     return answer
 
 

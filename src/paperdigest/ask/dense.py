@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, LLMError
 from ..index import unsegment
 
 if TYPE_CHECKING:
@@ -36,8 +36,10 @@ __all__ = [
     "EMBEDDINGS_KEY_ENV",
     "EMBEDDINGS_MODEL_ENV",
     "EMBEDDINGS_URL_ENV",
+    "EMBEDDINGS_URL_SETTING",
     "Embedder",
     "dense_ranking",
+    "missing_vectors",
     "update_vectors",
 ]
 
@@ -46,6 +48,10 @@ __all__ = [
 EMBEDDINGS_URL_ENV = "PAPERDIGEST_EMBEDDINGS_URL"
 EMBEDDINGS_MODEL_ENV = "PAPERDIGEST_EMBEDDINGS_MODEL"
 EMBEDDINGS_KEY_ENV = "PAPERDIGEST_EMBEDDINGS_API_KEY"
+#: How error messages name the setting that gives the endpoint's URL.
+EMBEDDINGS_URL_SETTING = f"--embeddings-url / {EMBEDDINGS_URL_ENV}"
+#: What error messages call the endpoint.
+EMBEDDINGS_SERVER = "embeddings endpoint"
 
 #: Passages per embeddings request.
 BATCH = 64
@@ -75,11 +81,13 @@ class Embedder:
     """Text → unit vectors, through one embeddings endpoint.
 
     ``embed`` takes a list of texts and returns one vector (list of floats) per text, in
-    order; :meth:`from_settings` builds it on the library's LLM client.
+    order; :meth:`from_settings` builds it on the library's LLM client. ``endpoint`` is
+    the (redacted) URL that error messages name.
     """
 
     model: str
     embed_texts: Callable[[list[str]], list[list[float]]]
+    endpoint: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings, base_url: str, model: str) -> Embedder:
@@ -100,8 +108,9 @@ class Embedder:
         if os.environ.get(EMBEDDINGS_KEY_ENV):
             update.update(api_key=None, api_key_env=EMBEDDINGS_KEY_ENV)
         llm = settings.llm.model_copy(update=update)
-        client = ChatClient(settings.model_copy(update={"llm": llm}))
-        return cls(model=model, embed_texts=client.embed)
+        client = ChatClient(settings.model_copy(update={"llm": llm}),
+                            server=EMBEDDINGS_SERVER, url_setting=EMBEDDINGS_URL_SETTING)
+        return cls(model=model, embed_texts=client.embed, endpoint=client.shown_url)
 
     @classmethod
     def from_url(cls, base_url: str, model: str) -> Embedder:
@@ -111,49 +120,64 @@ class Embedder:
         return cls.from_settings(Settings(), base_url, model)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """``len(texts) × dim`` float32, each row of unit length (zero rows stay zero)."""
+        """``len(texts) × dim`` float32, each row of unit length.
+
+        Raises:
+            LLMError: the endpoint failed, or its reply is malformed: not one vector per
+                text, or a vector that is not a non-empty list of finite numbers, has
+                another dimension than the others, or has zero length (nothing is
+                returned, so nothing of the batch is stored).
+        """
         npm = _numpy()
         out: list[list[float]] = []
         for start in range(0, len(texts), BATCH):
             batch = [t[:MAX_CHARS] or " " for t in texts[start:start + BATCH]]
             vectors = self.embed_texts(batch)
             if len(vectors) != len(batch):
-                from ..errors import LLMError
-
-                raise LLMError(f"embeddings endpoint returned {len(vectors)} vectors "
-                               f"for {len(batch)} texts")
+                raise self._malformed(f"{len(vectors)} vectors for {len(batch)} texts")
             out.extend(vectors)
-        matrix = npm.asarray(out, dtype=npm.float32)
-        if matrix.ndim != 2:
-            matrix = matrix.reshape(len(texts), -1)
+        dim = None
+        for i, vector in enumerate(out):
+            if (not isinstance(vector, list | tuple) or not vector
+                    or not all(isinstance(x, int | float) and not isinstance(x, bool)
+                               for x in vector)):
+                raise self._malformed(f"vector {i} is not a list of numbers")
+            if dim is None:
+                dim = len(vector)
+            elif len(vector) != dim:
+                raise self._malformed(f"vector {i} has {len(vector)} numbers, vector 0 {dim}")
+        matrix = npm.asarray(out, dtype=npm.float64).reshape(len(texts), dim or 0)
+        if not npm.isfinite(matrix).all():
+            bad = int(npm.flatnonzero(~npm.isfinite(matrix).all(axis=1))[0])
+            raise self._malformed(f"vector {bad} holds NaN or an infinite number")
         norms = npm.linalg.norm(matrix, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        unit: np.ndarray = matrix / norms
+        usable = (norms[:, 0] > 0) & npm.isfinite(norms[:, 0])
+        if not usable.all():
+            bad = int(npm.flatnonzero(~usable)[0])
+            raise self._malformed(f"vector {bad} is all zeros (or too long to scale)")
+        unit: np.ndarray = (matrix / norms).astype(npm.float32)
         return unit
+
+    def _malformed(self, what: str) -> LLMError:
+        where = f" at {self.endpoint}" if self.endpoint else ""
+        return LLMError(f"the {EMBEDDINGS_SERVER}{where} sent a malformed reply for model "
+                        f"{self.model}: {what}; check {EMBEDDINGS_URL_SETTING} and "
+                        "--embeddings-model")
 
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def update_vectors(conn: sqlite3.Connection, embedder: Embedder,
-                   kinds: Sequence[str] | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> int:
-    """Embed every index passage that has no current vector for ``embedder.model``; drop
-    vectors of passages gone from the index. ``conn`` must be writable (autocommit).
-    ``kinds`` limits which passages are embedded (e.g. leave out ``summary`` fields, which
-    repeat the abstract's sentences); passages without a vector take part in BM25 only.
-    ``progress(done, total)`` is called after each stored batch (passages, not requests).
-
-    Returns:
-        The number of passages embedded.
-    Raises:
-        paperdigest.errors.LLMError: the endpoint failed (vectors stored so far are kept).
-    """
-    conn.execute(_SCHEMA)
-    np = _numpy()
-    known = {row[0]: row[1] for row in conn.execute(
-        "SELECT row_id, text_hash FROM ask_vectors WHERE model = ?", (embedder.model,))}
+def _pending(conn: sqlite3.Connection, model: str, kinds: Sequence[str] | None,
+             ) -> tuple[list[tuple[int, str, str]], list[int]]:
+    """(passages to embed as (row id, text hash, text), row ids of vectors to drop)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ask_vectors'").fetchone()
+    known: dict[int, str] = {}
+    if exists:
+        known = {row[0]: row[1] for row in conn.execute(
+            "SELECT row_id, text_hash FROM ask_vectors WHERE model = ?", (model,))}
     todo: list[tuple[int, str, str]] = []
     present: set[int] = set()
     for row_id, kind, text in conn.execute("SELECT id, kind, text FROM search_rows"):
@@ -164,13 +188,53 @@ def update_vectors(conn: sqlite3.Connection, embedder: Embedder,
         digest = _hash(plain)
         if known.get(row_id) != digest:
             todo.append((row_id, digest, plain))
-    gone = [r for r in known if r not in present]
+    return todo, [r for r in known if r not in present]
+
+
+def missing_vectors(conn: sqlite3.Connection, model: str,
+                    kinds: Sequence[str] | None = None) -> int:
+    """Passages :func:`update_vectors` would embed for ``model`` (reads only: for a
+    read-only store, where they take part in BM25 only)."""
+    return len(_pending(conn, model, kinds)[0])
+
+
+def update_vectors(conn: sqlite3.Connection, embedder: Embedder,
+                   kinds: Sequence[str] | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed every index passage that has no current vector for ``embedder.model``; drop
+    vectors of passages gone from the index. ``conn`` must be writable (autocommit; for a
+    read-only store count what is missing with :func:`missing_vectors` instead).
+    ``kinds`` limits which passages are embedded (e.g. leave out ``summary`` fields, which
+    repeat the abstract's sentences); passages without a vector take part in BM25 only.
+    ``progress(done, total)`` is called once with ``done = 0`` before the first request
+    (when there is anything to embed), then after each stored request batch of
+    :data:`BATCH` passages.
+
+    Returns:
+        The number of passages embedded.
+    Raises:
+        paperdigest.errors.LLMError: the endpoint failed or sent a malformed reply, or
+            vectors of another dimension than those stored for the model (vectors stored
+            from earlier batches are kept; nothing of the failed batch is stored).
+    """
+    conn.execute(_SCHEMA)
+    np = _numpy()
+    todo, gone = _pending(conn, embedder.model, kinds)
     if gone:
         conn.executemany("DELETE FROM ask_vectors WHERE row_id = ? AND model = ?",
                          [(r, embedder.model) for r in gone])
-    for start in range(0, len(todo), BATCH * 4):
-        chunk = todo[start:start + BATCH * 4]
+    if todo and progress is not None:
+        progress(0, len(todo))
+    stored = conn.execute("SELECT length(vector) FROM ask_vectors WHERE model = ? LIMIT 1",
+                          (embedder.model,)).fetchone()
+    dim = stored[0] // 4 if stored else None
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start:start + BATCH]
         vectors = embedder.embed([t[2] for t in chunk])
+        if dim is not None and vectors.shape[1] != dim:
+            raise embedder._malformed(f"vectors of {vectors.shape[1]} numbers, but those "
+                                      f"stored for the model have {dim}")
+        dim = vectors.shape[1]
         conn.executemany(
             "INSERT OR REPLACE INTO ask_vectors (row_id, model, text_hash, vector) "
             "VALUES (?, ?, ?, ?)",
@@ -209,8 +273,6 @@ def dense_ranking(conn: sqlite3.Connection, embedder: Embedder, question: str,
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(meta), -1)
     query = embedder.embed([question])[0]
     if query.shape[0] != matrix.shape[1]:
-        from ..errors import LLMError
-
         raise LLMError(f"embedding size {query.shape[0]} differs from the stored vectors' "
                        f"{matrix.shape[1]} for model {embedder.model}")
     scores = matrix @ query

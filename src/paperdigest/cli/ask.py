@@ -75,6 +75,10 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
 
     if not question.strip():
         raise InputError("give a question, e.g. paperdigest ask \"which papers use WebArena?\"")
+    if any(not c.strip() for c in categories):
+        raise InputError("--category: give an arXiv category, e.g. --category cs.CL")
+    if interest is not None and not interest.strip():
+        raise InputError('--interest: give words to match, e.g. --interest "web agents"')
     filters = Filters(date_from=_day(start, "--from"), date_to=_day(end, "--to"),
                       categories=categories, has_code=has_code, interest=interest)
     if filters.date_from and filters.date_to:
@@ -102,17 +106,7 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
         client = ChatClient(settings)
     with open_store(settings, reading=True) as store:
         if embedder is not None:
-            from ..ask.dense import update_vectors
-
-            def shown(done: int, total: int) -> None:
-                if not as_json and total > done:  # the last batch: the summary line below
-                    err.print(f"embedding passages with {embedder.model}: {done}/{total}",
-                              markup=False, highlight=False)
-
-            embedded = update_vectors(store.conn, embedder, progress=shown)
-            if embedded and not as_json:
-                err.print(f"embedded {embedded} new passages with {embedder.model}",
-                          markup=False, highlight=False)
+            _update_vectors(store, embedder, as_json)
         answer = ask_archive(store.conn, question, client=client, k=k, filters=filters,
                              embedder=embedder, backend=settings.backend, expand=expand)
     # The model's answer was rejected as invalid: the passages are shown, the answer failed.
@@ -124,6 +118,34 @@ def ask(state: State, question: str, start: str | None, end: str | None, k: int,
     return code
 
 
+def _note(text: str) -> None:
+    err.print(text, markup=False, highlight=False)
+
+
+def _update_vectors(store: Any, embedder: Any, as_json: bool) -> None:
+    """Embed the passages that have no vector yet, with progress on stderr; on a read-only
+    store embed nothing (they rank by BM25 only) and say how many."""
+    from ..ask.dense import missing_vectors, update_vectors
+
+    if store.read_only:
+        missing = missing_vectors(store.conn, embedder.model)
+        if missing:  # on stderr also with --json: the ranking is BM25 for them
+            _note(f"the store is read-only: {missing} new passages were not embedded")
+        return
+
+    def shown(done: int, total: int) -> None:
+        if as_json:
+            return
+        if done == 0:
+            _note(f"embedding {total} passages with {embedder.model}…")
+        elif total > done:  # the last batch: the summary line below
+            _note(f"embedding passages with {embedder.model}: {done}/{total}")
+
+    embedded = update_vectors(store.conn, embedder, progress=shown)
+    if embedded and not as_json:
+        _note(f"embedded {embedded} new passages with {embedder.model}")
+
+
 def _say(text: str = "", style: str | None = None) -> None:
     out.print(text, markup=False, highlight=False, style=style)
 
@@ -133,6 +155,8 @@ def _print(answer: Any) -> None:
     from ..ask.answer import passage_heading
     from ..contract.markup import strip_control
 
+    if answer.expansion:
+        _say(f"searched also for: {', '.join(answer.expansion)}")
     if answer.text:
         _say(answer.text, style=None if answer.found else "bold")
         for problem in answer.problems:

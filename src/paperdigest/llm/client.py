@@ -213,8 +213,10 @@ def error_status(err: Any) -> int:
     return 502
 
 
-def check_reply(response: Response) -> Response | None:
-    """The LLM role's check of every 2xx reply (a :data:`paperdigest.fetch.http.Check`).
+def check_reply(response: Response, server: str = "LLM server",
+                url_setting: str = "llm.base_url") -> Response | None:
+    """The LLM role's check of every 2xx reply (a :data:`paperdigest.fetch.http.Check`);
+    ``server`` and ``url_setting`` name the server and its URL setting in messages.
 
     Raises:
         RetryReply: an error object inside a 200 whose code is 429/5xx (retried with backoff).
@@ -233,8 +235,8 @@ def check_reply(response: Response) -> Response | None:
         data = parse_json(response.content)
     except ValueError as exc:
         raise HTTPError(
-            f"the LLM server at {shown} sent a malformed reply ({exc}); "
-            "check llm.base_url and that it is an OpenAI-compatible /v1 endpoint",
+            f"the {server} at {shown} sent a malformed reply ({exc}); "
+            f"check {url_setting} and that it is an OpenAI-compatible /v1 endpoint",
             shown,
             response.status,
         ) from None
@@ -251,8 +253,8 @@ def check_reply(response: Response) -> Response | None:
     chat = response.url.split("?")[0].rstrip("/").endswith("/chat/completions")
     if not isinstance(data, dict) or (chat and not isinstance(data.get("choices"), list)):
         raise HTTPError(
-            f"the LLM server at {shown} answered {response.status} without 'choices' "
-            "(not a chat completion); check llm.base_url",
+            f"the {server} at {shown} answered {response.status} without 'choices' "
+            f"(not a chat completion); check {url_setting}",
             shown,
             response.status,
         )
@@ -289,6 +291,9 @@ class ChatClient:
         http_client: same as ``http`` (the name the summarizer factory uses).
         sleep: only without ``http``: where retry waits go (tests record them).
         clock: only without ``http``: the policy's clock.
+        server, url_setting: what error messages call the server and the setting that
+            names its URL (the embeddings endpoint passes its own, e.g.
+            ``--embeddings-url / PAPERDIGEST_EMBEDDINGS_URL``).
 
     Raises:
         ConfigError: no API key for a server that is not local
@@ -303,6 +308,8 @@ class ChatClient:
         http_client: HttpClient | httpx.Client | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Clock | None = None,
+        server: str = "LLM server",
+        url_setting: str = "llm.base_url (OPENAI_BASE_URL)",
     ) -> None:
         import time as _time
 
@@ -314,6 +321,8 @@ class ChatClient:
         self.base_url = settings.llm.base_url.rstrip("/")
         self.shown_url = redact_url(self.base_url)
         self.model = settings.llm.model
+        self.server = server
+        self.url_setting = url_setting
         if http is None and isinstance(http_client, HttpClient):
             http = http_client
         if http is None:
@@ -327,7 +336,9 @@ class ChatClient:
             weakref.finalize(self, http.close)
         self.http = http
         self._sdk_http = httpx.Client(
-            transport=PolicyTransport(http, "llm", check=check_reply, on_reply=self._on_reply),
+            transport=PolicyTransport(
+                http, "llm", check=lambda r: check_reply(r, server, url_setting),
+                on_reply=self._on_reply),
             trust_env=False,  # proxies are the policy client's business
             timeout=None,
         )
@@ -490,12 +501,22 @@ class ChatClient:
         one vector per text, in order (used by ``paperdigest ask``, issue 17).
 
         Raises:
-            AuthError, LLMUnavailableError, LLMError: as :meth:`complete_text`.
+            AuthError, LLMUnavailableError, LLMError: as :meth:`complete_text`; LLMError
+                also for a reply that is not a list of embeddings (the vectors' own values
+                are the caller's to check: :meth:`paperdigest.ask.dense.Embedder.embed`).
         """
         with self._sdk_errors():
-            response = self._openai.embeddings.create(model=self.model, input=list(texts))
-        data = sorted(response.data, key=lambda item: item.index)
-        return [list(item.embedding) for item in data]
+            try:
+                response = self._openai.embeddings.create(model=self.model, input=list(texts))
+                data = sorted(response.data, key=lambda item: item.index)
+                return [list(item.embedding) for item in data]
+            except (AttributeError, TypeError, ValueError, KeyError) as exc:
+                # The SDK's parser met a reply of another shape ({"data": "nope"} …).
+                raise LLMError(
+                    f"the {self.server} at {self.shown_url} sent a malformed embeddings reply "
+                    f"({type(exc).__name__}: {redact_url(str(exc))[:200]}); check "
+                    f"{self.url_setting} and that it is an OpenAI-compatible /v1 endpoint"
+                ) from None
 
     def _complete(
         self, messages: list[Message], mode: str, schema: dict[str, Any], schema_name: str
@@ -519,7 +540,7 @@ class ChatClient:
                 continue
             return self._answer(response, messages, mode)
         raise LLMError(  # pragma: no cover - needs a server rejecting every variant
-            f"LLM server {self.shown_url} rejected the request parameters of {self.model}; "
+            f"{self.server} {self.shown_url} rejected the request parameters of {self.model}; "
             "set llm.token_param and llm.send_temperature"
         )
 
@@ -550,7 +571,7 @@ class ChatClient:
                     # word it in many ways, and the next mode is cheaper to try than to parse.
                     raise _ModeRejected(text) from None
                 raise LLMError(
-                    f"LLM server {self.shown_url} answered {status}: {text}"
+                    f"{self.server} {self.shown_url} answered {status}: {text}"
                 ) from None
 
     @contextmanager
@@ -564,7 +585,7 @@ class ChatClient:
             raise self._policy_error(exc) from exc
         except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
             raise AuthError(
-                f"LLM server {self.shown_url} rejected the API key ({exc.status_code}): "
+                f"{self.server} {self.shown_url} rejected the API key ({exc.status_code}): "
                 f"set OPENAI_API_KEY, or name the variable that holds the key with "
                 f"llm.api_key_env (now {self.settings.llm.api_key_env}), and check that "
                 f"the key may use model {self.model!r}"
@@ -576,14 +597,14 @@ class ChatClient:
             if isinstance(exc.__cause__, PaperdigestError):
                 raise self._policy_error(exc.__cause__) from exc.__cause__
             raise LLMUnavailableError(
-                f"cannot connect to the LLM server {self.shown_url} "
-                f"({redact_url(str(exc)).rstrip('.')}): check llm.base_url (OPENAI_BASE_URL) "
+                f"cannot connect to the {self.server} {self.shown_url} "
+                f"({redact_url(str(exc)).rstrip('.')}): check {self.url_setting} "
                 "and that the server is running"
             ) from exc
         except openai.APIStatusError as exc:
             text = redact_url(_error_text(exc))
             raise LLMError(
-                f"LLM server {self.shown_url} answered {exc.status_code}: {text}"
+                f"{self.server} {self.shown_url} answered {exc.status_code}: {text}"
             ) from None
         except openai.OpenAIError as exc:
             raise LLMError(f"LLM request failed: {redact_url(str(exc))}") from exc
@@ -591,7 +612,7 @@ class ChatClient:
     def _timeout_error(self) -> LLMError:
         llm = self.settings.llm
         return LLMError(
-            f"LLM server {self.shown_url} gave no complete answer within llm.timeout = "
+            f"{self.server} {self.shown_url} gave no complete answer within llm.timeout = "
             f"{llm.timeout:g} s: raise llm.timeout (a small model on a CPU needs 600 or more), "
             f"or lower llm.context_tokens ({llm.context_tokens}) / llm.max_output_tokens "
             f"({llm.max_output_tokens}), or use a faster model"
@@ -615,18 +636,18 @@ class ChatClient:
                 if isinstance(exc, RateLimitedError) and exc.retry_after else ""
             )
             return LLMError(
-                f"LLM server {self.shown_url} answered {status} after {attempts} tries"
+                f"{self.server} {self.shown_url} answered {status} after {attempts} tries"
                 f"{wait}: {detail or 'no message'}; lower --concurrency or limits.llm, "
                 "or retry later"
             )
         if isinstance(exc, RateLimitedError):
-            return LLMError(f"LLM server: {text}; lower --concurrency or retry later")
+            return LLMError(f"{self.server}: {text}; lower --concurrency or retry later")
         if isinstance(exc, HTTPError) and exc.status is None:
             return LLMUnavailableError(
-                f"cannot connect to the LLM server {self.shown_url} ({text}): check "
-                "llm.base_url (OPENAI_BASE_URL) and that the server is running"
+                f"cannot connect to the {self.server} {self.shown_url} ({text}): check "
+                f"{self.url_setting} and that the server is running"
             )
-        return LLMError(f"LLM server: {text}")
+        return LLMError(f"{self.server}: {text}")
 
     def _on_reply(self, request: httpx.Request, response: Response | None) -> None:
         """Count one finished LLM request's tokens in the policy's counters (the one place
