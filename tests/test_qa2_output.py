@@ -135,3 +135,47 @@ def test_english_page_of_a_chinese_summary_translates_the_fixed_labels(tmp_path:
     assert labels("en", 5) == [("Experiments", EN.not_mentioned), ("结果", "成功率 60.5%")]
     assert labels("zh", 4) == [(ZH.not_mentioned, ZH.not_mentioned)]
     assert labels("zh", 5) == [("实验", NOT_MENTIONED), ("结果", "成功率 60.5%")]
+
+
+def test_chinese_serve_errors_are_chinese_and_name_the_page_to_read(tmp_path: Path) -> None:
+    """QA2: serve in Chinese (the default) answered 404s in English, did not say 2026-02-30
+    is no date, and named the page that shows a look-back day's list without linking it.
+    2026-02-01 holds the 2026-01-31 list (as a Sunday would)."""
+    pytest.importorskip("starlette", reason="the [web] extra is not installed")
+    lxml_html = pytest.importorskip("lxml.html")
+    from datetime import UTC, datetime
+
+    from starlette.testclient import TestClient
+
+    from paperdigest.web.app import LOOPBACK_HOSTS, create_app
+    from tests.fakes.archive import DAYS, EARLY_REF
+
+    path = tmp_path / "pd.sqlite3"
+    with Store(path) as st:
+        fill_archive(st)
+        st.save_day("2026-02-01", DAYS[1], [WEBARBITER, EARLY_REF],
+                    datetime(2026, 2, 2, 9, 0, tzinfo=UTC), True)
+    app = create_app(path, allowed_hosts=list(LOOPBACK_HOSTS))
+
+    def error(response: Any) -> Any:
+        assert response.status_code == 404
+        return lxml_html.fromstring(response.text).xpath("//p[@class='error']")[0]
+
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        invalid = error(client.get("/days/2026-02-30")).text_content()
+        assert "2026-02-30" in invalid and "无效" in invalid and "no stored" not in invalid
+        missing = error(client.get("/days/2026-01-29")).text_content()
+        assert "2026-01-29" in missing and "无效" not in missing and "no stored" not in missing
+        paper = error(client.get("/papers/9999.99999")).text_content()
+        assert "9999.99999" in paper and "no stored" not in paper and "没有" in paper
+        assert "no such" not in error(client.get("/feeds/x.xml")).text_content()
+        hidden = error(client.get("/days/2026-02-01"))
+        assert hidden.xpath("a/@href") == [f"/days/{DAYS[1]}"]
+        assert DAYS[1] in hidden.xpath("a")[0].text_content()
+        assert client.get(hidden.xpath("a/@href")[0]).status_code == 200
+    en = create_app(path, allowed_hosts=list(LOOPBACK_HOSTS), lang="en")
+    with TestClient(en, base_url="http://127.0.0.1") as client:
+        assert error(client.get("/days/2026-02-30")).text_content().startswith(
+            "invalid date 2026-02-30")
+        assert error(client.get("/papers/9999.99999")).text_content() == \
+            "no stored paper 9999.99999"

@@ -34,7 +34,7 @@ from .data import (
 from .feeds import FeedEntry, build_feeds, feed_paths
 from .render import STATIC, ServerUrls, card, environment, ui
 from .settings import SiteSettings
-from .vocab import not_own_day, query_error
+from .vocab import not_found, not_own_day, query_error
 
 try:
     from starlette.applications import Starlette
@@ -124,16 +124,16 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         """404 unless ``date`` has a page of its own (:func:`.data.day_pages`, as the site)."""
         page_of = day_pages(conns.get()).get(date) if _DATE.match(date) else None
         if page_of is None:
-            raise HTTPException(404, f"no stored day {date}")
+            raise HTTPException(404, not_found("day", lang, date))
         if page_of != date:
-            raise HTTPException(404, not_own_day(date, page_of, lang))
+            raise HTTPException(404, not_own_day(date, page_of, lang, urls.day(page_of)))
 
     def day(request: Request) -> Response:
         date = request.path_params["date"]
         own_day(date)
         view = day_view(conns.get(), date, lang)
         if view is None:
-            raise HTTPException(404, f"no stored day {date}")
+            raise HTTPException(404, not_found("day", lang, date))
         listed = days_of_papers(conns.get(), [p.ref.arxiv_id for p in view.papers])
         cards = [card(p, listed.get(p.ref.arxiv_id)) for p in view.papers]
         return page("day.html", day=view, cards=cards,
@@ -143,7 +143,7 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         arxiv_id = request.path_params["arxiv_id"]
         report = paper_view(conns.get(), arxiv_id, lang) if _ARXIV.match(arxiv_id) else None
         if report is None:
-            raise HTTPException(404, f"no stored paper {arxiv_id}")
+            raise HTTPException(404, not_found("paper", lang, arxiv_id))
         listed = days_of_papers(conns.get(), [arxiv_id])
         return page("paper.html", card=card(report, listed.get(arxiv_id)))
 
@@ -168,14 +168,14 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
         name = request.path_params["name"]
         match = re.match(r"^(?:(\d{4}-\d{2}-\d{2})\.)?(rss|atom)\.xml$", name)
         if match is None:
-            raise HTTPException(404, "no such feed")
+            raise HTTPException(404, not_found("feed", lang))
         date, fmt = match.groups()
         conn = conns.get()
         if date:
             own_day(date)
             view = day_view(conn, date, lang)
             if view is None:
-                raise HTTPException(404, f"no stored day {date}")
+                raise HTTPException(404, not_found("day", lang, date))
             entries = [FeedEntry(p, view.date) for p in view.papers]
             title, feed_id, updated = (f"{site.title} · {date}", f"urn:paperdigest:day:{date}",
                                        view.fetched_at)
@@ -197,9 +197,11 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
             atom, "application/atom+xml")
         return Response(body, media_type=media, headers=SECURITY_HEADERS)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
+    async def error_page(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
-        detail = getattr(exc, "detail", "") or "not found"
+        detail = getattr(exc, "detail", "")
+        if status == 404 and (not detail or detail == "Not Found"):  # Starlette's: no route
+            detail = not_found("page", lang)
         html = env.get_template("error.html").render(**base, status=status, detail=detail)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
@@ -232,6 +234,6 @@ def create_app(db_path: Path, site: SiteSettings | None = None, *, lang: str = "
             conns.close()
 
     return Starlette(routes=routes, middleware=middleware,
-                     exception_handlers={HTTPException: not_found,
+                     exception_handlers={HTTPException: error_page,
                                          StoreCorruptError: unavailable},
                      lifespan=lifespan)

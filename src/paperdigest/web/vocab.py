@@ -9,10 +9,12 @@ plain-text delivery use.
 from __future__ import annotations
 
 import re
+from datetime import date as _date
 
 from ..contract.vocab import vocabulary
 
-__all__ = ["date_error", "not_own_day", "part_names", "query_error", "range_error", "usage_labels"]
+__all__ = ["date_error", "not_found", "not_own_day", "part_names", "query_error", "range_error",
+           "usage_labels"]
 
 
 def part_names(lang: str) -> tuple[str, ...]:
@@ -92,10 +94,45 @@ def range_error(start: str, end: str, error: Exception, lang: str) -> str:
     return f"from {start} 晚于 to {end}：起始日期不能晚于结束日期"
 
 
-def not_own_day(date: str, page_of: str, lang: str) -> str:
+def not_own_day(date: str, page_of: str, lang: str, href: str | None = None) -> str:
     """Why ``date`` has no page: its list is the one shown on ``page_of``
-    (:func:`paperdigest.web.data.day_pages`)."""
+    (:func:`paperdigest.web.data.day_pages`). With ``href`` (that page's URL) the words
+    "the {page_of} page" are a link to it, as :class:`~markupsafe.Markup` (the rest escaped)."""
     if lang == "en":
-        return (f"{date} has no list of its own: its papers are the {page_of} list, "
-                f"shown on the {page_of} page")
-    return f"{date} 没有自己的论文列表：它的论文是 {page_of} 的列表，见 {page_of} 的页面"
+        head = f"{date} has no list of its own: its papers are the {page_of} list, shown on "
+        target = f"the {page_of} page"
+    else:
+        head = f"{date} 没有自己的论文列表：它的论文是 {page_of} 的列表，见"
+        target = f" {page_of} 的页面"
+    if href is None:
+        return head + target
+    from markupsafe import Markup  # the [web] extra (jinja2's); delivery imports this module
+
+    return Markup('{}<a href="{}">{}</a>').format(head, href, target)
+
+
+_NOT_FOUND = {
+    "en": {"invalid_day": "invalid date {value}: not a real calendar date; use YYYY-MM-DD "
+                          "(e.g. 2026-01-31)",
+           "day": "no stored day {value}", "paper": "no stored paper {value}",
+           "feed": "no such feed", "page": "no such page"},
+    "zh": {"invalid_day": "日期 {value} 无效：不是真实的日历日期；请用 YYYY-MM-DD（例如 2026-01-31）",
+           "day": "没有 {value} 这一天的已存列表", "paper": "没有已存的论文 {value}",
+           "feed": "没有这个订阅源", "page": "没有这个页面"},
+}
+_DAY_FORM = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def not_found(kind: str, lang: str, value: str = "") -> str:
+    """The 404 line of a served page in ``lang`` (``zh`` for any other): ``kind`` is ``day``
+    (a ``YYYY-MM-DD`` that is not a real calendar date, such as 2026-02-30, says so),
+    ``paper`` (``value`` the arXiv id), ``feed`` or ``page``."""
+    words = _NOT_FOUND["en" if lang == "en" else "zh"]
+    if kind == "day":
+        try:
+            valid = bool(_DAY_FORM.fullmatch(value)) and bool(_date.fromisoformat(value))
+        except ValueError:
+            valid = False
+        if not valid:
+            kind = "invalid_day"
+    return words[kind].format(value=value)
