@@ -179,3 +179,15 @@ def test_chinese_serve_errors_are_chinese_and_name_the_page_to_read(tmp_path: Pa
             "invalid date 2026-02-30")
         assert error(client.get("/papers/9999.99999")).text_content() == \
             "no stored paper 9999.99999"
+
+
+def test_a_model_summary_loses_terminal_escapes_before_it_is_stored() -> None:
+    from paperdigest.contract import normalize_summary
+    from paperdigest.models import PaperSummary, Usage
+
+    summary = normalize_summary(PaperSummary(
+        domain="NLP\x1b[2J", contribution="We cut latency\x1b[31m by 2×.\x07",
+        usage=Usage(input="text\r\nimages")))
+    assert summary.domain == "NLP"
+    assert summary.contribution == "We cut latency by 2×."
+    assert summary.usage.input == "text\nimages"

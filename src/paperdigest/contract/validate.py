@@ -35,6 +35,7 @@ import unicodedata
 from ..models import Innovation, PaperSummary, Result, Usage
 from .labels import USAGE_FIELDS
 from .markdown import part_heading
+from .markup import strip_control
 from .vocab import EN, NOT_MENTIONED_MARKERS, VOCABULARIES, Vocabulary, vocabulary
 
 #: Longest text of a free-text field (domain, contribution, usage, detail, finding). The
@@ -285,7 +286,8 @@ def _cap(text: str, limit: int) -> str:
 
 
 def _clean_text(value: str, not_mentioned: str, path: str = "") -> str:
-    lines = value.expandtabs(4).splitlines()
+    # Terminal escapes and control characters from a model never reach a report or a verifier.
+    lines = strip_control(value).expandtabs(4).splitlines()
     kept = [line.rstrip() for line in lines if line.strip()]
     kept = [line for line in kept if not _SEPARATOR_LINE.fullmatch(line.strip())]
     kept = [line.replace("#", "＃", 1) if line.lstrip().startswith("#") else line for line in kept]
