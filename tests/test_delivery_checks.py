@@ -196,3 +196,13 @@ def test_an_unresolvable_smtp_host_is_worded_about_the_host(view: DayView) -> No
     assert [(o.ok, o.detail) for o in outcomes] == [
         (False, "cannot reach SMTP host x:587: name not resolved")]
     assert lines == ["sending email to 1 recipient via x:587…"]
+
+
+def test_send_without_a_store_is_an_error_not_an_empty_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PAPERDIGEST_HOME", str(tmp_path / "home"))
+    assert main(["send", "--date", "2026-01-30", "--to", "email"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "2026-01-30 is not in the store" in err[0]
+    assert not (tmp_path / "home" / "paperdigest.sqlite3").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..dates import parse_day
-from ..errors import InputError
+from ..errors import InputError, NoStoreError
 from ..runtime import open_store
 from .common import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, State, cli, err, now_utc, out, print_json
 
@@ -39,7 +39,11 @@ def send(state: State, day: str, target: str, lang: str | None, as_json: bool) -
     date = parse_day(day, now_utc().date()).isoformat()
     from ..web.data import day_view
 
-    store = open_store(settings, reading=True)
+    try:
+        store = open_store(settings, reading=True)
+    except NoStoreError:  # nothing to send is a failed send, not an empty read (exit 0)
+        raise InputError(f"{date} is not in the store (there is no store yet); run "
+                         f"`paperdigest run --date {date}` first") from None
     try:
         view = day_view(store.conn, date, lang)
     finally:
