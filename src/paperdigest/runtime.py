@@ -59,6 +59,7 @@ def open_store(settings: Settings, *, now: Now = utc_now, reading: bool = False)
     from .store import Store
 
     if reading and not settings.db_path.exists():
+        _check_home_path(settings.home_path)  # a file is an error, not "no store yet"
         raise NoStoreError(f"no store yet at {settings.db_path}: run `paperdigest run` first")
     if reading and settings.db_path.is_file():
         try:
@@ -97,7 +98,8 @@ def _not_a_directory(path: Path) -> bool:
         return False
 
 
-def _make_home(home: Path) -> None:
+def _check_home_path(home: Path) -> None:
+    """Refuse a data directory that is a file or lies under one (creates nothing)."""
     if _not_a_directory(home):
         raise StoreReadOnlyError(
             f"the data directory {home} is a file, not a directory; set PAPERDIGEST_HOME to a "
@@ -109,6 +111,10 @@ def _make_home(home: Path) -> None:
             f"cannot create the data directory {home}: {file_above} is a file, not a "
             "directory; set PAPERDIGEST_HOME to a directory"
         )
+
+
+def _make_home(home: Path) -> None:
+    _check_home_path(home)
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
