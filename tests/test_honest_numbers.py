@@ -80,13 +80,14 @@ def test_unpriced_model_cost_is_unknown_not_free(env: dict[str, Any],
 
 def test_priced_model_cost_is_a_figure(env: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    _add_config(env, "\n[prices]\nreplay = [1000000.0, 0.0]\n")  # $1 per input token
+    # $0.10 per input token: the largest price [prices] accepts (100000 USD per million)
+    _add_config(env, "\n[prices]\nreplay = [100000.0, 0.0]\n")
     with FakeLLM(env["responder"]) as llm:
         monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
         assert main(RUN) == 0
     stats = _report_json(env)["stats"]
     assert stats["tokens_in"] > 0
-    assert stats["cost"] == pytest.approx(stats["tokens_in"])
+    assert stats["cost"] == pytest.approx(stats["tokens_in"] * 0.1)
     assert f"${stats['cost']:.4f}" in "\n".join(_footer(_report(env)))
     capsys.readouterr()
     assert main(["status"]) == 0

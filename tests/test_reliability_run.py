@@ -78,8 +78,13 @@ def _garbage_llm_url(world: Any, monkeypatch: pytest.MonkeyPatch, tmp: Path) -> 
 def _readonly_store(world: Any, monkeypatch: pytest.MonkeyPatch, tmp: Path) -> list[str]:
     # A good store that SQLite may only read (as root no file mode stops a write; SQLite's
     # own read-only mode does): it must be "cannot be written", never "corrupt".
-    assert main(["status"]) == 0  # creates the store
     import paperdigest.store as store_mod
+
+    # A good store (status no longer creates one: read commands never do).
+    home = Path(os.environ["PAPERDIGEST_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    store_mod.Store(home / "paperdigest.sqlite3").close()
+    assert main(["status"]) == 0
 
     real = sqlite3.connect
 
