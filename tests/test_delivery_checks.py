@@ -23,7 +23,8 @@ from paperdigest.fetch import FakeClock, HttpClient
 from paperdigest.store import Store
 from paperdigest.web.data import DayView
 from tests.fakes.archive import DAYS, fill_archive
-from tests.test_web_delivery import _policy, _Receiver
+from tests.fakes.webhooks import WebhookReceiver
+from tests.test_web_delivery import _policy
 
 
 @pytest.fixture
@@ -35,17 +36,6 @@ def view(tmp_path: Path) -> DayView:
         got = day_view(st.conn, DAYS[1])
     assert got is not None
     return got
-
-
-@pytest.fixture
-def receiver() -> Iterator[_Receiver]:
-    r = _Receiver()
-    r.thread.start()
-    try:
-        yield r
-    finally:
-        r.server.shutdown()
-        r.server.server_close()
 
 
 @pytest.fixture
@@ -71,7 +61,7 @@ def _one_error_line(err: str) -> str:
 
 
 def test_unset_url_env_is_a_config_error_before_any_message(
-        receiver: _Receiver, view: DayView, http: HttpClient,
+        receiver: WebhookReceiver, view: DayView, http: HttpClient,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOPE_UNSET", raising=False)
     settings = DeliverySettings(webhooks=[
@@ -111,7 +101,7 @@ def test_send_command_unset_url_env_exits_1_in_one_line(
     assert "✗" not in captured.out + captured.err
 
 
-def test_a_progress_line_comes_before_each_webhook(receiver: _Receiver, view: DayView,
+def test_a_progress_line_comes_before_each_webhook(receiver: WebhookReceiver, view: DayView,
                                                    http: HttpClient) -> None:
     events: list[str] = []
     receiver.plan = {"/a": [(200, "ok")], "/b": [(204, "")]}
@@ -134,7 +124,7 @@ def test_a_progress_line_comes_before_each_webhook(receiver: _Receiver, view: Da
 
 
 def test_send_command_prints_progress_on_stderr(
-        receiver: _Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        receiver: WebhookReceiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     receiver.plan = {"/a": [(200, "ok")]}
     _store_and_config(tmp_path, monkeypatch, '[[delivery.webhooks]]\nname = "team"\n'

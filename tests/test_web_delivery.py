@@ -10,10 +10,8 @@ import logging
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -48,6 +46,7 @@ from tests.fakes.archive import (
     assert_inert,
     fill_archive,
 )
+from tests.fakes.webhooks import WebhookReceiver
 
 PASSWORD = "s3cret-pass-Zq9"
 
@@ -245,41 +244,6 @@ def test_starttls_upgrades_before_login(view: DayView, tmp_path: Path,
 # ------------------------------------------------------------------------------ webhooks
 
 
-class _Receiver:
-    """Loopback HTTP receiver: records POSTs, answers per path from ``plan`` (FIFO)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, bytes]] = []
-        self.plan: dict[str, list[tuple[int, str]]] = {}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append((self.path, body))
-                path = urlsplit(self.path).path
-                queue = receiver.plan.get(path, [])
-                status, text = queue.pop(0) if len(queue) > 1 else (queue[0] if queue else
-                                                                     (200, "ok"))
-                data = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                if status == 429:
-                    self.send_header("Retry-After", "2")
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def bodies(self, path: str) -> list[dict[str, Any]]:
-        return [json.loads(b) for p, b in self.requests if urlsplit(p).path == path]
-
-
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -299,18 +263,7 @@ def http(clock: FakeClock) -> Iterator[HttpClient]:
         yield client
 
 
-@pytest.fixture
-def receiver() -> Iterator[_Receiver]:
-    r = _Receiver()
-    r.thread.start()
-    try:
-        yield r
-    finally:
-        r.server.shutdown()
-        r.server.server_close()
-
-
-def _hooks(receiver: _Receiver) -> DeliverySettings:
+def _hooks(receiver: WebhookReceiver) -> DeliverySettings:
     receiver.plan = {"/slack": [(200, "ok")], "/feishu": [(200, '{"code":0,"msg":"success"}')],
                      "/ding": [(200, '{"errcode":0,"errmsg":"ok"}')], "/generic": [(204, "")]}
     return DeliverySettings(webhooks=[
@@ -323,7 +276,7 @@ def _hooks(receiver: _Receiver) -> DeliverySettings:
     ])
 
 
-def test_each_platform_gets_its_documented_format(receiver: _Receiver, view: DayView,
+def test_each_platform_gets_its_documented_format(receiver: WebhookReceiver, view: DayView,
                                                    http: HttpClient) -> None:
     outcomes = send_webhooks(view, _hooks(receiver), http=http, title="Daily",
                              now=lambda: 1700000000.0)
@@ -356,7 +309,7 @@ def test_each_platform_gets_its_documented_format(receiver: _Receiver, view: Day
     assert ding["msgtype"] == "markdown" and UNIQUE_ZH in ding["markdown"]["text"]
 
 
-def test_hostile_text_is_inert_in_every_payload(receiver: _Receiver, view: DayView,
+def test_hostile_text_is_inert_in_every_payload(receiver: WebhookReceiver, view: DayView,
                                                 http: HttpClient) -> None:
     send_webhooks(view, _hooks(receiver), http=http, title="Daily")
     for path, raw in receiver.requests:
@@ -417,7 +370,7 @@ def test_big_days_are_split_to_each_platform_limit() -> None:
     assert [p["arxiv_id"] for b in generic for p in json.loads(b)["papers"]] == ids
 
 
-def test_retries_then_a_clear_failure_per_webhook(receiver: _Receiver, view: DayView,
+def test_retries_then_a_clear_failure_per_webhook(receiver: WebhookReceiver, view: DayView,
                                                   http: HttpClient, clock: FakeClock,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
@@ -439,7 +392,7 @@ def test_retries_then_a_clear_failure_per_webhook(receiver: _Receiver, view: Day
     assert "SEC-ding" not in caplog.text
 
 
-def test_webhooks_are_paced_and_counted_by_the_one_http_policy(receiver: _Receiver,
+def test_webhooks_are_paced_and_counted_by_the_one_http_policy(receiver: WebhookReceiver,
                                                                clock: FakeClock) -> None:
     # Issue 9: webhook POSTs go through HttpClient (role "webhook"), paced by limits.webhook.
     receiver.plan = {"/slack": [(200, "ok")]}
@@ -456,7 +409,7 @@ def test_webhooks_are_paced_and_counted_by_the_one_http_policy(receiver: _Receiv
 
 
 def test_platform_throttling_in_a_200_is_retried_and_max_wait_bounds_retry_after(
-        receiver: _Receiver, view: DayView, clock: FakeClock,
+        receiver: WebhookReceiver, view: DayView, clock: FakeClock,
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     receiver.plan = {
@@ -481,7 +434,7 @@ def test_platform_throttling_in_a_200_is_retried_and_max_wait_bounds_retry_after
     assert "T0K" not in caplog.text  # the policy's retry lines show webhook URLs as host only
 
 
-def test_send_command_reports_each_recipient(receiver: _Receiver, tmp_path: Path,
+def test_send_command_reports_each_recipient(receiver: WebhookReceiver, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     home = Path(os.environ["PAPERDIGEST_HOME"])

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.servers import FakeArxiv, FakeHF
+from tests.fakes.webhooks import WebhookReceiver
 
 
 @pytest.fixture
@@ -26,3 +27,15 @@ def arxiv_server(corpus: Path) -> Iterator[FakeArxiv]:
     """A started :class:`FakeArxiv` over the shared corpus."""
     with FakeArxiv(corpus) as server:
         yield server
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """A started :class:`WebhookReceiver`, shut down afterwards."""
+    r = WebhookReceiver()
+    r.thread.start()
+    try:
+        yield r
+    finally:
+        r.server.shutdown()
+        r.server.server_close()
