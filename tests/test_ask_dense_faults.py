@@ -215,3 +215,17 @@ def test_an_empty_filter_value_is_a_usage_error(
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:") and option[-2] in lines[0]
+
+
+def test_a_question_vector_of_another_dimension_than_those_stored_is_refused(
+        tmp_path: Path) -> None:
+    from paperdigest.ask.dense import dense_ranking
+
+    with Store(tmp_path / DB) as store, FakeEmbeddings(replies=[
+            lambda texts: _payload(_good(texts)),
+            lambda texts: _payload([[1.0, 2.0] for _ in texts])]) as fake:
+        fill_archive(store)
+        embedder = Embedder.from_settings(Settings(), fake.base_url, "x")
+        update_vectors(store.conn, embedder)
+        with pytest.raises(LLMError, match="stored for the model have"):
+            dense_ranking(store.conn, embedder, "reward model", None, None, 10)

@@ -158,6 +158,13 @@ class Embedder:
         unit: np.ndarray = (matrix / norms).astype(npm.float32)
         return unit
 
+    def check_dimension(self, got: int, stored: int | None) -> None:
+        """Raise the malformed-reply error when vectors of ``got`` numbers meet vectors of
+        ``stored`` numbers kept for this model (``None``: none kept yet)."""
+        if stored is not None and got != stored:
+            raise self._malformed(f"vectors of {got} numbers, but those stored for the "
+                                  f"model have {stored}")
+
     def _malformed(self, what: str) -> LLMError:
         where = f" at {self.endpoint}" if self.endpoint else ""
         return LLMError(f"the {EMBEDDINGS_SERVER}{where} sent a malformed reply for model "
@@ -169,13 +176,17 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _has_vectors(conn: sqlite3.Connection) -> bool:
+    """Whether the ``ask_vectors`` table exists (it is created on first embedding)."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                        "AND name = 'ask_vectors'").fetchone() is not None
+
+
 def _pending(conn: sqlite3.Connection, model: str, kinds: Sequence[str] | None,
              ) -> tuple[list[tuple[int, str, str]], list[int]]:
     """(passages to embed as (row id, text hash, text), row ids of vectors to drop)."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ask_vectors'").fetchone()
     known: dict[int, str] = {}
-    if exists:
+    if _has_vectors(conn):
         known = {row[0]: row[1] for row in conn.execute(
             "SELECT row_id, text_hash FROM ask_vectors WHERE model = ?", (model,))}
     todo: list[tuple[int, str, str]] = []
@@ -231,9 +242,7 @@ def update_vectors(conn: sqlite3.Connection, embedder: Embedder,
     for start in range(0, len(todo), BATCH):
         chunk = todo[start:start + BATCH]
         vectors = embedder.embed([t[2] for t in chunk])
-        if dim is not None and vectors.shape[1] != dim:
-            raise embedder._malformed(f"vectors of {vectors.shape[1]} numbers, but those "
-                                      f"stored for the model have {dim}")
+        embedder.check_dimension(vectors.shape[1], dim)
         dim = vectors.shape[1]
         conn.executemany(
             "INSERT OR REPLACE INTO ask_vectors (row_id, model, text_hash, vector) "
@@ -251,9 +260,7 @@ def dense_ranking(conn: sqlite3.Connection, embedder: Embedder, question: str,
                   limit: int) -> list[tuple[int, str, str, str, str, float]]:
     """Passages by cosine similarity to ``question``: rows as
     :func:`paperdigest.ask.retrieve._bm25` returns them; empty when no vector is stored."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ask_vectors'").fetchone()
-    if not exists:
+    if not _has_vectors(conn):
         return []
     np = _numpy()
     rows = conn.execute(
@@ -272,9 +279,7 @@ def dense_ranking(conn: sqlite3.Connection, embedder: Embedder, question: str,
         return []
     matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(meta), -1)
     query = embedder.embed([question])[0]
-    if query.shape[0] != matrix.shape[1]:
-        raise LLMError(f"embedding size {query.shape[0]} differs from the stored vectors' "
-                       f"{matrix.shape[1]} for model {embedder.model}")
+    embedder.check_dimension(query.shape[0], matrix.shape[1])
     scores = matrix @ query
     top = np.argsort(-scores)[:limit]
     return [(*meta[i], float(scores[i])) for i in top]
