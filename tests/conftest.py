@@ -112,4 +112,4 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 
 
 # Loopback fake servers as fixtures for every test module (hf_server, arxiv_server).
-from tests.fakes.fixtures import arxiv_server, hf_server, receiver  # noqa: F401
+from tests.fakes.fixtures import arxiv_server, hf_server, receiver, ro_home  # noqa: F401

@@ -26,7 +26,6 @@ from paperdigest.errors import LLMError
 from paperdigest.store import Store
 from tests.fakes.archive import fill_archive
 from tests.fakes.embeddings import FakeEmbeddings, fake_vector
-from tests.test_store_read_only import ro_home  # noqa: F401 - the really read-only store
 
 DB = "paperdigest.sqlite3"
 SETTING = "--embeddings-url / PAPERDIGEST_EMBEDDINGS_URL"
@@ -174,7 +173,7 @@ def test_ask_on_a_read_only_store_ranks_with_the_stored_vectors(
 
 
 def test_ask_with_embeddings_on_a_really_read_only_store(
-        ro_home: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+        ro_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from paperdigest.store import connect
 
     with closing(connect(ro_home / DB, read_only=True)) as conn:
