@@ -21,15 +21,15 @@ from tests.fakes.servers import FakeArxiv, FakeHF, Fault, fake_settings, merge_f
 
 
 @pytest.fixture
-def hf(corpus: Path) -> Iterator[FakeHF]:
-    with FakeHF(corpus) as server:
-        yield server
+def hf(hf_server: FakeHF) -> FakeHF:
+    """The shared started FakeHF (tests/fakes/fixtures.py), under this file's short name."""
+    return hf_server
 
 
 @pytest.fixture
-def arxiv(corpus: Path) -> Iterator[FakeArxiv]:
-    with FakeArxiv(corpus) as server:
-        yield server
+def arxiv(arxiv_server: FakeArxiv) -> FakeArxiv:
+    """The shared started FakeArxiv, under this file's short name."""
+    return arxiv_server
 
 
 @pytest.fixture

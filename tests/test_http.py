@@ -26,15 +26,15 @@ HF_DAY = "/api/daily_papers?date=2026-01-30"
 
 
 @pytest.fixture
-def hf(corpus: Path) -> Iterator[FakeHF]:
-    with FakeHF(corpus) as server:
-        yield server
+def hf(hf_server: FakeHF) -> FakeHF:
+    """The shared started FakeHF (tests/fakes/fixtures.py), under this file's short name."""
+    return hf_server
 
 
 @pytest.fixture
-def arxiv(corpus: Path) -> Iterator[FakeArxiv]:
-    with FakeArxiv(corpus) as server:
-        yield server
+def arxiv(arxiv_server: FakeArxiv) -> FakeArxiv:
+    """The shared started FakeArxiv, under this file's short name."""
+    return arxiv_server
 
 
 def _client(
