@@ -22,20 +22,15 @@ from paperdigest.errors import ConfigError
 from paperdigest.fetch import FakeClock, HttpClient
 from paperdigest.store import Store
 from paperdigest.web.data import DayView
-from tests.fakes.archive import DAYS, fill_archive
+from tests.fakes.archive import DAYS, archive_day_view, fill_archive
 from tests.fakes.webhooks import WebhookReceiver
 from tests.test_web_delivery import _policy
 
 
 @pytest.fixture
 def view(tmp_path: Path) -> DayView:
-    from paperdigest.web.data import day_view
-
-    with Store(tmp_path / "pd.sqlite3") as st:
-        fill_archive(st)
-        got = day_view(st.conn, DAYS[1])
-    assert got is not None
-    return got
+    view: DayView = archive_day_view(tmp_path / "pd.sqlite3")
+    return view
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from paperdigest.delivery.webhooks import LIMITS, build_payloads, send_webhooks
 from paperdigest.fetch import FakeClock, HttpClient
 from paperdigest.models import Innovation, PaperRef, PaperReport, PaperSummary, Result
 from paperdigest.store import Store
-from paperdigest.web.data import DayView, day_view
+from paperdigest.web.data import DayView
 from tests.fakes.archive import (
     BOLD,
     DAYS,
@@ -43,6 +43,7 @@ from tests.fakes.archive import (
     HOSTILE_REF,
     UNIQUE_ZH,
     WEBARBITER,
+    archive_day_view,
     assert_inert,
     fill_archive,
 )
@@ -53,11 +54,8 @@ PASSWORD = "s3cret-pass-Zq9"
 
 @pytest.fixture
 def view(tmp_path: Path) -> DayView:
-    with Store(tmp_path / "pd.sqlite3") as st:
-        fill_archive(st)
-        got = day_view(st.conn, DAYS[1])
-    assert got is not None
-    return got
+    view: DayView = archive_day_view(tmp_path / "pd.sqlite3")
+    return view
 
 
 # ---------------------------------------------------------------------------------- SMTP

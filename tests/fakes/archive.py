@@ -118,3 +118,15 @@ def assert_inert(doc: Any) -> None:
             assert not name.lower().startswith("on"), (el.tag, name)
             if name in ("href", "src", "action"):
                 assert "javascript" not in value.lower().replace("\t", ""), value
+
+
+def archive_day_view(path: Any) -> Any:
+    """The 2026-01-31 :class:`~paperdigest.web.data.DayView` of this archive, written to a
+    new store at ``path`` (for the delivery tests; needs the ``web`` extra)."""
+    from paperdigest.web.data import day_view
+
+    with Store(path) as store:
+        fill_archive(store)
+        view = day_view(store.conn, DAYS[1])
+    assert view is not None
+    return view
