@@ -82,7 +82,7 @@ def evaluate(conn: sqlite3.Connection, questions: list[dict[str, Any]], *,
     }
 
 
-def _floors() -> dict[str, tuple[float, float]]:
+def floors() -> dict[str, tuple[float, float]]:
     """(recall@5, MRR) floors per ranking, from the package's evaluation baseline."""
     from importlib import resources
 
@@ -143,13 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
-    floors = _floors()
+    minimums = floors()
     for name, res in results.items():
         print(f"{name}: recall@5 {res['recall@5']:.3f}  MRR {res['mrr']:.3f}  "
               f"passage hit@5 {res['passage_hit@5']:.3f}  over {res['questions']} questions; "
               f"latency median {res['median_ms']} ms, p95 {res['p95_ms']} ms")
-        if name in floors:
-            recall_floor, mrr_floor = floors[name]
+        if name in minimums:
+            recall_floor, mrr_floor = minimums[name]
             verdict = ("above the floors" if res["recall@5"] >= recall_floor
                        and res["mrr"] >= mrr_floor else "BELOW A FLOOR")
             print(f"  floors (src/paperdigest/eval_baseline.json): recall@5 >= {recall_floor}, "
