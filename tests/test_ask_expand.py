@@ -165,3 +165,11 @@ def test_cli_expand_flag(store: Store, monkeypatch: pytest.MonkeyPatch,
         assert json.loads(capsys.readouterr().out)["papers"] == []
         assert main([*base, "--expand", "reward model for web agents"]) == 0
     assert seen == ["expand", "answer", "expand", "answer"]
+
+
+def test_a_deeply_nested_reply_is_no_json_not_a_crash() -> None:
+    # json.loads recursed past Python's limit on this (RecursionError, a traceback); the one
+    # strict parser (fetch.http.parse_json) bounds the nesting, so it is simply not JSON.
+    deep = "[" * 100_000
+    assert parse_terms(deep, "json_object") == []
+    assert parse_terms('{"terms": ' + deep, "json_schema") == []

@@ -324,3 +324,10 @@ def test_cli_reports_an_invalid_answer_with_exit_2(
                      "--json"]) == 2
         data = json.loads(capsys.readouterr().out)
     assert (data["found"], data["reason"]) == (False, "invalid_answer")
+
+
+def test_a_deeply_nested_answer_is_read_as_text_not_a_crash() -> None:
+    from paperdigest.ask.answer import _reply_text
+
+    text, found, _problem = _reply_text('{"answer": ' + "[" * 100_000, "json_object")
+    assert text.startswith('{"answer": [[[') and found is not False

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 from ..context import estimate_tokens
 from ..contract.markup import strip_control
 from ..contract.vocab import vocabulary
+from ..fetch.http import parse_json
+from ..llm.schema import unfence
 from ..models import Claim
 from ..verify import claims_in_text, index_source, is_traced
 from .retrieve import Filters, PaperHits, Passage, Retrieval, query_terms, retrieve
@@ -570,9 +572,8 @@ def _reply_text(raw: str, mode: str) -> tuple[str, bool | None, str]:
     if not text:
         return "", None, "empty"
     if mode != "text" or text.startswith("{"):
-        candidate = re.sub(r"^```(?:json)?\s*|\s*```$", "", text)
         try:
-            data = json.loads(candidate)
+            data = parse_json(unfence(text))  # strict, nesting bounded
         except ValueError:
             data = None
         if isinstance(data, dict):

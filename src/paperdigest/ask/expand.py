@@ -26,6 +26,9 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..fetch.http import parse_json
+from ..llm.schema import unfence
+
 if TYPE_CHECKING:
     from ..llm.client import ChatClient
 
@@ -63,10 +66,10 @@ def parse_terms(raw: str, mode: str) -> list[str]:
     """The terms of a reply: the ``terms`` array of a JSON object (any mode), else one term
     per line in ``text`` mode; stripped, cut to :data:`MAX_TERM_CHARS`, repeats dropped
     (case-insensitive), at most :data:`MAX_TERMS`. Empty when nothing usable was said."""
-    text = re.sub(r"^```(?:json)?\s*|\s*```$", "", raw.strip())
+    text = unfence(raw)
     items: list[Any] = []
     try:
-        data = json.loads(text)
+        data = parse_json(text)  # strict, nesting bounded (a deep reply is not JSON here)
     except ValueError:
         data = None
     if isinstance(data, dict) and isinstance(data.get("terms"), list):

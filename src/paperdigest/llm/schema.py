@@ -303,6 +303,14 @@ def _decode_object(text: str) -> dict[str, Any] | None:
     return None
 
 
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+
+
+def unfence(text: str) -> str:
+    """``text`` without the Markdown code fence a model may wrap JSON in (```json … ```)."""
+    return _FENCE.sub("", text.strip())
+
+
 def extract_json(text: str) -> dict[str, Any]:
     """The JSON object in a model answer, tolerating ```json fences, prose around it,
     reasoning blocks (:func:`strip_reasoning`) and TeX backslashes
