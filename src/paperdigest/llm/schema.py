@@ -303,12 +303,13 @@ def _decode_object(text: str) -> dict[str, Any] | None:
     return None
 
 
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+_OUTER_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
 def unfence(text: str) -> str:
-    """``text`` without the Markdown code fence a model may wrap JSON in (```json … ```)."""
-    return _FENCE.sub("", text.strip())
+    """``text`` without the Markdown code fence a model may wrap a whole reply in
+    (```json … ```); fenced blocks inside prose are :func:`extract_json`'s."""
+    return _OUTER_FENCE.sub("", text.strip())
 
 
 def extract_json(text: str) -> dict[str, Any]:
